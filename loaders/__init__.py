@@ -1,0 +1,1 @@
+"""Loaders: raw exports in any vendor's schema → canonical, validated, versioned tables."""

@@ -1,0 +1,187 @@
+"""The data command line, `python -m loaders`: inspect, ingest, publish, releases, rollback, export, demo."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .errors import InputError
+from .store import Store, StoreBusy, default_data_dir
+
+
+def _store(args) -> Store:
+    return Store(Path(args.data_dir) if args.data_dir else default_data_dir())
+
+
+def _print_json(doc) -> None:
+    print(json.dumps(doc, indent=1, ensure_ascii=False, default=str))
+
+
+def cmd_inspect(args) -> int:
+    from .suggest import inspect_file
+
+    result = inspect_file(Path(args.file), sheet=args.sheet, dataset=args.dataset)
+    if args.json:
+        _print_json({k: v for k, v in result.items() if k != "toml"})
+    elif result.get("toml") is None:
+        print(result["message"])
+    if result.get("toml") is not None:
+        if args.output:
+            Path(args.output).write_text(result["toml"], encoding="utf-8")
+            if not args.json:
+                print(f"{result['message']}\nSuggested mapping written to {args.output}. Check it, then run: python -m loaders ingest {args.file} --dataset {result['dataset']} --profile {args.output}")
+        elif not args.json:
+            print(result["toml"])
+    return 0
+
+
+def cmd_ingest(args) -> int:
+    from .ingest import format_report, ingest
+
+    report = ingest(Path(args.file), args.dataset, _store(args), profile=args.profile, quarter=args.quarter, sheet=args.sheet, population=args.population)
+    if args.json:
+        _print_json(report)
+    else:
+        print(format_report(report))
+    return 0
+
+
+def cmd_publish(args) -> int:
+    m = _store(args).publish(args.drafts, args.by, args.note)
+    if args.json:
+        _print_json(m)
+    else:
+        print(f"Release {m['version']} published by {m['by']}: {m['note']}")
+        print("Rows: " + ", ".join(f"{k} {v:,}" for k, v in m["row_counts"].items()))
+        for c in m["corrections"][:20]:
+            what = f"{c['quarter']} {c.get('category', c['dataset'])}"
+            print(f"Correction: {what} revised {c['before']} → {c['after']}")
+    return 0
+
+
+def cmd_releases(args) -> int:
+    rels = _store(args).releases()
+    if args.json:
+        _print_json(rels)
+        return 0
+    if not rels:
+        print("No releases yet. Ingest a file and publish its draft, or run: python -m loaders demo")
+    for r in rels:
+        extra = f" (restores release {r['restores']})" if r.get("restores") else ""
+        counts = ", ".join(f"{k} {v:,}" for k, v in r["row_counts"].items())
+        print(f"{r['version']:>4}  {r['published_at']}  {r['by']}: {r['note']}{extra}  [{counts}]")
+        for c in r.get("corrections", [])[:5]:
+            print(f"        {c['quarter']} {c.get('category', c['dataset'])} revised {c['before']} → {c['after']}")
+    return 0
+
+
+def cmd_rollback(args) -> int:
+    m = _store(args).rollback(args.version, args.by, args.note)
+    print(f"Release {m['version']} restores release {args.version} ({m['note']}). Nothing was deleted; release {m['parent']} can be restored the same way.")
+    return 0
+
+
+def cmd_drafts(args) -> int:
+    store = _store(args)
+    drafts = store.list_drafts()
+    if args.json:
+        _print_json([store.draft(d) for d in drafts])
+        return 0
+    if not drafts:
+        print("No drafts waiting.")
+    for d in drafts:
+        meta = store.draft(d)
+        print(f"{d}  {meta['file']}  {meta['rows']:,} rows  ({meta['source']})")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import build_demo
+
+    m = build_demo(_store(args), force=args.force)
+    print(f"Demo store ready at release {m['version']}: " + ", ".join(f"{k} {v:,}" for k, v in m["row_counts"].items()))
+    return 0
+
+
+def cmd_rebuild(args) -> int:
+    from .rebuild import rebuild
+
+    out = rebuild(_store(args), Path(args.into))
+    print(f"Rebuilt {len(out['releases'])} release(s) from raw files into {args.into}; tables match: {out['match']}")
+    return 0 if out["match"] else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m loaders", description="Bridges data command line: turn raw exports into versioned, publishable tables.")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+
+    def add(name, func, help_):
+        sp = sub.add_parser(name, help=help_, description=help_)
+        sp.add_argument("--data-dir", help="store folder (default: data/, or $BRIDGES_DATA_DIR)")
+        sp.set_defaults(func=func)
+        return sp
+
+    sp = add("inspect", cmd_inspect, "Recognise an export, or suggest a mapping profile (TOML) for one never seen before.")
+    sp.add_argument("file")
+    sp.add_argument("--output", "-o", help="write the suggested profile here")
+    sp.add_argument("--dataset", help="the dataset the file holds, if the guess is wrong")
+    sp.add_argument("--sheet", help="the sheet to read, for a workbook with several")
+    sp.add_argument("--json", action="store_true")
+
+    sp = add("ingest", cmd_ingest, "Read, map and validate an export into a draft, and report every row.")
+    sp.add_argument("file")
+    sp.add_argument("--dataset", required=True, choices=["incidents", "engagement", "feedback", "survey", "areas"])
+    sp.add_argument("--profile", help="mapping profile (TOML) from `inspect`")
+    sp.add_argument("--quarter", help="the quarter this upload replaces, e.g. 2026Q3")
+    sp.add_argument("--sheet", help="the sheet to read, for a workbook with several")
+    sp.add_argument("--population", help="with --dataset areas: a population file to join to the boundaries")
+    sp.add_argument("--json", action="store_true")
+
+    sp = add("publish", cmd_publish, "Make one or more drafts a new release, atomically.")
+    sp.add_argument("drafts", nargs="+")
+    sp.add_argument("--by", required=True)
+    sp.add_argument("--note", required=True)
+    sp.add_argument("--json", action="store_true")
+
+    sp = add("releases", cmd_releases, "List every release with who, when, why, row counts and corrections.")
+    sp.add_argument("--json", action="store_true")
+
+    sp = add("rollback", cmd_rollback, "Restore an earlier release as a new release (nothing is lost).")
+    sp.add_argument("version", type=int)
+    sp.add_argument("--by", required=True)
+    sp.add_argument("--note", required=True)
+
+    sp = add("drafts", cmd_drafts, "List drafts waiting to be published.")
+    sp.add_argument("--json", action="store_true")
+
+    sp = add("demo", cmd_demo, "Build the demo store from the embedded demo exports.")
+    sp.add_argument("--force", action="store_true", help="rebuild even if the store has releases")
+
+    sp = add("rebuild", cmd_rebuild, "Rebuild every release from the raw files into another folder and compare.")
+    sp.add_argument("--into", required=True)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except StoreBusy as exc:
+        print(f"busy: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print("stopped.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # never a traceback for the analyst; the detail goes to a log file
+        log = Path(os.environ.get("TMPDIR", "/tmp")) / "bridges-error.log"
+        import traceback
+
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        print(f"error: something unexpected went wrong ({type(exc).__name__}: {str(exc)[:200]}). Nothing was published. Details for the developers are in {log}.", file=sys.stderr)
+        return 1

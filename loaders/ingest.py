@@ -1,0 +1,191 @@
+"""Ingest one raw export: read, recognise, map, validate, account for every row and stage a draft."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from . import validate
+from .detect import detect
+from .errors import InputError
+from .mapping import MAX_EXAMPLES, Spec, apply_spec
+from .schema import dataset as get_dataset
+from .store import Store
+from .textio import ROW_COL, read_any
+
+QUARTER_RE = re.compile(r"^\d{4}Q[1-4]$")
+
+
+def _area_key(s) -> str | None:
+    if s is None or (isinstance(s, float) and np.isnan(s)) or s is pd.NA:
+        return None
+    return re.sub(r"[^0-9a-z]", "", str(s).casefold())
+
+
+def map_file(path: Path, dataset: str, profile: str | Path | Spec | None = None, quarter: str | None = None, sheet: str | None = None):
+    """Read and map one file; returns (spec, raw, MapResult). Raises InputError for unusable input."""
+    get_dataset(dataset)
+    if quarter and not QUARTER_RE.match(quarter):
+        raise InputError(f"--quarter '{quarter}' is not a quarter; write it like 2026Q3.")
+    raw = read_any(path, sheet)
+    if raw.table.num_rows == 0 and not raw.bad_rows:
+        raise InputError(f"{Path(path).name}: the file has a header row but no records. Export the quarter's data again.")
+    if isinstance(profile, Spec):
+        spec = profile
+    elif profile:
+        spec = Spec.load(profile)
+    else:
+        spec = detect(raw, dataset)
+        if spec is None:
+            raise InputError(f"{Path(path).name}: the columns do not match any known export. Run `python -m loaders inspect {Path(path).name} --output profile.toml`, check the suggested mapping, then ingest with --profile profile.toml.")
+    if spec.dataset != dataset:
+        raise InputError(f"{Path(path).name}: the mapping '{spec.id}' is for {spec.dataset}, not {dataset}. Choose --dataset {spec.dataset}.")
+    return spec, raw, apply_spec(raw, spec, quarter)
+
+
+def _merge_population(frame: pd.DataFrame, pop_path: Path, sheet: str | None, warnings: list) -> tuple[pd.DataFrame, dict]:
+    """Join a population file onto areas by identifier or name (case and punctuation ignored)."""
+    pspec, praw, pres = map_file(pop_path, "areas", None, None, sheet)
+    pop = pres.frame
+    if pop.empty:
+        raise InputError(f"{pop_path.name}: no population rows could be read.")
+    by_key = {}
+    for _, r in pop.iterrows():
+        for k in (r.get("area_id"), r.get("name")):
+            if _area_key(k):
+                by_key[_area_key(k)] = r
+    matched = 0
+    frame = frame.copy()
+    for col in ("population", "population_source", "population_year"):
+        frame[col] = frame[col].astype(object)
+    for i, r in frame.iterrows():
+        hit = by_key.get(_area_key(r["area_id"])) or by_key.get(_area_key(r["name"]))
+        if hit is not None:
+            matched += 1
+            frame.at[i, "population"] = hit.get("population")
+            frame.at[i, "population_source"] = hit.get("population_source")
+            frame.at[i, "population_year"] = hit.get("population_year")
+    unmatched = len(frame) - matched
+    if unmatched:
+        warnings.append({"column": "population", "reason": f"{unmatched} area(s) have no population in {pop_path.name}; no rate will be shown for them", "rows": unmatched, "examples": [{"row": None, "value": str(v)} for v in frame.loc[frame["population"].isna(), "name"].head(5)]})
+    frame = frame.astype({"population": "Int64", "population_year": "Int64"})
+    return frame, {"spec": pspec.id, "file": pop_path.name, "rows": int(len(pop)), "matched": matched}
+
+
+def ingest(path: str | Path, dataset: str, store: Store, profile=None, quarter: str | None = None, sheet: str | None = None, population: str | Path | None = None) -> dict:
+    """Ingest a file into a draft and return the report (a dict, also written beside the draft)."""
+    path = Path(path)
+    spec, raw, res = map_file(path, dataset, profile, quarter, sheet)
+    frame = res.frame
+    rejections = list(raw.bad_rows) + res.rejections
+    rejected = len(raw.bad_rows) + res.rejected_count
+    warnings = list(res.warnings)
+
+    # the schema's own checks (types, allowed values, ranges) are the last gate
+    fails = validate.failures(frame.reset_index(drop=True), dataset, ROW_COL)
+    if len(fails):
+        frame = frame.reset_index(drop=True)
+        first = fails.drop_duplicates("index")
+        for r in first.head(max(0, MAX_EXAMPLES - len(rejections))).itertuples():
+            rejections.append({"row": int(r.row), "column": r.column, "value": r.value, "reason": f"'{r.column}' {r.reason}"})
+        rejected += len(first)
+        frame = frame.drop(index=first["index"].to_numpy())
+
+    pop_meta = None
+    if population:
+        if dataset != "areas":
+            raise InputError("--population goes with --dataset areas (boundaries plus their population).")
+        frame, pop_meta = _merge_population(frame, Path(population), None, warnings)
+
+    rows_read = raw.rows_read
+    if frame[ROW_COL].duplicated().any():
+        # a family hook produced several canonical rows per source row (e.g. one per survey measure):
+        # a source row is accepted when at least one of its canonical rows is
+        accepted = int(frame[ROW_COL].nunique())
+        rejected = rows_read - accepted
+    else:
+        accepted = len(frame)
+    assert rows_read == accepted + rejected, (rows_read, accepted, rejected)
+    sha, _ = store.keep_raw(path)
+    extra_raw = []
+    if population:
+        psha, _ = store.keep_raw(Path(population))
+        pop_meta["sha256"] = psha
+        extra_raw.append(psha)
+
+    reasons = Counter(_reason_group(r["reason"]) for r in rejections)
+    if rejected > len(rejections):
+        reasons["(more rejections; counts above are for the first {})".format(len(rejections))] = rejected - len(rejections)
+    report = {
+        "draft": None,
+        "file": path.name,
+        "sha256": sha,
+        "dataset": dataset,
+        "source": spec.id,
+        "source_title": spec.title,
+        "encoding": raw.encoding,
+        "sheet": raw.sheet,
+        "rows_read": rows_read,
+        "rows_accepted": accepted,
+        "rows_rejected": rejected,
+        "records_out": int(len(frame)),
+        "rejections": rejections[:MAX_EXAMPLES],
+        "rejection_reasons": dict(reasons.most_common()),
+        "warnings": warnings,
+        "unmapped": res.unmapped,
+        "quarters": {},
+        "date_range": None,
+    }
+    if "quarter" in frame.columns and len(frame):
+        report["quarters"] = {str(k): int(v) for k, v in frame["quarter"].value_counts().sort_index().items()}
+    ds = get_dataset(dataset)
+    if ds.quarter_from and len(frame):
+        col = frame[ds.quarter_from[0]].dropna()
+        if len(col):
+            report["date_range"] = [str(col.min()), str(col.max())]
+    meta = {
+        "file": path.name,
+        "sha256": sha,
+        "source": spec.id,
+        "spec": spec.raw,
+        "quarter": quarter,
+        "sheet": raw.sheet,
+        "population": pop_meta,
+        "report": {k: v for k, v in report.items() if k != "rejections"},
+    }
+    draft_id = store.new_draft(dataset, sha, frame.drop(columns=[ROW_COL], errors="ignore"), meta)
+    report["draft"] = draft_id
+    return report
+
+
+def _reason_group(reason: str) -> str:
+    """Group rejection reasons by their wording without the row-specific part."""
+    return re.sub(r"\(first seen at row \d+\)", "(first seen earlier)", reason)
+
+
+def format_report(r: dict) -> str:
+    """The report in plain words, for the terminal."""
+    lines = [
+        f"{r['file']}: recognised as {r['source_title'] or r['source']} ({r['dataset']}).",
+        f"Rows read {r['rows_read']:,} = accepted {r['rows_accepted']:,} + rejected {r['rows_rejected']:,}.",
+    ]
+    if r.get("date_range"):
+        lines.append(f"Dates from {r['date_range'][0]} to {r['date_range'][1]}; quarters: {', '.join(f'{q} ({n:,})' for q, n in r['quarters'].items())}.")
+    if r["rejection_reasons"]:
+        lines.append("Rejected rows, by reason:")
+        for reason, n in r["rejection_reasons"].items():
+            ex = next((x for x in r["rejections"] if _reason_group(x["reason"]) == reason), None)
+            where = f" e.g. row {ex['row']}, column '{ex['column']}', value {ex['value']!r}" if ex and ex.get("row") else ""
+            lines.append(f"  - {n:,} × {reason}{where}")
+    if r["unmapped"]:
+        for f, vals in r["unmapped"].items():
+            lines.append(f"Values of '{f}' that no crosswalk maps ({len(vals)}): " + ", ".join(f"{v!r} ×{n}" for v, n in list(vals.items())[:10]))
+    for w in r["warnings"]:
+        lines.append(f"Warning: {w['rows']:,} row(s): {w['reason']}" + (f" (column '{w['column']}')" if w.get("column") else ""))
+    if r.get("draft"):
+        lines.append(f"Draft {r['draft']} is staged (not public). Publish it with: python -m loaders publish {r['draft']} --by NAME --note TEXT")
+    return "\n".join(lines)

@@ -1,0 +1,214 @@
+"""The canonical data model: the single source of truth for every dataset's fields."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+# Canonical offence groups, in display order. Crosswalks map every source's codes into these.
+CATEGORIES: dict[str, str] = {
+    "violence": "Violence against the person (assault, homicide, threats, shootings)",
+    "sexual_offences": "Sexual offences (sensitive: no point location, no time of day)",
+    "robbery": "Robbery (theft with force or threat)",
+    "burglary": "Break and enter / burglary",
+    "theft_from_vehicle": "Theft from a vehicle",
+    "vehicle_theft": "Theft of a vehicle",
+    "other_theft": "Other theft (including bicycles, pickpocketing, fraud-like thefts)",
+    "shoplifting": "Shoplifting",
+    "mischief": "Mischief / criminal damage / arson",
+    "drugs": "Drug offences",
+    "weapons": "Weapons offences",
+    "public_order": "Public order / disorder / anti-social behaviour",
+    "traffic": "Traffic offences and collisions",
+    "other": "Other offences a crosswalk places here explicitly",
+}
+SENSITIVE_CATEGORIES = frozenset({"sexual_offences"})
+
+ENGAGEMENT_TYPES = (
+    "town_hall", "community_forum", "school_program", "neighbourhood_watch", "community_event",
+    "outreach", "foot_patrol", "youth_program", "recognition", "other",
+)
+FEEDBACK_CHANNELS = ("town_hall", "online", "phone", "email", "in_person", "social_media", "other")
+FEEDBACK_STATUSES = ("open", "in_progress", "resolved", "closed")
+INCIDENT_STATUSES = ("open", "cleared", "unfounded", "other")
+TIME_PRECISIONS = ("exact", "day", "month")
+SURVEY_MEASURES = ("trust", "safety", "respect", "listens", "other")
+
+QUARTER_PATTERN = r"^\d{4}Q[1-4]$"
+
+ARROW_TYPES = {
+    "string": pa.string(),
+    "timestamp": pa.timestamp("us"),
+    "date": pa.date32(),
+    "float": pa.float64(),
+    "int": pa.int64(),
+    "bool": pa.bool_(),
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One canonical field: its name, type, meaning, unit and allowed values."""
+
+    name: str
+    type: str
+    description: str
+    unit: str | None = None
+    allowed: tuple[str, ...] | None = None
+    required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    pattern: str | None = None
+    public: bool = True  # may leave the store (after the privacy rules of the publication gate)
+    free_text: bool = False  # public only after the free-text scanner passes it
+
+    @property
+    def arrow_type(self) -> pa.DataType:
+        return ARROW_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One canonical dataset: its fields, its key and the field its quarter comes from."""
+
+    name: str
+    description: str
+    key: str
+    quarter_from: tuple[str, ...]  # first non-empty of these timestamps gives the quarter
+    fields: tuple[Field, ...] = field(default_factory=tuple)
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def arrow_schema(self) -> pa.Schema:
+        """The Arrow schema, with each field's description and unit in its metadata."""
+        fields = []
+        for f in self.fields:
+            meta = {"description": f.description}
+            if f.unit:
+                meta["unit"] = f.unit
+            if f.allowed:
+                meta["allowed"] = ",".join(f.allowed)
+            fields.append(pa.field(f.name, f.arrow_type, nullable=not f.required, metadata=meta))
+        return pa.schema(fields, metadata={"dataset": self.name, "description": self.description})
+
+
+_SOURCE = Field("source", "string", "Which records system or loader family the row came from (e.g. `chicago-cpd`).", required=True)
+_QUARTER = Field("quarter", "string", "Calendar quarter the row is published under, `YYYYQn`.", required=True, pattern=QUARTER_PATTERN)
+_AREA = Field("area", "string", "Area identifier (neighbourhood, beat, patrol zone or client site); joins to `areas.area_id`. Empty when unknown.")
+
+INCIDENTS = Dataset(
+    "incidents",
+    "One row per reported incident (or offence, where the source reports offences).",
+    key="incident_id",
+    quarter_from=("occurred_at", "reported_at"),
+    fields=(
+        Field("incident_id", "string", "Identifier of the incident, unique within its source.", required=True),
+        _SOURCE,
+        Field("occurred_at", "timestamp", "When the incident occurred (local time). See `time_precision`.", required=True),
+        Field("reported_at", "timestamp", "When the incident was reported (local time)."),
+        Field("time_precision", "string", "How precise `occurred_at` is: exact time, day only, or month only.", allowed=TIME_PRECISIONS, required=True),
+        Field("offence_raw", "string", "The offence as the source wrote it, kept for traceability.", public=False, free_text=True),
+        Field("category", "string", "Canonical offence group, from the source's crosswalk.", allowed=tuple(CATEGORIES), required=True),
+        Field("domestic", "bool", "True where the source flags the incident as domestic (sensitive)."),
+        _AREA,
+        Field("district", "string", "Police district, division or precinct, as the source names it."),
+        Field("lat", "float", "Latitude (WGS84). Empty when the location is unknown or withheld.", unit="degrees", minimum=-90, maximum=90),
+        Field("lon", "float", "Longitude (WGS84). Empty when the location is unknown or withheld.", unit="degrees", minimum=-180, maximum=180),
+        Field("block", "string", "Hundred-block address (e.g. `12XX MAIN ST`)."),
+        Field("status", "string", "Outcome status of the incident.", allowed=INCIDENT_STATUSES),
+        Field("response_minutes", "float", "Minutes from call to arrival, for calls for service.", unit="minutes", minimum=0),
+        Field("priority", "string", "Call priority as the source names it."),
+        _QUARTER,
+    ),
+)
+
+ENGAGEMENT = Dataset(
+    "engagement",
+    "One row per community initiative or event (forums, school programs, patrols, recognition).",
+    key="event_id",
+    quarter_from=("date",),
+    fields=(
+        Field("event_id", "string", "Identifier of the event, unique within its source.", required=True),
+        _SOURCE,
+        Field("date", "timestamp", "Date (and time, where known) of the event.", required=True),
+        Field("type", "string", "Kind of initiative.", allowed=ENGAGEMENT_TYPES, required=True),
+        Field("title", "string", "Public title of the event.", free_text=True),
+        _AREA,
+        Field("attendees", "int", "Number of people who attended.", unit="people", minimum=0),
+        Field("staff_hours", "float", "Staff hours given to the event.", unit="hours", minimum=0),
+        Field("partners", "string", "Partner organisations, separated by `;`.", free_text=True),
+        _QUARTER,
+    ),
+)
+
+FEEDBACK = Dataset(
+    "feedback",
+    "One row per concern raised by the community, and what was done about it (\"you said, we did\").",
+    key="feedback_id",
+    quarter_from=("received_at", "resolved_at"),
+    fields=(
+        Field("feedback_id", "string", "Identifier of the concern, unique within its source.", required=True),
+        _SOURCE,
+        Field("received_at", "timestamp", "When the concern was received (local time)."),
+        Field("channel", "string", "How the concern reached the provider.", allowed=FEEDBACK_CHANNELS),
+        Field("topic", "string", "What the concern is about, as a short label.", required=True),
+        _AREA,
+        Field("status", "string", "Where the concern stands.", allowed=FEEDBACK_STATUSES, required=True),
+        Field("resolved_at", "timestamp", "When the concern was resolved or closed (local time)."),
+        Field("action_taken", "string", "Public text: what was done.", free_text=True),
+        Field("days_to_resolve", "float", "Days from received to resolved, derived.", unit="days", minimum=0),
+        _QUARTER,
+    ),
+)
+
+SURVEY = Dataset(
+    "survey",
+    "One row per survey measure, area and period (trust and safety perception).",
+    key="survey_id",
+    quarter_from=("period_start",),
+    fields=(
+        Field("survey_id", "string", "Identifier of the row: period, area and measure.", required=True),
+        _SOURCE,
+        Field("period_start", "timestamp", "First day of the survey period.", required=True),
+        Field("period_end", "timestamp", "Last day of the survey period."),
+        Field("area", "string", "Area identifier; empty for the whole service area."),
+        Field("measure", "string", "What was measured.", allowed=SURVEY_MEASURES, required=True),
+        Field("score", "float", "Score from 0 (worst) to 100 (best).", unit="points (0-100)", minimum=0, maximum=100, required=True),
+        Field("respondents", "int", "How many people answered; empty when the source does not say.", unit="people", minimum=0),
+        _QUARTER,
+    ),
+)
+
+AREAS = Dataset(
+    "areas",
+    "Reference table of areas, with population and boundary.",
+    key="area_id",
+    quarter_from=(),
+    fields=(
+        Field("area_id", "string", "Area identifier, as used in the other datasets' `area`.", required=True),
+        _SOURCE,
+        Field("name", "string", "Area name for display.", required=True),
+        Field("population", "int", "Residents, the denominator of rates per 1,000.", unit="people", minimum=0),
+        Field("population_source", "string", "Where the population figure comes from."),
+        Field("population_year", "int", "Year the population figure refers to.", minimum=1800, maximum=2200),
+        Field("geometry", "string", "Boundary as a GeoJSON geometry (WGS84)."),
+    ),
+)
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in (INCIDENTS, ENGAGEMENT, FEEDBACK, SURVEY, AREAS)}
+
+
+def dataset(name: str) -> Dataset:
+    """The dataset called `name`, or a clear error listing the ones that exist."""
+    try:
+        return DATASETS[name]
+    except KeyError:
+        raise ValueError(f"unknown dataset '{name}': choose one of {', '.join(DATASETS)}") from None

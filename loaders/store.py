@@ -1,0 +1,374 @@
+"""The versioned store: raw files by sha256, drafts, Delta Lake tables and release manifests."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from deltalake import CommitProperties, DeltaTable, write_deltalake
+from filelock import FileLock, Timeout
+
+from .errors import InputError
+from .schema import DATASETS, dataset as get_dataset
+
+RELEASE_RE = re.compile(r"^(\d{6})\.json$")
+LOCK_TIMEOUT = 60.0
+
+
+class StoreBusy(Exception):
+    """Another publish holds the store; the caller should try again in a moment."""
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("BRIDGES_DATA_DIR") or Path(__file__).resolve().parent.parent / "data")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+
+
+def write_json_atomic(path: Path, doc: dict, exclusive: bool = False) -> None:
+    """Write JSON so that readers see the old file or the new one, never half; `exclusive` never replaces."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=1, ensure_ascii=False, default=str)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if exclusive:
+            os.link(tmp, path)  # fails if the file exists: no release is ever overwritten
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class Store:
+    """One data directory: raw/, drafts/, tables/, releases/."""
+
+    root: Path
+
+    def __post_init__(self):
+        self.root = Path(self.root)
+
+    # ---------- layout
+    @property
+    def raw_dir(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def drafts_dir(self) -> Path:
+        return self.root / "drafts"
+
+    @property
+    def tables_dir(self) -> Path:
+        return self.root / "tables"
+
+    @property
+    def releases_dir(self) -> Path:
+        return self.root / "releases"
+
+    def table_path(self, name: str) -> Path:
+        return self.tables_dir / name
+
+    def lock(self) -> FileLock:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(self.root / "store.lock"))
+
+    # ---------- raw files
+    def keep_raw(self, path: Path) -> tuple[str, Path]:
+        """Copy an upload into raw/ named by its sha256, read-only; the same bytes are stored once."""
+        sha = sha256_file(path)
+        ext = "".join(s for s in Path(path).suffixes[-1:]).lower()[:10] or ".bin"
+        dest = self.raw_dir / f"{sha}{ext}"
+        if not dest.exists():
+            self.raw_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.raw_dir)
+            os.close(fd)
+            shutil.copyfile(path, tmp)
+            os.chmod(tmp, 0o444)
+            try:
+                os.link(tmp, dest)
+            except FileExistsError:
+                pass
+            os.unlink(tmp)
+        return sha, dest
+
+    def raw_path(self, sha: str) -> Path:
+        found = list(self.raw_dir.glob(f"{sha}*"))
+        if not found:
+            raise InputError(f"raw file {sha[:12]}… is missing from {self.raw_dir}; the store cannot be rebuilt without it.")
+        return found[0]
+
+    # ---------- drafts
+    def new_draft(self, dataset: str, sha: str, frame: pd.DataFrame, meta: dict) -> str:
+        """Stage canonical rows as a draft (never public) and return its id."""
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        draft_id = f"{dataset}-{stamp}-{sha[:8]}"
+        d = self.drafts_dir / draft_id
+        n = 1
+        while d.exists():
+            n += 1
+            d = self.drafts_dir / f"{draft_id}-{n}"
+        draft_id = d.name
+        tmp = self.drafts_dir / f".tmp-{draft_id}"
+        tmp.mkdir(parents=True)
+        table = to_arrow(frame, dataset)
+        pq.write_table(table, tmp / "rows.parquet")
+        write_json_atomic(tmp / "draft.json", {**meta, "draft": draft_id, "dataset": dataset, "created_at": _now(), "rows": table.num_rows})
+        os.rename(tmp, d)
+        return draft_id
+
+    def draft(self, draft_id: str) -> dict:
+        p = self.drafts_dir / draft_id / "draft.json"
+        if not p.exists():
+            have = ", ".join(self.list_drafts()) or "none"
+            raise InputError(f"there is no draft '{draft_id}'. Drafts waiting: {have}.")
+        return json.loads(p.read_text(encoding="utf-8"))
+
+    def draft_rows(self, draft_id: str) -> pa.Table:
+        return pq.read_table(self.drafts_dir / draft_id / "rows.parquet")
+
+    def list_drafts(self) -> list[str]:
+        if not self.drafts_dir.exists():
+            return []
+        return sorted(p.name for p in self.drafts_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+    def delete_draft(self, draft_id: str) -> None:
+        self.draft(draft_id)
+        shutil.rmtree(self.drafts_dir / draft_id)
+
+    # ---------- releases
+    def releases(self) -> list[dict]:
+        if not self.releases_dir.exists():
+            return []
+        out = []
+        for p in sorted(self.releases_dir.iterdir()):
+            if RELEASE_RE.match(p.name):
+                out.append(json.loads(p.read_text(encoding="utf-8")))
+        return out
+
+    def current(self) -> dict | None:
+        """The newest release manifest, or None for an empty store."""
+        if not self.releases_dir.exists():
+            return None
+        names = sorted(p.name for p in self.releases_dir.iterdir() if RELEASE_RE.match(p.name))
+        if not names:
+            return None
+        return json.loads((self.releases_dir / names[-1]).read_text(encoding="utf-8"))
+
+    def release(self, version: int) -> dict:
+        p = self.releases_dir / f"{int(version):06d}.json"
+        if not p.exists():
+            have = [r["version"] for r in self.releases()]
+            raise InputError(f"there is no release {version}. Releases: {', '.join(map(str, have)) or 'none yet'}.")
+        return json.loads(p.read_text(encoding="utf-8"))
+
+    def dataset_at(self, name: str, release: dict | None) -> pa.dataset.Dataset | None:
+        """The Arrow dataset of one table as of a release (None when the release has no such table)."""
+        if release is None or release["tables"].get(name) is None:
+            return None
+        dt_ = DeltaTable(str(self.table_path(name)), version=release["tables"][name])
+        return dt_.to_pyarrow_dataset()
+
+    def _pinned_table(self, name: str, pinned: int | None) -> DeltaTable | None:
+        """The Delta table brought back to the pinned version (undoing commits a crashed publish left behind)."""
+        path = self.table_path(name)
+        if not DeltaTable.is_deltatable(str(path)):
+            return None
+        t = DeltaTable(str(path))
+        if pinned is not None and t.version() != pinned:
+            t.restore(pinned, commit_properties=CommitProperties(custom_metadata={"bridges": "restore to last release before writing"}))
+            t = DeltaTable(str(path))
+        return t
+
+    def publish(self, draft_ids: list[str], by: str, note: str, kind: str = "publish", wait: float = LOCK_TIMEOUT, _hook=None) -> dict:
+        """Make drafts a new release, atomically: the store is at the old release or the new one, never between."""
+        if not by or not note:
+            raise InputError("say who publishes (--by) and why (--note); both go in the release history.")
+        try:
+            with self.lock().acquire(timeout=wait):
+                return self._publish_locked(draft_ids, by, note, kind, _hook)
+        except Timeout:
+            raise StoreBusy("another publish is in progress; try again in a minute.") from None
+
+    def _publish_locked(self, draft_ids, by, note, kind, _hook) -> dict:
+        cur = self.current()
+        version = (cur["version"] if cur else 0) + 1
+        tables = dict(cur["tables"]) if cur else {}
+        drafts = [self.draft(d) for d in draft_ids]
+        seen = set()
+        for d in drafts:
+            if d["dataset"] in seen:
+                raise InputError(f"two drafts for {d['dataset']} in one publish; publish them one after the other.")
+            seen.add(d["dataset"])
+        corrections, ops = [], []
+        for d in drafts:
+            name = d["dataset"]
+            ds = get_dataset(name)
+            rows = self.draft_rows(d["draft"])
+            rows = rows.cast(to_arrow_schema(name))
+            path = self.table_path(name)
+            t = self._pinned_table(name, tables.get(name))
+            props = CommitProperties(custom_metadata={"release": str(version), "by": by, "note": note[:500], "draft": d["draft"]})
+            quarters = sorted(set(rows.column("quarter").to_pylist())) if "quarter" in ds.names and rows.num_rows else []
+            if t is None or tables.get(name) is None or not ds.quarter_from:
+                before = self._counts(name, cur, quarters) if ds.quarter_from else {}
+                path.parent.mkdir(parents=True, exist_ok=True)
+                write_deltalake(str(path), rows, mode="overwrite", schema_mode="overwrite", commit_properties=props)
+            else:
+                before = self._counts(name, cur, quarters)
+                pred = "quarter IN (" + ", ".join("'" + q.replace("'", "''") + "'" for q in quarters) + ")" if quarters else "false"
+                write_deltalake(t, rows, mode="overwrite", predicate=pred, commit_properties=props)
+            if _hook:
+                _hook("after-table-write")
+            tables[name] = DeltaTable(str(path)).version()
+            if ds.quarter_from:
+                after = _count_table(rows, name)
+                corrections += _diff_counts(name, before, after)
+            ops.append({k: d.get(k) for k in ("draft", "dataset", "sha256", "file", "source", "spec", "quarter", "sheet", "population", "rows")})
+        manifest = {
+            "version": version,
+            "published_at": _now(),
+            "by": by,
+            "note": note,
+            "kind": kind,
+            "parent": cur["version"] if cur else None,
+            "tables": tables,
+            "row_counts": {n: self._rows(n, v) for n, v in tables.items()},
+            "raw_files": [{"sha256": o["sha256"], "file": o["file"], "dataset": o["dataset"]} for o in ops if o.get("sha256")],
+            "ops": ops,
+            "corrections": corrections,
+        }
+        if _hook:
+            _hook("before-manifest")
+        write_json_atomic(self.releases_dir / f"{version:06d}.json", manifest, exclusive=True)
+        if _hook:
+            _hook("after-manifest")
+        for d in drafts:
+            shutil.rmtree(self.drafts_dir / d["draft"], ignore_errors=True)
+        return manifest
+
+    def rollback(self, version: int, by: str, note: str, wait: float = LOCK_TIMEOUT) -> dict:
+        """Restore an earlier release as a new release; every release stays readable."""
+        if not by or not note:
+            raise InputError("say who rolls back (--by) and why (--note); both go in the release history.")
+        try:
+            with self.lock().acquire(timeout=wait):
+                target = self.release(version)
+                cur = self.current()
+                new = cur["version"] + 1
+                manifest = {
+                    "version": new,
+                    "published_at": _now(),
+                    "by": by,
+                    "note": note,
+                    "kind": "rollback",
+                    "restores": target["version"],
+                    "parent": cur["version"],
+                    "tables": dict(target["tables"]),
+                    "row_counts": dict(target["row_counts"]),
+                    "raw_files": [],
+                    "ops": [],
+                    "corrections": [],
+                }
+                write_json_atomic(self.releases_dir / f"{new:06d}.json", manifest, exclusive=True)
+                return manifest
+        except Timeout:
+            raise StoreBusy("another publish is in progress; try again in a minute.") from None
+
+    def _rows(self, name: str, version: int | None) -> int:
+        if version is None:
+            return 0
+        dt_ = DeltaTable(str(self.table_path(name)), version=version)
+        return int(pa.table(dt_.get_add_actions(flatten=True)).column("num_records").to_numpy().sum())
+
+    def _counts(self, name: str, release: dict | None, quarters: list[str]) -> dict:
+        ds_ = self.dataset_at(name, release)
+        if ds_ is None or not quarters:
+            return {}
+        import pyarrow.dataset as pads
+
+        cols = ["quarter", "category"] if name == "incidents" else ["quarter"]
+        t = ds_.to_table(columns=cols, filter=pads.field("quarter").isin(quarters))
+        return _count_table(t, name)
+
+
+def _count_table(t: pa.Table, name: str) -> dict:
+    if t.num_rows == 0:
+        return {}
+    keys = ["quarter", "category"] if name == "incidents" else ["quarter"]
+    g = t.select(keys).group_by(keys).aggregate([([], "count_all")])
+    return {tuple(r[k] for k in keys): r["count_all"] for r in g.to_pylist()}
+
+
+def _diff_counts(name: str, before: dict, after: dict) -> list[dict]:
+    """Corrections: each (quarter[, category]) whose count changed when a quarter was replaced."""
+    if not before:
+        return []
+    out = []
+    quarters = {k[0] for k in before}
+    for key in sorted(set(before) | {k for k in after if k[0] in quarters}):
+        b, a = before.get(key, 0), after.get(key, 0)
+        if a != b:
+            item = {"dataset": name, "quarter": key[0], "before": b, "after": a}
+            if len(key) > 1:
+                item["category"] = key[1]
+            out.append(item)
+    return out
+
+
+def to_arrow_schema(name: str) -> pa.Schema:
+    return get_dataset(name).arrow_schema()
+
+
+def to_arrow(frame: pd.DataFrame, name: str) -> pa.Table:
+    """A canonical frame as an Arrow table with the schema's types and field descriptions."""
+    schema = to_arrow_schema(name)
+    frame = frame.reset_index(drop=True)
+    cols = []
+    for f in schema:
+        if f.name in frame.columns:
+            arr = pa.array(frame[f.name], from_pandas=True) if not hasattr(frame[f.name].array, "__arrow_array__") else pa.array(frame[f.name].array)
+            cols.append(arr.cast(f.type) if arr.type != f.type else arr)
+        else:
+            cols.append(pa.nulls(len(frame), f.type))
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+def all_datasets() -> list[str]:
+    return list(DATASETS)

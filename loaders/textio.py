@@ -1,0 +1,319 @@
+"""Read any raw export (CSV, XLSX, JSON) as a table of text, with the row number of every record."""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from .errors import InputError
+
+ROW_COL = "__row__"  # spreadsheet-style row number: the header is row 1, the first record row 2
+SNIFF_BYTES = 64 * 1024
+
+
+@dataclass
+class RawTable:
+    """A raw export read as text: string columns, row numbers and the rows that could not be read."""
+
+    path: Path
+    kind: str  # csv | xlsx | json | geojson
+    table: pa.Table  # all columns are strings (null = empty cell); ROW_COL holds row numbers
+    encoding: str = "utf-8"
+    bad_rows: list[dict] = field(default_factory=list)  # {row, column, value, reason}
+    sheet: str | None = None
+    geojson: dict | None = None  # for a GeoJSON file, the parsed document
+
+    @property
+    def columns(self) -> list[str]:
+        return [c for c in self.table.column_names if c != ROW_COL]
+
+    @property
+    def rows_read(self) -> int:
+        return self.table.num_rows + len(self.bad_rows)
+
+
+def sniff_kind(path: Path, head: bytes) -> str:
+    """What kind of file this is, from its first bytes (not only its name)."""
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(f"{path.name}: this is an old binary Excel (.xls) file. Open it in Excel or LibreOffice and save it as .xlsx or CSV, then upload again.")
+    if head.startswith(b"%PDF"):
+        raise InputError(f"{path.name}: this is a PDF, not a data export. Export the table from your records system as CSV, XLSX or JSON.")
+    stripped = head.lstrip(codecs.BOM_UTF8).lstrip()
+    if stripped[:1] in (b"{", b"["):
+        if b'"FeatureCollection"' in head or b'"Feature"' in head:
+            return "geojson"
+        return "json"
+    if b"\x00" in head[:4096]:
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "csv"
+        raise InputError(f"{path.name}: this is a binary file, not a table. Export the data as CSV, XLSX or JSON and upload that.")
+    return "csv"
+
+
+def decode(path: Path, data: bytes) -> tuple[str, str]:
+    """Decode bytes to text: UTF-8 (with or without BOM) first, then UTF-16, then a detected legacy encoding."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+        try:
+            return data.decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        bad_at = exc.start
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[: 2 * 1024 * 1024], cp_isolation=["mac_roman", "cp1252", "latin_1", "cp1250", "utf_16"]).best()
+    if best is None:
+        line = data[:bad_at].count(b"\n") + data[:bad_at].count(b"\r") - data[:bad_at].count(b"\r\n") + 1
+        raise InputError(f"{path.name}: the text encoding could not be recognised (first bad byte on line {line}). Save the file as UTF-8 CSV and upload it again.")
+    enc = best.encoding
+    # charset-normalizer cannot tell Mac Roman from cp1252 on short samples; classic Mac files end lines with CR only.
+    if b"\r" in data and b"\n" not in data[:SNIFF_BYTES]:
+        enc = "mac_roman"
+    return data.decode(enc, errors="replace"), enc
+
+
+def sniff_delimiter(path: Path, text_head: str) -> str:
+    """The delimiter of a CSV, judged from its first lines."""
+    lines = [ln for ln in re.split(r"\r\n|\r|\n", text_head)[:50] if ln.strip()]
+    if not lines:
+        raise InputError(f"{path.name}: the file is empty. Export the data again; it should have a header row and at least one record.")
+    sample = "\n".join(lines[:20])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        counts = {d: lines[0].count(d) for d in ",;\t|"}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ","
+
+
+def _clean_headers(path: Path, names: list[str]) -> list[str]:
+    out, seen = [], {}
+    for i, n in enumerate(names):
+        n = (n or "").replace("\ufeff", "").strip()
+        n = re.sub(r"\s+", " ", n)
+        if not n:
+            n = f"column_{i + 1}"
+        if n in seen:
+            seen[n] += 1
+            n = f"{n} ({seen[n]})"
+        else:
+            seen[n] = 1
+        out.append(n)
+    return out
+
+
+def _numbered(path: Path, kind: str, table: pa.Table, bad_numbers: list[int]) -> pa.Table:
+    """Add the spreadsheet row number of each record, skipping the numbers of rows that could not be read."""
+    n = table.num_rows
+    rows = np.arange(2, n + 2 + len(bad_numbers), dtype=np.int64)
+    if bad_numbers:
+        rows = rows[~np.isin(rows, np.asarray(bad_numbers, dtype=np.int64))][:n]
+    return table.append_column(ROW_COL, pa.array(rows))
+
+
+def read_csv_text(path: Path, text: str | bytes, encoding: str) -> RawTable:
+    """Read CSV text as string columns, keeping every record and the ones that do not fit the header."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    head = data[:SNIFF_BYTES].decode("utf-8", errors="replace")
+    delim = sniff_delimiter(path, head)
+    first_line = re.split(r"\r\n|\r|\n", head.lstrip(), maxsplit=1)[0]
+    header = next(csv.reader([first_line], delimiter=delim))
+    names = _clean_headers(path, header)
+    if len(names) < 2 and delim == ",":
+        raise InputError(f"{path.name}: only one column was found. The file may use a delimiter other than comma, semicolon, tab or '|'; save it as a comma-separated CSV.")
+    quoted = b'"' in data
+    bad: list[dict] = []
+
+    def handler(row):
+        bad.append({"row": row.number, "text": row.text, "expected": row.expected_columns, "actual": row.actual_columns})
+        return "skip"
+
+    def read(threads: bool) -> pa.Table:
+        return pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=threads, block_size=16 << 20),
+            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=quoted, invalid_row_handler=handler),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""], quoted_strings_can_be_null=True),
+        )
+
+    try:
+        table = read(True)
+        if bad:  # row numbers are only known when read in one thread
+            bad.clear()
+            table = read(False)
+    except pa.ArrowInvalid as exc:
+        msg = str(exc).splitlines()[0]
+        raise InputError(f"{path.name}: the CSV could not be read ({msg}). Check that every record has the same number of fields as the header, then upload again.") from None
+    bad_rows = []
+    for b in bad:
+        text_ = (b["text"] or "")[:200]
+        if b["actual"] < b["expected"]:
+            reason = f"the record has {b['actual']} of {b['expected']} fields; it looks cut short (a truncated line). Export the file again or fix this line."
+        else:
+            reason = f"the record has {b['actual']} fields but the header has {b['expected']}; an unquoted delimiter inside a value is the usual cause. Quote the value or remove the extra delimiter."
+        bad_rows.append({"row": b["row"], "column": None, "value": text_, "reason": reason})
+    table = _numbered(path, "csv", table, [b["row"] for b in bad_rows if b["row"] is not None])
+    return RawTable(path, "csv", table, encoding, bad_rows)
+
+
+def _cell_text(v) -> str | None:
+    import datetime as dt
+
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, (dt.datetime, dt.date, dt.time)):
+        return v.isoformat()
+    if isinstance(v, dt.timedelta):
+        return str(v)
+    s = str(v)
+    return s if s.strip() else None
+
+
+def _merged_header_check(path: Path, sheet: str, header_row: int) -> None:
+    """An .xlsx whose header row has merged cells cannot be mapped column by column: say so."""
+    try:
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
+        ws = wb[sheet]
+        for rng in ws.merged_cells.ranges:
+            if rng.min_row <= header_row <= rng.max_row and rng.max_col > rng.min_col:
+                raise InputError(f"{path.name}, sheet '{sheet}': the header row has merged cells ({rng.coord}). Unmerge them so each column has its own header, then upload again.")
+    except InputError:
+        raise
+    except Exception:  # a workbook openpyxl cannot open was already read by calamine; the check is best-effort
+        return
+
+
+def read_xlsx(path: Path, sheet: str | None = None) -> RawTable:
+    """Read one sheet of an .xlsx workbook as text, asking which sheet when there are several."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:
+        raise InputError(f"{path.name}: the workbook could not be opened ({exc}). Open it in Excel and save it again as .xlsx.") from None
+    names = wb.sheet_names
+    if sheet is None:
+        filled = [n for n in names if any(any(c not in (None, "") for c in r) for r in wb.get_sheet_by_name(n).to_python(nrows=5))]
+        if len(filled) > 1:
+            raise InputError(f"{path.name}: the workbook has {len(filled)} sheets with data ({', '.join(repr(n) for n in filled)}). Choose one with --sheet NAME.")
+        if not filled:
+            raise InputError(f"{path.name}: every sheet of the workbook is empty. Export the data again.")
+        sheet = filled[0]
+    elif sheet not in names:
+        raise InputError(f"{path.name}: there is no sheet '{sheet}'. The sheets are: {', '.join(repr(n) for n in names)}.")
+    rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    # the header is the first row with at least two filled cells
+    start = next((i for i, r in enumerate(rows) if sum(c not in (None, "") for c in r) >= 2), None)
+    if start is None:
+        raise InputError(f"{path.name}, sheet '{sheet}': no header row was found. The first row should name the columns.")
+    _merged_header_check(path, sheet, start + 1)
+    header = _clean_headers(path, [_cell_text(c) or "" for c in rows[start]])
+    width = len(header)
+    body = rows[start + 1:]
+    numbers = [start + 2 + i for i, r in enumerate(body) if any(c not in (None, "") for c in r)]
+    body = [r for r in body if any(c not in (None, "") for c in r)]
+    cols = {h: [_cell_text(r[j]) if j < len(r) else None for r in body] for j, h in enumerate(header)}
+    table = pa.table({**{h: pa.array(v, pa.string()) for h, v in cols.items()}, ROW_COL: pa.array(numbers, pa.int64())})
+    del width
+    return RawTable(path, "xlsx", table, "xlsx", [], sheet=sheet)
+
+
+def _flatten(rec: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in rec.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flatten(v, key + "."))
+        elif isinstance(v, list):
+            out[key] = json.dumps(v, ensure_ascii=False)
+        else:
+            out[key] = v
+    return out
+
+
+def read_json_text(path: Path, text: str, encoding: str) -> RawTable:
+    """Read a JSON export: an array of records, or an object holding one (nested objects become dotted columns)."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path.name}: the JSON is not valid (line {exc.lineno}, column {exc.colno}: {exc.msg}). Export it again or fix that spot.") from None
+    records = doc
+    if isinstance(doc, dict):
+        lists = [(k, v) for k, v in doc.items() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v[:50])]
+        if not lists:
+            raise InputError(f"{path.name}: the JSON holds no list of records. Bridges reads an array of objects, or an object with one such array.")
+        records = max(lists, key=lambda kv: len(kv[1]))[1]
+    if not isinstance(records, list) or not records:
+        raise InputError(f"{path.name}: the JSON holds no records. Export the data again.")
+    flat, numbers, bad = [], [], []
+    for i, r in enumerate(records):
+        if isinstance(r, dict):
+            flat.append(_flatten(r))
+            numbers.append(i + 2)
+        else:
+            bad.append({"row": i + 2, "column": None, "value": str(r)[:200], "reason": "this record is not an object with named fields; it was skipped."})
+    keys: dict[str, None] = {}
+    for r in flat:
+        for k in r:
+            keys.setdefault(k)
+    names = _clean_headers(path, list(keys))
+    cols = {n: pa.array([_cell_text(r.get(k)) for r in flat], pa.string()) for n, k in zip(names, keys)}
+    table = pa.table({**cols, ROW_COL: pa.array(numbers, pa.int64())})
+    return RawTable(path, "json", table, encoding, bad)
+
+
+def read_any(path: str | Path, sheet: str | None = None) -> RawTable:
+    """Read a raw export of any supported kind, or raise InputError with a sentence saying what to do."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file.")
+    if path.is_dir():
+        raise InputError(f"{path}: this is a folder; give the path of one export file.")
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError(f"{path.name}: the file is empty. Export the data again; it should have a header row and at least one record.")
+    kind = sniff_kind(path, data[:SNIFF_BYTES])
+    if kind == "xlsx":
+        return read_xlsx(path, sheet)
+    text, enc = decode(path, data)
+    if kind == "geojson":
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path.name}: the GeoJSON is not valid (line {exc.lineno}: {exc.msg}).") from None
+        feats = doc.get("features") if isinstance(doc, dict) else None
+        if not feats:
+            raise InputError(f"{path.name}: the GeoJSON has no features.")
+        props = [_flatten(f.get("properties") or {}) for f in feats]
+        keys = list(dict.fromkeys(k for p in props for k in p))
+        cols = {k: pa.array([_cell_text(p.get(k)) for p in props], pa.string()) for k in keys}
+        cols["geometry"] = pa.array([json.dumps(f.get("geometry"), separators=(",", ":")) if f.get("geometry") else None for f in feats], pa.string())
+        cols[ROW_COL] = pa.array(range(2, len(feats) + 2), pa.int64())
+        return RawTable(path, "geojson", pa.table(cols), enc, [], geojson=None)
+    if kind == "json":
+        return read_json_text(path, text, enc)
+    if enc in ("utf-8", "utf-8-sig"):
+        body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+        return read_csv_text(path, body, enc)
+    return read_csv_text(path, text, enc)
