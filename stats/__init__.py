@@ -1,0 +1,1 @@
+"""Read side: queries over published releases, comparisons, figures and summaries (no Streamlit)."""
