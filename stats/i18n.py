@@ -1,0 +1,79 @@
+"""Translations (one TOML catalog per language in locales/) and Babel number and date formats."""
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from babel.dates import format_date, get_month_names
+from babel.numbers import format_decimal, format_percent
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DEFAULT_LANG = "en"
+BABEL_LOCALE = {"en": "en_CA", "fr": "fr_CA"}
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    """The flat key → text catalog of a language (nested TOML tables become dotted keys)."""
+    path = LOCALES_DIR / f"{lang}.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+
+    def flat(d, prefix=""):
+        for k, v in d.items():
+            if isinstance(v, dict):
+                yield from flat(v, f"{prefix}{k}.")
+            else:
+                yield f"{prefix}{k}", v
+
+    return dict(flat(data))
+
+
+def languages() -> list[str]:
+    """Every language with a catalog file; adding a language is adding one file."""
+    return sorted(p.stem for p in LOCALES_DIR.glob("*.toml"))
+
+
+def norm_lang(lang: str | None) -> str:
+    return lang if lang in languages() else DEFAULT_LANG
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **kw) -> str:
+    """The text for `key` in `lang` (falling back to English, then to the key), formatted with kw."""
+    text = catalog(norm_lang(lang)).get(key) or catalog(DEFAULT_LANG).get(key) or key
+    return text.format(**kw) if kw else text
+
+
+def locale(lang: str) -> str:
+    return BABEL_LOCALE.get(norm_lang(lang), norm_lang(lang))
+
+
+def num(x, lang: str = DEFAULT_LANG, digits: int = 0) -> str:
+    """A number in the language's format (1,234.5 / 1 234,5)."""
+    if x is None:
+        return "–"
+    fmt = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(x, format=fmt, locale=locale(lang))
+
+
+def pct(x: float, lang: str = DEFAULT_LANG, digits: int = 0) -> str:
+    """A share (0.12) as a percentage in the language's format (12 % / 12 %)."""
+    fmt = "#,##0" + ("." + "0" * digits if digits else "") + " %"
+    return format_percent(x, format=fmt, locale=locale(lang))
+
+
+def date(d, lang: str = DEFAULT_LANG, style: str = "long") -> str:
+    return format_date(d, format=style, locale=locale(lang))
+
+
+def month_names(lang: str = DEFAULT_LANG, width: str = "abbreviated") -> list[str]:
+    """Month names January..December (plotly does not bundle French ones)."""
+    names = get_month_names(width, locale=locale(lang))
+    return [names[i] for i in range(1, 13)]
+
+
+def quarter_label(q: str, lang: str = DEFAULT_LANG) -> str:
+    """'2026Q3' → 'Q3 2026' / 'T3 2026'."""
+    if not q or len(q) != 6:
+        return q or ""
+    return t("quarter_label", lang, year=q[:4], n=q[5])
