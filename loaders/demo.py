@@ -1,0 +1,97 @@
+"""The embedded demo: ingest the fictional Riverton exports through the ordinary loaders and publish them as one release."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from . import demo_gen
+from .errors import InputError
+from .ingest import ingest
+from .mapping import SOURCES_DIR, Spec
+from .store import Store
+
+DEMO_DIR = demo_gen.DEMO_DIR
+NOTE = "Demo data: Riverton (fictional)"
+BY = "demo"
+ENSURE_WAIT = 600.0  # seconds a second process waits for the first one to finish building
+
+# dataset -> (demo file key, built-in source spec); areas also take the population file
+PLAN = [
+    ("areas", "areas", "demo_areas.toml"),
+    ("incidents", "incidents", "demo_incidents.toml"),
+    ("engagement", "engagement", "demo_engagement.toml"),
+    ("feedback", "feedback", "demo_feedback.toml"),
+    ("survey", "survey", "demo_survey.toml"),
+]
+
+
+def demo_files(demo_dir: Path = DEMO_DIR) -> dict[str, Path]:
+    """The demo exports by key; written by the generator first when any is missing."""
+    demo_dir = Path(demo_dir)
+    files = {k: demo_dir / name for k, name in demo_gen.FILES.items()}
+    if not all(p.exists() for p in files.values()):
+        demo_gen.generate(demo_dir)
+    return files
+
+
+def ingest_demo(store: Store, demo_dir: Path = DEMO_DIR) -> list[dict]:
+    """Ingest every demo export into drafts; returns the ingest reports (drafts are removed on failure)."""
+    files = demo_files(demo_dir)
+    reports: list[dict] = []
+    try:
+        for dataset, key, spec_name in PLAN:
+            spec = Spec.load(SOURCES_DIR / spec_name)
+            pop = files["population"] if dataset == "areas" else None
+            reports.append(ingest(files[key], dataset, store, profile=spec, population=pop))
+    except BaseException:
+        for r in reports:
+            try:
+                store.delete_draft(r["draft"])
+            except InputError:
+                pass
+        raise
+    return reports
+
+
+def build_demo(store: Store, force: bool = False) -> dict:
+    """Build the demo store (one release holding all five datasets) and return its manifest.
+
+    If the store already has a release and `force` is false, the current manifest is returned as it is.
+    """
+    if not force:
+        cur = store.current()
+        if cur is not None:
+            return cur
+    reports = ingest_demo(store)
+    drafts = [r["draft"] for r in reports]
+    try:
+        return store.publish(drafts, by=BY, note=NOTE)
+    except BaseException:
+        for d in drafts:
+            try:
+                store.delete_draft(d)
+            except InputError:
+                pass
+        raise
+
+
+def ensure_demo(store: Store, wait: float = ENSURE_WAIT) -> dict | None:
+    """Build the demo only when the store has no release; safe when several processes call it at once.
+
+    Returns the manifest of the release built here, or None when the store already had one (or another
+    process is still building it after `wait` seconds).
+    """
+    if store.current() is not None:
+        return None
+    store.root.mkdir(parents=True, exist_ok=True)
+    # a lock of its own: store.publish takes store.lock() inside, and a second FileLock on the same file
+    # in the same process would wait for itself
+    lock = FileLock(str(store.root / "demo.lock"))
+    try:
+        with lock.acquire(timeout=wait):
+            if store.current() is not None:  # another process built it while this one waited
+                return None
+            return build_demo(store)
+    except Timeout:
+        return None
