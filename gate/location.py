@@ -1,0 +1,249 @@
+"""Location generalization: street addresses to hundred-blocks, coordinates to a metre grid."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG), the sphere every distance here is measured on
+DEFAULT_CELL_M = 200.0  # grid cell side; docs/privacy.md "Location generalization" says why
+DEFAULT_GUARD_M = 10.0  # no published point lies closer than this to the true point
+MIN_CELL_M, MAX_CELL_M = 50.0, 5_000.0
+
+
+# --------------------------------------------------------------------------------------------
+# distances
+
+
+def haversine_m(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """Great-circle distance in metres between arrays of WGS84 points (NaN where any input is NaN)."""
+    p1, p2 = np.radians(np.asarray(lat1, dtype=float)), np.radians(np.asarray(lat2, dtype=float))
+    dp = p2 - p1
+    dl = np.radians(np.asarray(lon2, dtype=float) - np.asarray(lon1, dtype=float))
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+# --------------------------------------------------------------------------------------------
+# coordinate grid
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A fixed, data-independent grid of cells about `cell_m` metres square covering the globe.
+
+    Rows are bands of latitude exactly `cell_m` metres tall (180° split into a whole number of
+    rows). Each row is split into a whole number of cells of longitude whose width, measured at the
+    row's centre latitude, is as close to `cell_m` metres as a whole number allows: the longitude
+    spacing therefore follows cos(latitude) row by row (an equal-distance grid, like a sinusoidal
+    projection snapped to metres), and the cells tile each row exactly, antimeridian included.
+
+    A point is published at the centre of its cell. If the true point lies within `guard_m` metres
+    of that centre, it is published at the centre of a neighbouring cell instead (the one on the
+    side the point leans towards, east/west or north/south), so no published point is ever within
+    `guard_m` of the true point. The grid never depends on the data, so releases line up.
+    """
+
+    cell_m: float = DEFAULT_CELL_M
+    guard_m: float = DEFAULT_GUARD_M
+
+    def __post_init__(self):
+        if not (MIN_CELL_M <= float(self.cell_m) <= MAX_CELL_M):
+            raise ValueError(f"cell_m must be between {MIN_CELL_M:g} and {MAX_CELL_M:g} metres, got {self.cell_m!r}")
+        if not (0.0 < float(self.guard_m) <= float(self.cell_m) / 4):
+            raise ValueError(f"guard_m must be above 0 and at most a quarter of cell_m ({self.cell_m / 4:g} m), got {self.guard_m!r}")
+
+    @property
+    def n_rows(self) -> int:
+        return max(1, round(math.pi * EARTH_RADIUS_M / self.cell_m))
+
+    @property
+    def row_height_deg(self) -> float:
+        return 180.0 / self.n_rows
+
+    def row_index(self, lat) -> np.ndarray:
+        j = np.floor((np.asarray(lat, dtype=float) + 90.0) / self.row_height_deg)
+        return np.clip(j, 0, self.n_rows - 1).astype(np.int64)
+
+    def row_centre(self, j) -> np.ndarray:
+        return -90.0 + (np.asarray(j, dtype=float) + 0.5) * self.row_height_deg
+
+    def cells_in_row(self, j) -> np.ndarray:
+        circumference = 2 * math.pi * EARTH_RADIUS_M * np.cos(np.radians(self.row_centre(j)))
+        return np.maximum(1, np.round(circumference / self.cell_m)).astype(np.int64)
+
+    def _cell(self, j, lon):
+        """Column index and centre (lat, lon) of the cell in row j holding longitude lon."""
+        n = self.cells_in_row(j)
+        w = 360.0 / n
+        i = np.floor((np.asarray(lon, dtype=float) + 180.0) / w).astype(np.int64) % n
+        return i, n, self.row_centre(j), -180.0 + (i + 0.5) * w
+
+    def snap(self, lat, lon) -> tuple[np.ndarray, np.ndarray]:
+        """Published (lat, lon) for arrays of true points; NaN where the input is missing or invalid."""
+        lat = np.asarray(lat, dtype=float).copy()
+        lon = np.asarray(lon, dtype=float).copy()
+        if lat.shape != lon.shape:
+            raise ValueError(f"lat and lon differ in shape: {lat.shape} vs {lon.shape}")
+        ok = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+        out_lat = np.full(lat.shape, np.nan)
+        out_lon = np.full(lat.shape, np.nan)
+        if not ok.any():
+            return out_lat, out_lon
+        la, lo = lat[ok], lon[ok]
+        j = self.row_index(la)
+        i, n, clat, clon = self._cell(j, lo)
+        near = haversine_m(la, lo, clat, clon) < self.guard_m
+        if near.any():
+            clat, clon = clat.copy(), clon.copy()
+            nlat, nlon = self._away_from_centre(la[near], lo[near], j[near], i[near], n[near], clat[near], clon[near])
+            clat[near], clon[near] = nlat, nlon
+        out_lat[ok], out_lon[ok] = clat, clon
+        return out_lat, out_lon
+
+    def _away_from_centre(self, la, lo, j, i, n, clat, clon):
+        """For points within guard_m of their cell centre: the centre of a neighbouring cell.
+
+        The preferred neighbour is the one on the side the point leans towards (east/west when its
+        east-west offset is the larger, else north/south), which keeps the move short (about one
+        cell); the other neighbours are fallbacks for the polar rows. Few points take this path
+        (about π·guard²/cell² of them, 0.8 % at the defaults), so a plain loop is fine.
+        """
+        dy = la - clat
+        dx = ((lo - clon + 180.0) % 360.0 - 180.0) * np.cos(np.radians(la))
+        res_lat = np.empty(la.shape)
+        res_lon = np.empty(la.shape)
+        for k in range(la.size):
+            sx = 1 if dx[k] >= 0 else -1
+            sy = 1 if dy[k] >= 0 else -1
+            order = [("x", sx), ("y", sy), ("x", -sx), ("y", -sy)]
+            if abs(dx[k]) < abs(dy[k]):
+                order = [order[1], order[0], order[3], order[2]]
+            for axis, step in order:
+                if axis == "x":
+                    if n[k] < 3:
+                        continue
+                    c_lat = float(self.row_centre(j[k]))
+                    c_lon = -180.0 + ((i[k] + step) % n[k] + 0.5) * 360.0 / n[k]
+                else:
+                    jj = j[k] + step
+                    if jj < 0 or jj >= self.n_rows:
+                        continue
+                    _, _, c_lat, c_lon = self._cell(np.array([jj]), np.array([lo[k]]))
+                    c_lat, c_lon = float(c_lat[0]), float(c_lon[0])
+                if haversine_m(la[k], lo[k], c_lat, c_lon) >= self.guard_m:
+                    res_lat[k], res_lon[k] = c_lat, c_lon
+                    break
+            else:  # pragma: no cover - a neighbour centre is about cell_m away, and guard_m <= cell_m / 4
+                raise AssertionError("no neighbouring cell centre is far enough from the point")
+        return res_lat, res_lon
+
+
+DEFAULT_GRID = Grid()
+
+
+def snap_points(lat, lon, cell_m: float = DEFAULT_CELL_M, guard_m: float = DEFAULT_GUARD_M) -> tuple[np.ndarray, np.ndarray]:
+    """Generalize WGS84 points to the centres of a `cell_m`-metre grid (see `Grid`); NaN stays NaN."""
+    return Grid(cell_m, guard_m).snap(lat, lon)
+
+
+# --------------------------------------------------------------------------------------------
+# hundred-blocks
+
+_PREFIX = re.compile(r"^(?P<prefix>\s*(?:on or near|near|outside|opposite|behind|at)\s+)?", re.IGNORECASE)
+_UNIT_WORDS = r"(?:apt|apartment|unit|ste|suite|flat|rm|room|fl|floor|bldg|building|#)"
+_LEAD_UNIT = re.compile(rf"^{_UNIT_WORDS}\.?\s*#?\s*[\w-]+\s*[,;:-]?\s*(?=\d|X)", re.IGNORECASE)
+_TRAIL_UNIT = re.compile(rf"(?:\s*,)?\s+{_UNIT_WORDS}\.?\s*#?\s*[\w-]+\s*$", re.IGNORECASE)
+_NUM_TOKEN = r"(?:\d+[A-Za-z]?|\d*[Xx]+)"
+_HOUSE = re.compile(
+    rf"^(?P<hn>{_NUM_TOKEN}(?:\s*[-–/]\s*{_NUM_TOKEN})*(?:\s+1/2)?)(?P<rest>(?:\s*,)?\s+\S.*|\s*)$",
+    re.DOTALL,
+)
+_BRACKETED = re.compile(r"[\[(][^\])]*(?:[\])]|$)")  # a comment, closed or cut off at the end
+_DIGITS = re.compile(r"(?<![\w])\d+[A-Za-z]?(?![\w])")
+_DIRECTIONS = {"N", "S", "E", "W", "NE", "NW", "SE", "SW", "NORTH", "SOUTH", "EAST", "WEST"}
+_SEPARATORS = {"\\", "/", "&", "AND", "@", "AT", "&&", "|"}
+# street types that make a leading number a numbered street ("5 AVENUE", "127 STREET") when they end it
+_STREET_TYPES = {
+    "ST", "STREET", "AVE", "AV", "AVENUE", "RD", "ROAD", "BLVD", "BOULEVARD", "DR", "DRIVE", "PL", "PLACE",
+    "CT", "COURT", "LN", "LANE", "TER", "TERRACE", "WAY", "HWY", "HIGHWAY", "PKWY", "PARKWAY", "CRES", "CRESCENT",
+    "SQ", "SQUARE", "CIR", "CIRCLE",
+}
+
+
+def _mask_number(token: str) -> str:
+    """`1234` → `12XX`, `012` → `0XX`, `5` → `0XX`, `1688B` → `16XX`; `12XX`/`XXX` kept; `2X` → `0XX`."""
+    if "x" in token.lower():
+        digits = token.rstrip("Xx")
+        xs = len(token) - len(digits)
+        if xs >= 2:
+            return token
+        return (digits[:-1] or "0") + "XX"
+    digits = re.sub(r"\D", "", token)
+    if len(digits) <= 2:
+        return "0XX"
+    return digits[:-2] + "XX"
+
+
+def _mask_house_group(hn: str) -> str:
+    """A house-number group (`1234`, `1234-1240`, `5-1234`, `12/14`, `1234 1/2`) → one masked number."""
+    hn = re.sub(r"\s+1/2$", "", hn)
+    parts = [p for p in re.split(r"\s*[-–/]\s*", hn) if p]
+    # the last number is the civic number in "unit-civic" (Canadian) and the end of a range
+    return _mask_number(parts[-1])
+
+
+def _is_numbered_street(rest: str) -> bool:
+    tokens = rest.replace(",", " ").split()
+    if not tokens or tokens[0].upper().rstrip(".") not in _STREET_TYPES:
+        return False
+    return len(tokens) == 1 or tokens[1].upper() in _DIRECTIONS | _SEPARATORS
+
+
+def generalize_block(value):
+    """One address → its hundred-block (`1234 N STATE ST` → `12XX N STATE ST`).
+
+    Already masked blocks (`12XX`, `012XX`, `XXX`), intersections (`A ST \\ B ST`, `A & B`),
+    addresses without a house number, police.uk's `On or near X` and markers such as
+    `OFFSET TO PROTECT PRIVACY` are returned unchanged. A unit (`APT 5`, `#5`, `Flat 3,`) is
+    dropped; of a range or a `unit-civic` pair the last number is kept; a ten-block such as
+    Vancouver's `2X W HASTINGS ST` is widened to `0XX W HASTINGS ST`; numbers inside brackets
+    (`[ALLEY BEHIND 205]`) are masked too. Non-strings (None, NaN) are returned as they are.
+    """
+    if not isinstance(value, str):
+        return value
+    m = _PREFIX.match(value)
+    prefix = m.group("prefix") or ""
+    body = value[len(prefix):]
+    lead = body[: len(body) - len(body.lstrip())]
+    body = body.lstrip()
+    unit = _LEAD_UNIT.match(body)
+    if unit:
+        body = body[unit.end():]
+    h = _HOUSE.match(body)
+    if h and not (h.group("rest").strip() and _is_numbered_street(h.group("rest"))):
+        rest = _TRAIL_UNIT.sub("", h.group("rest"))
+        rest = rest if rest.strip() else ""
+        body = _mask_house_group(h.group("hn")) + rest
+    out = prefix + lead + body
+    if _BRACKETED.search(out):
+        out = _BRACKETED.sub(lambda b: _DIGITS.sub(lambda d: _mask_number(d.group()), b.group()), out)
+    return out
+
+
+def generalize_blocks(values) -> pd.Series:
+    """Vectorised `generalize_block` over a Series (or any sequence); each distinct value is done once."""
+    s = values if isinstance(values, pd.Series) else pd.Series(values)
+    uniques = pd.unique(s.dropna())
+    table = {u: generalize_block(u) for u in uniques}
+    return s.map(table).where(s.notna(), s)
+
+
+def is_hundred_block(value: str) -> bool:
+    """True where a block string carries no exact house number (its leading number ends in XX, or it has none)."""
+    if not isinstance(value, str):
+        return True
+    return generalize_block(value) == value
