@@ -30,7 +30,7 @@ def map_file(path: Path, dataset: str, profile: str | Path | Spec | None = None,
     """Read and map one file; returns (spec, raw, MapResult). Raises InputError for unusable input."""
     get_dataset(dataset)
     if quarter and not QUARTER_RE.match(quarter):
-        raise InputError(f"--quarter '{quarter}' is not a quarter; write it like 2026Q3.")
+        raise InputError(f"{Path(path).name}: --quarter '{quarter}' is not a quarter; write it like 2026Q3 (year, Q, 1 to 4).")
     raw = read_any(path, sheet)
     if raw.table.num_rows == 0 and not raw.bad_rows:
         raise InputError(f"{Path(path).name}: the file has a header row but no records. Export the quarter's data again.")
@@ -53,22 +53,23 @@ def _merge_population(frame: pd.DataFrame, pop_path: Path, sheet: str | None, wa
     pop = pres.frame
     if pop.empty:
         raise InputError(f"{pop_path.name}: no population rows could be read.")
-    by_key = {}
-    for _, r in pop.iterrows():
-        for k in (r.get("area_id"), r.get("name")):
+    pop = pop.reset_index(drop=True)
+    by_key: dict[str, int] = {}
+    for i, (aid, name) in enumerate(zip(pop["area_id"], pop["name"])):
+        for k in (aid, name):
             if _area_key(k):
-                by_key[_area_key(k)] = r
-    matched = 0
+                by_key[_area_key(k)] = i
+    hits = []
+    for aid, name in zip(frame["area_id"], frame["name"]):
+        j = by_key.get(_area_key(aid)) if _area_key(aid) else None
+        if j is None and _area_key(name):
+            j = by_key.get(_area_key(name))
+        hits.append(j)
+    matched = sum(j is not None for j in hits)
     frame = frame.copy()
     for col in ("population", "population_source", "population_year"):
-        frame[col] = frame[col].astype(object)
-    for i, r in frame.iterrows():
-        hit = by_key.get(_area_key(r["area_id"])) or by_key.get(_area_key(r["name"]))
-        if hit is not None:
-            matched += 1
-            frame.at[i, "population"] = hit.get("population")
-            frame.at[i, "population_source"] = hit.get("population_source")
-            frame.at[i, "population_year"] = hit.get("population_year")
+        src = pop[col].astype(object).where(pop[col].notna(), None).tolist()
+        frame[col] = pd.Series([src[j] if j is not None else None for j in hits], index=frame.index, dtype=object)
     unmatched = len(frame) - matched
     if unmatched:
         warnings.append({"column": "population", "reason": f"{unmatched} area(s) have no population in {pop_path.name}; no rate will be shown for them", "rows": unmatched, "examples": [{"row": None, "value": str(v)} for v in frame.loc[frame["population"].isna(), "name"].head(5)]})
@@ -179,7 +180,9 @@ def format_report(r: dict) -> str:
         lines.append("Rejected rows, by reason:")
         for reason, n in r["rejection_reasons"].items():
             ex = next((x for x in r["rejections"] if _reason_group(x["reason"]) == reason), None)
-            where = f" e.g. row {ex['row']}, column '{ex['column']}', value {ex['value']!r}" if ex and ex.get("row") else ""
+            where = ""
+            if ex and ex.get("row"):
+                where = f" e.g. row {ex['row']}" + (f", column '{ex['column']}'" if ex.get("column") else "") + f", value {ex['value']!r}"
             lines.append(f"  - {n:,} × {reason}{where}")
     if r["unmapped"]:
         for f, vals in r["unmapped"].items():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import importlib
 import tomllib
@@ -116,28 +117,62 @@ class MapResult:
 
 
 class _Rejects:
-    """Collects rejected rows: each row is rejected once, with the first reason found."""
+    """Collects rejected rows: each row is rejected once, with the first reason found.
+
+    Only the first MAX_EXAMPLES rejections are written out (row, column, value, reason); the rest are
+    counted. Values and reasons are looked up for those rows alone, so a file with a million bad rows
+    costs no more than one with a thousand."""
 
     def __init__(self, rows: np.ndarray):
         self.rows = rows
         self.mask = np.zeros(len(rows), dtype=bool)
         self.items: list[dict] = []
+        self.count = 0
 
-    def add(self, bad: np.ndarray, column: str | None, values, reason: str | list[str]) -> None:
+    def add(self, bad: np.ndarray, column: str | None, values, reason) -> None:
+        """`values`: None, a numpy array or an Arrow array; `reason`: a sentence, or a function of the
+        row positions giving one sentence per position."""
         new = bad & ~self.mask
         if not new.any():
             return
         idx = np.flatnonzero(new)
         self.mask |= new
-        vals = values if values is not None else None
-        for i in idx[: MAX_EXAMPLES - min(len(self.items), MAX_EXAMPLES)]:
-            v = None if vals is None else vals[i]
-            self.items.append({"row": int(self.rows[i]), "column": column, "value": None if v is None else str(v)[:200], "reason": reason if isinstance(reason, str) else reason[i]})
-        self._count = getattr(self, "_count", 0) + len(idx)
+        self.count += len(idx)
+        room = MAX_EXAMPLES - len(self.items)
+        if room <= 0:
+            return
+        ex = idx[:room]
+        vals = [None] * len(ex) if values is None else _values_at(values, ex)
+        reasons = [reason] * len(ex) if isinstance(reason, str) else list(reason(ex))
+        for i, v, r in zip(ex, vals, reasons):
+            self.items.append({"row": int(self.rows[i]), "column": column, "value": None if v is None else str(v)[:200], "reason": r})
 
-    @property
-    def count(self) -> int:
-        return getattr(self, "_count", 0)
+
+def _values_at(values, idx: np.ndarray) -> list:
+    """The values at some positions, as Python objects, without converting the whole column."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return pc.take(values, pa.array(idx, pa.int64())).to_pylist()
+    return [values[i] for i in idx]
+
+
+def _occurrences(keys) -> tuple[np.ndarray, np.ndarray | None]:
+    """For each value, how many times it appeared before (0 for the first), and the position of its first
+    appearance (None when every value is distinct). Vectorised: a stable sort, not a Python loop."""
+    n = len(keys)
+    if n == 0 or pc.count_distinct(keys, mode="all").as_py() == n:
+        return np.zeros(n, dtype=np.int64), None
+    order = pc.sort_indices(keys).to_numpy()  # stable: equal values keep their row order
+    sk = pc.take(keys, pa.array(order))
+    starts = np.ones(n, dtype=bool)
+    if n > 1:
+        starts[1:] = _np(pc.fill_null(pc.not_equal(sk.slice(1), sk.slice(0, n - 1)), False)).astype(bool)
+    pos = np.arange(n)
+    group_start = np.maximum.accumulate(np.where(starts, pos, 0))
+    occ = np.empty(n, dtype=np.int64)
+    occ[order] = pos - group_start
+    first = np.empty(n, dtype=np.int64)
+    first[order] = order[group_start]
+    return occ, first
 
 
 def _np(arr) -> np.ndarray:
@@ -153,7 +188,9 @@ def _column(table: pa.Table, name: str, where: str) -> pa.ChunkedArray:
         lower = {c.lower(): c for c in table.column_names}
         if name.lower() in lower:
             return table[lower[name.lower()]]
-        raise InputError(f"{where}: the column '{name}' is not in the file. Columns found: {', '.join(c for c in table.column_names if c != ROW_COL)}.")
+        found = [c for c in table.column_names if c != ROW_COL]
+        shown = ", ".join(found[:30]) + (f" … ({len(found)} in all)" if len(found) > 30 else "")
+        raise InputError(f"{where}: the column '{name}' named by the mapping is not in the file. Columns found: {shown}. Fix the profile, or run `python -m loaders inspect {where}` to suggest a new one.")
     return table[name]
 
 
@@ -164,14 +201,48 @@ def _combine(table: pa.Table, cols: list[str], sep: str, where: str) -> pa.Chunk
     return pc.binary_join_element_wise(*arrays, sep, null_handling="skip")
 
 
-def _row_hash_ids(table: pa.Table, used: list[str], prefix: str) -> np.ndarray:
+def _row_hash_ids(table: pa.Table, used: list[str], prefix: str) -> pa.Array:
     """Stable IDs for exports without one: a hash of the row's values, plus an occurrence number."""
     parts = [pc.fill_null(table[c], "") for c in used if c in table.column_names]
     joined = pc.binary_join_element_wise(*parts, "\x1f") if len(parts) > 1 else parts[0]
-    vals = _np(joined)
-    hashes = np.array([hashlib.blake2b(v.encode("utf-8"), digest_size=8).hexdigest() for v in vals], dtype=object)
-    occ = pd.Series(hashes).groupby(hashes).cumcount().to_numpy()
-    return np.array([f"{prefix}-{h}" + (f"-{o}" if o else "") for h, o in zip(hashes, occ)], dtype=object)
+    b2 = hashlib.blake2b
+    hashes = pa.array([b2(v, digest_size=8).hexdigest() for v in pc.cast(joined, pa.binary()).to_pylist()], pa.string())
+    ids = pc.binary_join_element_wise(prefix, hashes, "-")
+    occ, _ = _occurrences(hashes)
+    return _with_occurrence(ids, occ)
+
+
+def _with_occurrence(ids, occ: np.ndarray):
+    """'x' for a first occurrence, 'x-1', 'x-2' … for the next ones."""
+    if not occ.any():
+        return ids
+    suffix = pc.if_else(pa.array(occ > 0), pc.binary_join_element_wise("", pc.cast(pa.array(occ), pa.string()), "-"), "")
+    return pc.binary_join_element_wise(ids, suffix, "")
+
+
+def _constant(value: str, n: int) -> pa.Array:
+    return pa.repeat(pa.scalar(value, pa.string()), n)
+
+
+EARLIEST = dt.datetime(1900, 1, 1)
+FUTURE_OK = {"period_end"}  # a survey period may still be running; nothing else can have happened tomorrow
+
+
+def _check_date_range(parsed, fname: str, reject: bool, colname, text, rej: "_Rejects", warn):
+    """Dates before 1900 or after today are typos (a year keyed as 2204, 1024): reject the row when the
+    field is required, otherwise leave the value empty with a warning."""
+    latest = dt.datetime.now() + dt.timedelta(days=1)
+    lo = pc.less(parsed, pa.scalar(EARLIEST, pa.timestamp("us")))
+    bad = lo if fname in FUTURE_OK else pc.or_(lo, pc.greater(parsed, pa.scalar(latest, pa.timestamp("us"))))
+    bad = _np(pc.fill_null(bad, False)).astype(bool)
+    if not bad.any():
+        return parsed
+    reason = f"'{fname}' is out of range (before {EARLIEST:%Y-%m-%d}{'' if fname in FUTURE_OK else ' or in the future'}); check the date in the export"
+    if reject:
+        rej.add(bad, colname, text, reason)
+        return parsed
+    warn(colname, reason + "; left empty", bad, text)
+    return pc.if_else(pa.array(bad), pa.scalar(None, pa.timestamp("us")), parsed)
 
 
 def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResult:
@@ -199,7 +270,7 @@ def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResu
             out_mask = ~hit
         else:
             out_mask = _np(pc.fill_null(pc.is_in(up, value_set=pa.array([str(v).upper() for v in flt["drop"]])), False)).astype(bool)
-        rej.add(out_mask, flt["column"], _np(col), flt.get("reason", f"left out by the filter on '{flt['column']}'"))
+        rej.add(out_mask, flt["column"], col, flt.get("reason", f"left out by the filter on '{flt['column']}'"))
 
     def warn(column: str | None, reason: str, mask: np.ndarray, values=None):
         cnt = int(mask.sum())
@@ -208,8 +279,10 @@ def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResu
         key = (column, reason)
         w = warnings.setdefault(key, {"column": column, "reason": reason, "rows": 0, "examples": []})
         w["rows"] += cnt
-        for i in np.flatnonzero(mask)[: 5 - len(w["examples"])]:
-            w["examples"].append({"row": int(rows[i]), "value": None if values is None or values[i] is None else str(values[i])[:100]})
+        ex = np.flatnonzero(mask)[: 5 - len(w["examples"])]
+        vals = [None] * len(ex) if values is None else _values_at(values, ex)
+        for i, v in zip(ex, vals):
+            w["examples"].append({"row": int(rows[i]), "value": None if v is None else str(v)[:100]})
 
     for fname, fs in spec.fields.items():
         try:
@@ -217,7 +290,7 @@ def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResu
         except KeyError:
             raise InputError(f"{spec.path.name if spec.path else 'profile'}: '{fname}' is not a field of {ds.name}. Fields: {', '.join(ds.names)}.") from None
         if "value" in fs:
-            arr = pa.chunked_array([pa.array([str(fs["value"])] * n, pa.string())])
+            arr = pa.chunked_array([_constant(str(fs["value"]), n)])
             colname = None
         else:
             cols = fs.get("column")
@@ -253,9 +326,10 @@ def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResu
                 mapped = pc.coalesce(mapped, pc.take(vals, pc.index_in(first, value_set=keys)))
             missing = present & ~_present(mapped)
             if missing.any():
-                raw_vals = _np(arr)
-                counts = pd.Series(raw_vals[missing]).value_counts()
-                unmapped[fname] = {str(k): int(v) for k, v in counts.items()}
+                raw_vals = arr
+                counts = pc.value_counts(pc.filter(arr, pa.array(missing))).to_pylist()
+                counts.sort(key=lambda c: -c["counts"])
+                unmapped[fname] = {str(c["values"]): int(c["counts"]) for c in counts}
                 if fs.get("unmapped") == "empty" or not fdef.required and fs.get("unmapped") != "reject":
                     warn(colname, f"value not in the {'crosswalk' if 'crosswalk' in fs else 'value map'} for '{fname}'; left empty", missing, raw_vals)
                 else:
@@ -286,12 +360,14 @@ def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResu
             parsed = arr
         failed = present & ~_present(parsed)
         if failed.any():
-            raw_vals = _np(arr)
+            raw_vals = arr
             what = {"timestamp": f"a date in the expected format ({fs.get('format', 'auto')})", "float": "a number", "int": "a whole number", "bool": "true or false"}.get(t, t)
             if fdef.required or fs.get("on_error") == "reject":
                 rej.add(failed, colname, raw_vals, f"'{fname}' is not {what}")
             else:
                 warn(colname, f"'{fname}' is not {what}; left empty", failed, raw_vals)
+        if t == "timestamp":
+            parsed = _check_date_range(parsed, fname, fdef.required or fs.get("on_error") == "reject", colname, arr, rej, warn)
         out[fname] = parsed
 
     # coordinates: a point column, lat/lon columns, or projected x/y
@@ -316,21 +392,18 @@ def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResu
     if key not in out or spec.fields.get(key, {}).get("generate") == "row_hash":
         used = [c for c in table.column_names if c != ROW_COL]
         out[key] = pa.array(_row_hash_ids(table, used, spec.id))
-    keys = _np(out[key]).astype(object)
-    present_key = pd.notna(keys)
+    keys = out[key]
+    keys = pa.chunked_array([keys]) if isinstance(keys, pa.Array) else keys
+    present_key = _present(keys)
     rej.add(~present_key, spec.fields.get(key, {}).get("column"), None, f"'{key}' is empty; every record needs an identifier")
+    occ, first = _occurrences(keys)
     if spec.duplicates == "suffix":
-        occ = pd.Series(keys).groupby(keys, dropna=False).cumcount().to_numpy()
-        keys = np.array([k if o == 0 or k is None else f"{k}-{o}" for k, o in zip(keys, occ)], dtype=object)
-        out[key] = pa.array(keys, pa.string())
-    else:
-        dup = pd.Series(keys).duplicated(keep="first").to_numpy() & present_key
-        if dup.any():
-            first = pd.Series(rows, index=keys).groupby(level=0).first()
-            reasons = np.array([f"duplicate '{key}' (first seen at row {first.get(k, '?')}); only the first is kept" if d else "" for k, d in zip(keys, dup)], dtype=object)
-            rej.add(dup, spec.fields.get(key, {}).get("column"), keys, list(reasons))
+        out[key] = _with_occurrence(keys, np.where(present_key, occ, 0))
+    elif first is not None:
+        dup = (occ > 0) & present_key
+        rej.add(dup, spec.fields.get(key, {}).get("column"), keys, lambda ex: [f"duplicate '{key}' (first seen at row {rows[first[i]]}); only the first is kept" for i in ex])
 
-    out["source"] = pa.array([spec.id] * n, pa.string()) if "source" not in out else out["source"]
+    out["source"] = _constant(spec.id, n) if "source" not in out else out["source"]
 
     # required fields must be present
     for f in ds.fields:
@@ -341,7 +414,7 @@ def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResu
     # time precision: fixed for the source, or per row from a rule
     if "time_precision" in {f.name for f in ds.fields} and "time_precision" not in out:
         tp = spec.time_precision
-        out["time_precision"] = pa.array([tp if isinstance(tp, str) else "exact"] * n, pa.string())
+        out["time_precision"] = _constant(tp if isinstance(tp, str) else "exact", n)
 
     # derived: days to resolve
     if ds.name == "feedback" and "received_at" in out and "resolved_at" in out:
@@ -360,8 +433,8 @@ def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResu
         if quarter:
             if derived is not None:
                 outside = _np(pc.fill_null(pc.not_equal(derived, quarter), False)).astype(bool)
-                warn(ds.quarter_from[0], f"date outside the quarter {quarter} given for this upload (late report or typo); kept under {quarter}", outside, _np(derived))
-            out["quarter"] = pa.array([quarter] * n, pa.string())
+                warn(ds.quarter_from[0], f"date outside the quarter {quarter} given for this upload (late report or typo); kept under {quarter}", outside, derived)
+            out["quarter"] = _constant(quarter, n)
         else:
             if derived is None:
                 raise InputError(f"{where}: no date field is mapped, so the quarter cannot be worked out. Map {' or '.join(ds.quarter_from)}, or give --quarter.")

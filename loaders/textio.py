@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -48,11 +47,17 @@ def sniff_kind(path: Path, head: bytes) -> str:
         raise InputError(f"{path.name}: this is an old binary Excel (.xls) file. Open it in Excel or LibreOffice and save it as .xlsx or CSV, then upload again.")
     if head.startswith(b"%PDF"):
         raise InputError(f"{path.name}: this is a PDF, not a data export. Export the table from your records system as CSV, XLSX or JSON.")
+    if head.startswith(b"\x89PNG") or head[:3] == b"\xff\xd8\xff" or head[:6] in (b"GIF87a", b"GIF89a"):
+        raise InputError(f"{path.name}: this is an image, not a data export. Export the table from your records system as CSV, XLSX or JSON.")
+    if head.startswith((b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!")):
+        raise InputError(f"{path.name}: this is a compressed archive. Unpack it and upload the CSV, XLSX or JSON file inside.")
     stripped = head.lstrip(codecs.BOM_UTF8).lstrip()
     if stripped[:1] in (b"{", b"["):
         if b'"FeatureCollection"' in head or b'"Feature"' in head:
             return "geojson"
         return "json"
+    if path.suffix.lower() in (".json", ".geojson") and b"\x00" not in head[:4096]:
+        return "json"  # a .json file that does not start like JSON: let the JSON reader say what is wrong
     if b"\x00" in head[:4096]:
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return "csv"
@@ -81,10 +86,35 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
         line = data[:bad_at].count(b"\n") + data[:bad_at].count(b"\r") - data[:bad_at].count(b"\r\n") + 1
         raise InputError(f"{path.name}: the text encoding could not be recognised (first bad byte on line {line}). Save the file as UTF-8 CSV and upload it again.")
     enc = best.encoding
-    # charset-normalizer cannot tell Mac Roman from cp1252 on short samples; classic Mac files end lines with CR only.
+    # charset-normalizer cannot tell Mac Roman from cp1252 / Latin-1 on short samples; classic Mac files
+    # end lines with CR only, and otherwise the reading with more Western European letters wins.
     if b"\r" in data and b"\n" not in data[:SNIFF_BYTES]:
         enc = "mac_roman"
+    elif enc in ("mac_roman", "cp1252", "latin_1", "iso8859_1", "iso8859_15"):
+        enc = _western_guess(data[: 2 * 1024 * 1024], enc)
     return data.decode(enc, errors="replace"), enc
+
+
+_WESTERN = set("ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝßàáâãäåæçèéêëìíîïñòóôõöøùúûüýÿŒœ\xa0€£°«»")
+
+
+def _western_guess(sample: bytes, default: str) -> str:
+    """cp1252 or Mac Roman, whichever turns the non-ASCII bytes into more Western European letters."""
+    scores = {}
+    for enc in ("cp1252", "mac_roman"):
+        try:
+            text = sample.decode(enc)
+        except UnicodeDecodeError:  # cp1252 leaves five bytes undefined
+            try:
+                text, enc = sample.decode("latin_1"), "latin_1"
+            except UnicodeDecodeError:
+                continue
+        high = [c for c in text if ord(c) > 127]
+        scores[enc] = sum(1 if c in _WESTERN else -1 for c in high)
+    if not scores:
+        return default
+    best = max(scores.values())
+    return default if scores.get(default) == best else max(scores, key=scores.get)
 
 
 def sniff_delimiter(path: Path, text_head: str) -> str:
@@ -126,16 +156,30 @@ def _numbered(path: Path, kind: str, table: pa.Table, bad_numbers: list[int]) ->
     return table.append_column(ROW_COL, pa.array(rows))
 
 
-def read_csv_text(path: Path, text: str | bytes, encoding: str) -> RawTable:
-    """Read CSV text as string columns, keeping every record and the ones that do not fit the header."""
+class _NotUtf8(Exception):
+    """Raised by the fast path when bytes taken for UTF-8 are not; the caller decodes them another way."""
+
+
+def read_csv_text(path: Path, text: str | bytes, encoding: str, strict_utf8: bool = False) -> RawTable:
+    """Read CSV text as string columns, keeping every record and the ones that do not fit the header.
+
+    With `strict_utf8`, bytes that are not valid UTF-8 raise _NotUtf8 (Arrow checks every value while
+    it reads, so valid files are never decoded twice)."""
     data = text.encode("utf-8") if isinstance(text, str) else text
-    head = data[:SNIFF_BYTES].decode("utf-8", errors="replace")
+    head_bytes = bytes(data[:SNIFF_BYTES])
+    try:
+        head = head_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if strict_utf8 and exc.start < len(head_bytes) - 4:
+            raise _NotUtf8 from None
+        head = head_bytes[: exc.start].decode("utf-8") if strict_utf8 else head_bytes.decode("utf-8", errors="replace")
     delim = sniff_delimiter(path, head)
     first_line = re.split(r"\r\n|\r|\n", head.lstrip(), maxsplit=1)[0]
     header = next(csv.reader([first_line], delimiter=delim))
     names = _clean_headers(path, header)
     if len(names) < 2 and delim == ",":
         raise InputError(f"{path.name}: only one column was found. The file may use a delimiter other than comma, semicolon, tab or '|'; save it as a comma-separated CSV.")
+    buf = pa.py_buffer(data)  # no copy; a UTF-8 byte-order mark sits in the header line, which Arrow skips
     quoted = b'"' in data
     bad: list[dict] = []
 
@@ -145,7 +189,7 @@ def read_csv_text(path: Path, text: str | bytes, encoding: str) -> RawTable:
 
     def read(threads: bool) -> pa.Table:
         return pacsv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(buf),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=threads, block_size=16 << 20),
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=quoted, invalid_row_handler=handler),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""], quoted_strings_can_be_null=True),
@@ -158,6 +202,8 @@ def read_csv_text(path: Path, text: str | bytes, encoding: str) -> RawTable:
             table = read(False)
     except pa.ArrowInvalid as exc:
         msg = str(exc).splitlines()[0]
+        if strict_utf8 and "invalid UTF8" in msg:
+            raise _NotUtf8 from None
         raise InputError(f"{path.name}: the CSV could not be read ({msg}). Check that every record has the same number of fields as the header, then upload again.") from None
     bad_rows = []
     for b in bad:
@@ -211,7 +257,8 @@ def read_xlsx(path: Path, sheet: str | None = None) -> RawTable:
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:
-        raise InputError(f"{path.name}: the workbook could not be opened ({exc}). Open it in Excel and save it again as .xlsx.") from None
+        detail = " ".join(str(exc).split())[:200]
+        raise InputError(f"{path.name}: the workbook could not be opened ({detail}). Open it in Excel and save it again as .xlsx.") from None
     names = wb.sheet_names
     if sheet is None:
         filled = [n for n in names if any(any(c not in (None, "") for c in r) for r in wb.get_sheet_by_name(n).to_python(nrows=5))]
@@ -221,7 +268,7 @@ def read_xlsx(path: Path, sheet: str | None = None) -> RawTable:
             raise InputError(f"{path.name}: every sheet of the workbook is empty. Export the data again.")
         sheet = filled[0]
     elif sheet not in names:
-        raise InputError(f"{path.name}: there is no sheet '{sheet}'. The sheets are: {', '.join(repr(n) for n in names)}.")
+        raise InputError(f"{path.name}: there is no sheet '{sheet}'. The sheets are: {', '.join(repr(n) for n in names)}; choose one with --sheet NAME.")
     rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     # the header is the first row with at least two filled cells
     start = next((i for i, r in enumerate(rows) if sum(c not in (None, "") for c in r) >= 2), None)
@@ -265,7 +312,9 @@ def read_json_text(path: Path, text: str, encoding: str) -> RawTable:
             raise InputError(f"{path.name}: the JSON holds no list of records. Bridges reads an array of objects, or an object with one such array.")
         records = max(lists, key=lambda kv: len(kv[1]))[1]
     if not isinstance(records, list) or not records:
-        raise InputError(f"{path.name}: the JSON holds no records. Export the data again.")
+        raise InputError(f"{path.name}: the JSON holds no records. Bridges reads an array of objects (one per record), or an object with one such array; export the data again in that form.")
+    if not any(isinstance(r, dict) for r in records):
+        raise InputError(f"{path.name}: the JSON array holds no objects with named fields (the first item is {str(records[0])[:40]!r}). Export the data as an array of records, one object per record.")
     flat, numbers, bad = [], [], []
     for i, r in enumerate(records):
         if isinstance(r, dict):
@@ -287,15 +336,23 @@ def read_any(path: str | Path, sheet: str | None = None) -> RawTable:
     """Read a raw export of any supported kind, or raise InputError with a sentence saying what to do."""
     path = Path(path)
     if not path.exists():
-        raise InputError(f"{path}: no such file.")
+        raise InputError(f"{path}: no such file. Check the folder and the file name.")
     if path.is_dir():
         raise InputError(f"{path}: this is a folder; give the path of one export file.")
-    data = path.read_bytes()
-    if not data.strip():
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path.name}: the file could not be read ({exc.strerror or exc}). Check that it is readable and upload it again.") from None
+    if not data or data.isspace():
         raise InputError(f"{path.name}: the file is empty. Export the data again; it should have a header row and at least one record.")
     kind = sniff_kind(path, data[:SNIFF_BYTES])
     if kind == "xlsx":
         return read_xlsx(path, sheet)
+    if kind == "csv" and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:  # most exports are UTF-8: read the bytes as they are, and decode only when they are not
+            return read_csv_text(path, data, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8", strict_utf8=True)
+        except _NotUtf8:
+            pass
     text, enc = decode(path, data)
     if kind == "geojson":
         try:
@@ -313,7 +370,4 @@ def read_any(path: str | Path, sheet: str | None = None) -> RawTable:
         return RawTable(path, "geojson", pa.table(cols), enc, [], geojson=None)
     if kind == "json":
         return read_json_text(path, text, enc)
-    if enc in ("utf-8", "utf-8-sig"):
-        body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
-        return read_csv_text(path, body, enc)
     return read_csv_text(path, text, enc)

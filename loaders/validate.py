@@ -5,14 +5,17 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa_
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .schema import Dataset, dataset as get_dataset
 
 
 @lru_cache(maxsize=None)
-def pandera_schema(name: str) -> pa_.DataFrameSchema:
+def pandera_schema(name: str) -> "pa_.DataFrameSchema":
     """The pandera schema for a dataset, built from its field definitions."""
+    import pandera.pandas as pa_  # imported when first needed: it costs a sixth of a second
+
     ds: Dataset = get_dataset(name)
     cols = {}
     for f in ds.fields:
@@ -29,12 +32,65 @@ def pandera_schema(name: str) -> pa_.DataFrameSchema:
     return pa_.DataFrameSchema(cols, strict=False, unique=None, name=name)
 
 
+def _column_arrow(series: pd.Series) -> pa.Array:
+    arr = series.array
+    if hasattr(arr, "__arrow_array__"):
+        out = pa.array(arr)
+    else:
+        out = pa.array(series.to_numpy(dtype=object) if series.dtype == object else series, from_pandas=True)
+    return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+
+
+def suspects(frame: pd.DataFrame, name: str) -> np.ndarray | None:
+    """Rows that break a rule of the schema, found with vectorised Arrow checks built from the same
+    field definitions as the pandera schema (required, allowed values, minimum, maximum, pattern).
+    None when the frame cannot be checked this way (a missing column, a column of the wrong type):
+    pandera then checks every row itself."""
+    ds = get_dataset(name)
+    bad = np.zeros(len(frame), dtype=bool)
+    for f in ds.fields:
+        if f.name not in frame.columns:
+            return None
+        if not (f.required or f.allowed or f.minimum is not None or f.maximum is not None or f.pattern):
+            continue
+        try:
+            arr = _column_arrow(frame[f.name])
+            valid = pc.is_valid(arr)
+            if pa.types.is_floating(arr.type):
+                valid = pc.and_(valid, pc.fill_null(pc.invert(pc.is_nan(arr)), False))  # pandas counts NaN as missing
+            fails = pa.array(np.zeros(len(arr), dtype=bool))
+            if f.allowed:
+                fails = pc.or_(fails, pc.invert(pc.is_in(arr, value_set=pa.array(list(f.allowed), arr.type))))
+            if f.minimum is not None:
+                fails = pc.or_(fails, pc.less(arr, pa.scalar(f.minimum).cast(arr.type)))
+            if f.maximum is not None:
+                fails = pc.or_(fails, pc.greater(arr, pa.scalar(f.maximum).cast(arr.type)))
+            if f.pattern:  # pandera's str_matches is re.match: anchored at the start
+                fails = pc.or_(fails, pc.invert(pc.match_substring_regex(arr, "^(?:" + f.pattern.lstrip("^") + ")")))
+            fails = pc.and_(pc.fill_null(fails, False), valid)
+            if f.required:
+                fails = pc.or_(fails, pc.invert(valid))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError, ValueError):
+            return None
+        bad |= pc.fill_null(fails, False).to_numpy(zero_copy_only=False).astype(bool)
+    return bad
+
+
 def failures(frame: pd.DataFrame, name: str, row_col: str) -> pd.DataFrame:
-    """Every failing cell as rows of (index, row, column, value, reason); empty when all rows pass."""
+    """Every failing cell as rows of (index, row, column, value, reason); empty when all rows pass.
+
+    Every row is screened by `suspects` (fast, vectorised); pandera then validates the rows screened
+    out (all rows when screening is not possible) and words the failures."""
+    empty = pd.DataFrame(columns=["index", "row", "column", "value", "reason"])
+    sus = suspects(frame, name)
+    if sus is not None and not sus.any():
+        return empty
+    import pandera.pandas as pa_
+
     schema = pandera_schema(name)
     try:
-        schema.validate(frame, lazy=True)
-        return pd.DataFrame(columns=["index", "row", "column", "value", "reason"])
+        schema.validate(frame if sus is None else frame[sus], lazy=True)
+        return empty
     except pa_.errors.SchemaErrors as exc:
         fc = exc.failure_cases
     fc = fc[fc["index"].notna()].copy()
