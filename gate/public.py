@@ -1,0 +1,249 @@
+"""The publication step: canonical tables in, the only tables any public output may read out."""
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from loaders.schema import DATASETS, SENSITIVE_CATEGORIES
+
+from .location import Grid
+from .scanner import scan_column
+from .sensitive import mask_sensitive, sensitive_rows
+from .suppression import suppress_long
+
+UNKNOWN_AREA = "(unknown)"
+ALL = "Total"
+
+# Allowlist: the only fields each dataset publishes. Anything else in the store never leaves it.
+PUBLIC_FIELDS: dict[str, list[str]] = {
+    "incidents": ["record_id", "source", "occurred_at", "reported_at", "time_precision", "category", "area", "district",
+                  "lat", "lon", "block", "status", "response_minutes", "priority", "quarter"],
+    "engagement": ["event_id", "source", "date", "type", "title", "area", "attendees", "staff_hours", "partners", "quarter"],
+    "feedback": ["record_id", "source", "received_at", "channel", "topic", "area", "status", "resolved_at", "action_taken",
+                 "days_to_resolve", "quarter"],
+    "survey": ["survey_id", "source", "period_start", "period_end", "area", "measure", "score", "respondents", "quarter"],
+    "areas": ["area_id", "source", "name", "population", "population_source", "population_year", "geometry"],
+}
+# Public free text, scanned for personal data before a draft may be published.
+SCANNED_FIELDS: dict[str, list[str]] = {
+    "incidents": ["block"],
+    "engagement": ["title", "partners"],
+    "feedback": ["topic", "action_taken"],
+    "survey": [],
+    "areas": ["name"],
+}
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    """The provider's privacy settings (data/privacy.toml overrides the defaults)."""
+
+    k: int = 3
+    cell_m: float = 200.0
+    survey_min_respondents: int = 10
+    sensitive_categories: frozenset = field(default_factory=lambda: frozenset(SENSITIVE_CATEGORIES))
+
+    @classmethod
+    def load(cls, data_dir: Path) -> "PrivacyConfig":
+        p = Path(data_dir) / "privacy.toml"
+        if not p.exists():
+            return cls()
+        d = tomllib.loads(p.read_text(encoding="utf-8"))
+        sens = frozenset(SENSITIVE_CATEGORIES) | frozenset(d.get("extra_sensitive_categories", []))
+        return cls(int(d.get("k", 3)), float(d.get("cell_m", 200.0)), int(d.get("survey_min_respondents", 10)), sens)
+
+
+def store_secret(data_dir: Path) -> bytes:
+    """A per-store random key: public record ids are keyed hashes, so source ids never leave the store."""
+    p = Path(data_dir) / "secret.key"
+    if not p.exists():
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_suffix(".tmp")
+        tmp.write_bytes(secrets.token_bytes(32))
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, p)
+        except FileExistsError:
+            pass
+        tmp.unlink(missing_ok=True)
+    return p.read_bytes()
+
+
+def _record_ids(frame: pd.DataFrame, key: str, secret: bytes) -> pd.Series:
+    """Keyed hash of (source, id), computed by DuckDB in bulk."""
+    con = duckdb.connect()
+    ids = pa.table({"s": pa.array(frame["source"].astype(str).to_numpy()), "i": pa.array(frame[key].astype(str).to_numpy())})
+    out = con.sql("SELECT left(sha256($k || s || chr(31) || i), 16) AS h FROM ids", params={"k": secret.hex()}).to_arrow_table()
+    return pd.Series(out.column("h").to_pylist(), index=frame.index, dtype=object)
+
+
+def _area(s: pd.Series) -> pd.Series:
+    return s.astype(object).where(s.notna(), UNKNOWN_AREA)
+
+
+def public_incidents(inc: pd.DataFrame, cfg: PrivacyConfig, secret: bytes) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Row-level public incidents and the suppressed count cube (quarter, area, category)."""
+    note = {"records": int(len(inc))}
+    sens = sensitive_rows(inc, cfg.sensitive_categories)
+    # counts from the true values, before any masking
+    cube = inc.assign(area=_area(inc["area"])).groupby(["quarter", "area", "category"], observed=True).size().rename("n").reset_index()
+    cube["n"] = cube["n"].astype("Int64")
+    cube["suppressed"] = False
+    hidden = []
+    n_primary = n_comp = 0
+    parts = [cube[~cube["category"].isin(cfg.sensitive_categories)]]
+    for cat in sorted(cfg.sensitive_categories):
+        sub = cube[cube["category"] == cat]
+        if sub.empty:
+            continue
+        long, counts = suppress_long(sub, "area", "quarter", "n", cfg.k, margins_name=ALL, include_margins=False)
+        n_primary += counts["primary"]
+        n_comp += counts["complementary"]
+        long = long[(long["n"].fillna(0) > 0) | long["suppressed"]]
+        long["category"] = cat
+        hidden.append(long.loc[long["suppressed"], ["quarter", "area", "category"]])
+        parts.append(long[["quarter", "area", "category", "n", "suppressed"]])
+    cube = pd.concat(parts, ignore_index=True).sort_values(["quarter", "area", "category"]).reset_index(drop=True)
+
+    masked, counts = mask_sensitive(inc, cfg.sensitive_categories, grid=Grid(cell_m=cfg.cell_m))
+    note.update(counts)
+    # sensitive rows whose cell is hidden lose their area and district in the row-level table
+    withheld_area = np.zeros(len(masked), bool)
+    if hidden:
+        h = pd.concat(hidden)
+        keys = set(zip(h["quarter"], h["area"], h["category"]))
+        a = _area(masked["area"])
+        withheld_area = np.array([(q, ar, c) in keys for q, ar, c in zip(masked["quarter"], a, masked["category"])]) & sens.to_numpy()
+        masked.loc[withheld_area, ["area", "district"]] = None
+    note["areas_withheld"] = int(withheld_area.sum())
+    note["cells_suppressed"] = n_primary
+    note["cells_suppressed_complementary"] = n_comp
+    masked["record_id"] = _record_ids(masked, "incident_id", secret)
+    return masked[PUBLIC_FIELDS["incidents"]], cube, note
+
+
+def public_feedback(fb: pd.DataFrame, cfg: PrivacyConfig, secret: bytes) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Row-level public feedback and its count cube (quarter, area, topic), small cells suppressed per quarter."""
+    note = {"records": int(len(fb)), "cells_suppressed": 0, "cells_suppressed_complementary": 0}
+    fb = fb.copy()
+    cube_parts, hidden = [], []
+    base = fb.assign(area=_area(fb["area"]), topic=fb["topic"].astype(object))
+    for q, sub in base.groupby("quarter", observed=True):
+        counts_df = sub.groupby(["area", "topic"], observed=True).size().rename("n").reset_index()
+        long, counts = suppress_long(counts_df, "area", "topic", "n", cfg.k, margins_name=ALL, include_margins=False)
+        note["cells_suppressed"] += counts["primary"]
+        note["cells_suppressed_complementary"] += counts["complementary"]
+        long = long[(long["n"].fillna(0) > 0) | long["suppressed"]]
+        long.insert(0, "quarter", q)
+        cube_parts.append(long[["quarter", "area", "topic", "n", "suppressed"]])
+        hidden.append(long.loc[long["suppressed"], ["quarter", "area", "topic"]])
+    cube = pd.concat(cube_parts, ignore_index=True) if cube_parts else pd.DataFrame(columns=["quarter", "area", "topic", "n", "suppressed"])
+    withheld = np.zeros(len(fb), bool)
+    if hidden:
+        h = pd.concat(hidden)
+        keys = set(zip(h["quarter"], h["area"], h["topic"]))
+        withheld = np.array([(q, a, t) in keys for q, a, t in zip(base["quarter"], base["area"], base["topic"])])
+        fb.loc[withheld, "area"] = None
+    note["areas_withheld"] = int(withheld.sum())
+    fb["record_id"] = _record_ids(fb, "feedback_id", secret)
+    return fb[PUBLIC_FIELDS["feedback"]], cube, note
+
+
+def public_survey(sv: pd.DataFrame, cfg: PrivacyConfig) -> tuple[pd.DataFrame, dict]:
+    """Survey scores, withheld where fewer than the minimum number of people answered."""
+    sv = sv.copy()
+    few = sv["respondents"].notna() & (sv["respondents"] < cfg.survey_min_respondents)
+    sv["score"] = sv["score"].astype("Float64").mask(few)
+    return sv[PUBLIC_FIELDS["survey"]], {"records": int(len(sv)), "scores_suppressed": int(few.sum())}
+
+
+def scan_frame(frame: pd.DataFrame, dataset: str, row_col: str | None = None) -> list[dict]:
+    """Every personal-data hit in a dataset's public free text: {row, column, value, kind, match}."""
+    hits = []
+    for col in SCANNED_FIELDS.get(dataset, []):
+        if col not in frame.columns:
+            continue
+        vals = frame[col]
+        if col == "block":  # blocks are generalized by the gate; scan what would be published
+            from .location import generalize_blocks
+
+            vals = generalize_blocks(vals)
+        for idx, found in scan_column(vals):
+            row = frame.at[idx, row_col] if row_col and row_col in frame.columns else idx
+            for h in found:
+                hits.append({"row": int(row) if row is not None and not pd.isna(row) else None, "column": col, "value": str(vals.at[idx])[:300], "kind": h.kind, "match": h.match})
+    return hits
+
+
+def build_public(tables: dict[str, pa.Table | None], cfg: PrivacyConfig, secret: bytes) -> tuple[dict[str, pa.Table], dict]:
+    """All public tables of a release from its canonical tables, and the release's privacy note."""
+    out: dict[str, pa.Table] = {}
+    note: dict = {"k": cfg.k, "cell_m": cfg.cell_m, "survey_min_respondents": cfg.survey_min_respondents,
+                  "sensitive_categories": sorted(cfg.sensitive_categories)}
+
+    def frame(name):
+        t = tables.get(name)
+        return None if t is None else t.to_pandas()
+
+    inc = frame("incidents")
+    if inc is not None:
+        rows, cube, n = public_incidents(inc, cfg, secret)
+        out["incidents"], out["incident_counts"] = rows, cube
+        note["incidents"] = n
+    fb = frame("feedback")
+    if fb is not None:
+        rows, cube, n = public_feedback(fb, cfg, secret)
+        out["feedback"], out["feedback_counts"] = rows, cube
+        note["feedback"] = n
+    sv = frame("survey")
+    if sv is not None:
+        out["survey"], note["survey"] = public_survey(sv, cfg)
+    for name in ("engagement", "areas"):
+        f = frame(name)
+        if f is not None:
+            out[name] = f[PUBLIC_FIELDS[name]]
+            note[name] = {"records": int(len(f))}
+    # last line of defence: nothing scanned as personal reaches a public table
+    for name in ("engagement", "feedback", "areas"):
+        if name in out:
+            hits = scan_frame(out[name], name)
+            if hits:
+                raise PublicTextError(name, hits)
+    return {k: _to_arrow(k, v) for k, v in out.items()}, note
+
+
+class PublicTextError(Exception):
+    """Public free text still holds personal data; publishing is blocked until it is redacted."""
+
+    def __init__(self, dataset: str, hits: list[dict]):
+        self.dataset, self.hits = dataset, hits
+        first = hits[0]
+        super().__init__(f"{len(hits)} piece(s) of personal data in {dataset} public text (first: {first['kind']} '{first['match']}' in column '{first['column']}'). Redact them in the draft before publishing.")
+
+
+def _to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:
+    base = name if name in DATASETS else None
+    fields = []
+    for col in frame.columns:
+        typ = None
+        if base and col in DATASETS[base].names:
+            typ = DATASETS[base].field(col).arrow_type
+        fields.append((col, typ))
+    arrays = []
+    for col, typ in fields:
+        s = frame[col]
+        arr = pa.array(s.array if hasattr(s.array, "__arrow_array__") else s, from_pandas=True)
+        if typ is None and col in ("record_id",):
+            typ = pa.string()
+        if typ is None and col == "n":
+            typ = pa.int64()
+        arrays.append(arr.cast(typ) if typ is not None and arr.type != typ else arr)
+    return pa.Table.from_arrays(arrays, names=[c for c, _ in fields])
