@@ -135,8 +135,20 @@ def child_profile(src: Path, work: Path) -> None:
     _done(0.0, 0)
 
 
+def peak_rss_mib() -> float:
+    """This process's peak resident set size. VmHWM belongs to the process image, while ru_maxrss on Linux
+    carries over the parent's peak through fork + exec, so it would report the generator's memory."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
 def _done(seconds: float, rows: int, **extra) -> None:
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    rss = peak_rss_mib()
     print(json.dumps({"seconds": seconds, "rows": rows, "peak_rss_mib": rss, **extra}))
 
 

@@ -26,11 +26,15 @@ def _area_key(s) -> str | None:
     return re.sub(r"[^0-9a-z]", "", str(s).casefold())
 
 
-def map_file(path: Path, dataset: str, profile: str | Path | Spec | None = None, quarter: str | None = None, sheet: str | None = None):
-    """Read and map one file; returns (spec, raw, MapResult). Raises InputError for unusable input."""
+def _check_args(path, dataset: str, quarter: str | None) -> None:
     get_dataset(dataset)
     if quarter and not QUARTER_RE.match(quarter):
         raise InputError(f"{Path(path).name}: --quarter '{quarter}' is not a quarter; write it like 2026Q3 (year, Q, 1 to 4).")
+
+
+def map_file(path: Path, dataset: str, profile: str | Path | Spec | None = None, quarter: str | None = None, sheet: str | None = None):
+    """Read and map one file; returns (spec, raw, MapResult). Raises InputError for unusable input."""
+    _check_args(path, dataset, quarter)
     raw = read_any(path, sheet)
     if raw.table.num_rows == 0 and not raw.bad_rows:
         raise InputError(f"{Path(path).name}: the file has a header row but no records. Export the quarter's data again.")
@@ -80,6 +84,17 @@ def _merge_population(frame: pd.DataFrame, pop_path: Path, sheet: str | None, wa
 def ingest(path: str | Path, dataset: str, store: Store, profile=None, quarter: str | None = None, sheet: str | None = None, population: str | Path | None = None) -> dict:
     """Ingest a file into a draft and return the report (a dict, also written beside the draft)."""
     path = Path(path)
+    _check_args(path, dataset, quarter)
+    copy = store.keep_raw_async(path) if path.is_file() else None  # hashed and copied while the file is mapped
+    try:
+        return _ingest(path, dataset, store, copy, profile, quarter, sheet, population)
+    except BaseException:
+        if copy is not None:
+            copy.discard()
+        raise
+
+
+def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, sheet, population) -> dict:
     spec, raw, res = map_file(path, dataset, profile, quarter, sheet)
     frame = res.frame
     rejections = list(raw.bad_rows) + res.rejections
@@ -111,7 +126,7 @@ def ingest(path: str | Path, dataset: str, store: Store, profile=None, quarter: 
     else:
         accepted = len(frame)
     assert rows_read == accepted + rejected, (rows_read, accepted, rejected)
-    sha, _ = store.keep_raw(path)
+    sha, _ = copy.result()
     extra_raw = []
     if population:
         psha, _ = store.keep_raw(Path(population))

@@ -5,7 +5,9 @@ import csv
 import datetime as dt
 import hashlib
 import importlib
+import os
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -157,15 +159,19 @@ def _values_at(values, idx: np.ndarray) -> list:
 
 def _occurrences(keys) -> tuple[np.ndarray, np.ndarray | None]:
     """For each value, how many times it appeared before (0 for the first), and the position of its first
-    appearance (None when every value is distinct). Vectorised: a stable sort, not a Python loop."""
+    appearance (None when every value is distinct). Vectorised: a hash pass and a stable integer sort."""
     n = len(keys)
-    if n == 0 or pc.count_distinct(keys, mode="all").as_py() == n:
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), None
+    flat = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
+    enc = pc.dictionary_encode(flat, null_encoding="encode")
+    if len(enc.dictionary) == n:
         return np.zeros(n, dtype=np.int64), None
-    order = pc.sort_indices(keys).to_numpy()  # stable: equal values keep their row order
-    sk = pc.take(keys, pa.array(order))
+    codes = enc.indices.to_numpy(zero_copy_only=False)
+    order = np.argsort(codes, kind="stable")  # equal values keep their row order
+    sc = codes[order]
     starts = np.ones(n, dtype=bool)
-    if n > 1:
-        starts[1:] = _np(pc.fill_null(pc.not_equal(sk.slice(1), sk.slice(0, n - 1)), False)).astype(bool)
+    starts[1:] = sc[1:] != sc[:-1]
     pos = np.arange(n)
     group_start = np.maximum.accumulate(np.where(starts, pos, 0))
     occ = np.empty(n, dtype=np.int64)
@@ -218,6 +224,36 @@ def _with_occurrence(ids, occ: np.ndarray):
         return ids
     suffix = pc.if_else(pa.array(occ > 0), pc.binary_join_element_wise("", pc.cast(pa.array(occ), pa.string()), "-"), "")
     return pc.binary_join_element_wise(ids, suffix, "")
+
+
+def _text_steps(arr, fs: dict, nulls: list[str]):
+    """Trim, empty markers to null, the field's regex replacements and leading zeros."""
+    arr = parse.clean_text(arr, nulls + list(fs.get("null_values", [])))
+    for pat, rep in (fs.get("replace") or {}).items():
+        arr = pc.replace_substring_regex(arr, pattern=pat, replacement=rep)
+    if fs.get("strip_zeros"):
+        arr = pc.replace_substring_regex(arr, pattern=r"^0+([0-9])", replacement=r"\1")
+    return arr
+
+
+UNIQUE_MIN_ROWS = 50_000
+PARALLEL_MIN_ROWS = 50_000
+UNIQUE_SAMPLE = 20_000
+
+
+def _per_unique(arr, fn):
+    """fn(arr) for an element-wise, null-preserving fn; on a long column whose values repeat a lot
+    (districts, offence types, flags, dates without time) fn runs once per distinct value instead."""
+    n = len(arr)
+    if n < UNIQUE_MIN_ROWS or pc.count_distinct(arr.slice(0, UNIQUE_SAMPLE)).as_py() > UNIQUE_SAMPLE // 10:
+        return fn(arr)
+    flat = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    enc = pc.dictionary_encode(flat)
+    if len(enc.dictionary) > n // 4:
+        return fn(arr)
+    done = fn(enc.dictionary)
+    done = done.combine_chunks() if isinstance(done, pa.ChunkedArray) else done
+    return pa.chunked_array([pc.take(done, enc.indices)])
 
 
 def _constant(value: str, n: int) -> pa.Array:
@@ -284,7 +320,24 @@ def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResu
         for i, v in zip(ex, vals):
             w["examples"].append({"row": int(rows[i]), "value": None if v is None else str(v)[:100]})
 
-    for fname, fs in spec.fields.items():
+    class _Events:
+        """What a field found (warnings, rejections, unmapped values), replayed in spec order, so the
+        fields can be worked out in parallel and still give the same report as one after the other."""
+
+        def __init__(self):
+            self.items = []
+
+        def warn(self, *args):
+            self.items.append(("warn", args))
+
+        def add(self, *args):
+            self.items.append(("rej", args))
+
+        def unmapped(self, fname, counts):
+            self.items.append(("unmapped", (fname, counts)))
+
+    def field_task(fname: str, fs: dict):
+        ev = _Events()
         try:
             fdef = ds.field(fname)
         except KeyError:
@@ -295,15 +348,11 @@ def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResu
         else:
             cols = fs.get("column")
             if cols is None:
-                continue
+                return None, ev
             cols = [cols] if isinstance(cols, str) else list(cols)
             colname = "+".join(cols)
             arr = _combine(table, cols, fs.get("join", " "), where)
-        arr = parse.clean_text(arr, nulls + list(fs.get("null_values", [])))
-        for pat, rep in (fs.get("replace") or {}).items():
-            arr = pc.replace_substring_regex(arr, pattern=pat, replacement=rep)
-        if fs.get("strip_zeros"):
-            arr = pc.replace_substring_regex(arr, pattern=r"^0+([0-9])", replacement=r"\1")
+        arr = _per_unique(arr, lambda a: _text_steps(a, fs, nulls))
         present = _present(arr)
         raw_vals = None
 
@@ -315,25 +364,27 @@ def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResu
         elif "map" in fs or fname in spec.crosswalks:
             mapping = {str(k).strip().upper(): v for k, v in {**fs.get("map", {}), **spec.crosswalks.get(fname, {})}.items()}
         if mapping is not None:
-            upper = pc.utf8_upper(arr)
             keys = pa.array(list(mapping), pa.string())
             vals = pa.array(list(mapping.values()), pa.string())
-            idx = pc.index_in(upper, value_set=keys)
-            mapped = pc.take(vals, idx)
+
+            def lookup(a):
+                return pc.take(vals, pc.index_in(pc.utf8_upper(a), value_set=keys))
+
+            mapped = _per_unique(arr, lookup)
             if "crosswalk" in fs and "join" in fs and not isinstance(fs.get("column"), str):
                 # "THEFT | RETAIL THEFT" falls back to "THEFT" when the detailed pair is not listed
-                first = pc.utf8_upper(parse.clean_text(_column(table, fs["column"][0], where), nulls))
-                mapped = pc.coalesce(mapped, pc.take(vals, pc.index_in(first, value_set=keys)))
+                first = _per_unique(_column(table, fs["column"][0], where), lambda a: lookup(parse.clean_text(a, nulls)))
+                mapped = pc.coalesce(mapped, first)
             missing = present & ~_present(mapped)
             if missing.any():
                 raw_vals = arr
                 counts = pc.value_counts(pc.filter(arr, pa.array(missing))).to_pylist()
                 counts.sort(key=lambda c: -c["counts"])
-                unmapped[fname] = {str(c["values"]): int(c["counts"]) for c in counts}
+                ev.unmapped(fname, {str(c["values"]): int(c["counts"]) for c in counts})
                 if fs.get("unmapped") == "empty" or not fdef.required and fs.get("unmapped") != "reject":
-                    warn(colname, f"value not in the {'crosswalk' if 'crosswalk' in fs else 'value map'} for '{fname}'; left empty", missing, raw_vals)
+                    ev.warn(colname, f"value not in the {'crosswalk' if 'crosswalk' in fs else 'value map'} for '{fname}'; left empty", missing, raw_vals)
                 else:
-                    rej.add(missing, colname, raw_vals, f"'{fname}' value is not in the {'crosswalk ' + repr(fs['crosswalk']) if 'crosswalk' in fs else 'value map'}; assign it a canonical value in the mapping profile and ingest again")
+                    ev.add(missing, colname, raw_vals, f"'{fname}' value is not in the {'crosswalk ' + repr(fs['crosswalk']) if 'crosswalk' in fs else 'value map'}; assign it a canonical value in the mapping profile and ingest again")
             if "default" in fs:
                 mapped = pc.fill_null(mapped, str(fs["default"]))
             arr = mapped
@@ -347,7 +398,9 @@ def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResu
         if t == "string":
             parsed = arr
         elif t == "timestamp":
-            parsed = parse.parse_timestamp(arr, fs.get("format", "auto"))
+            fmts = fs.get("format", "auto")
+            fmts = parse.guess_formats(arr) if fmts in ("auto", ["auto"]) else fmts
+            parsed = _per_unique(arr, lambda a: parse.parse_timestamp(a, fmts))
         elif t == "float":
             parsed = parse.parse_float(arr)
             if "scale" in fs:
@@ -363,16 +416,17 @@ def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResu
             raw_vals = arr
             what = {"timestamp": f"a date in the expected format ({fs.get('format', 'auto')})", "float": "a number", "int": "a whole number", "bool": "true or false"}.get(t, t)
             if fdef.required or fs.get("on_error") == "reject":
-                rej.add(failed, colname, raw_vals, f"'{fname}' is not {what}")
+                ev.add(failed, colname, raw_vals, f"'{fname}' is not {what}")
             else:
-                warn(colname, f"'{fname}' is not {what}; left empty", failed, raw_vals)
+                ev.warn(colname, f"'{fname}' is not {what}; left empty", failed, raw_vals)
         if t == "timestamp":
-            parsed = _check_date_range(parsed, fname, fdef.required or fs.get("on_error") == "reject", colname, arr, rej, warn)
-        out[fname] = parsed
+            parsed = _check_date_range(parsed, fname, fdef.required or fs.get("on_error") == "reject", colname, arr, ev, ev.warn)
+        return parsed, ev
 
-    # coordinates: a point column, lat/lon columns, or projected x/y
-    co = spec.coordinates
-    if co:
+    def coordinates_task():
+        # coordinates: a point column, lat/lon columns, or projected x/y
+        co = spec.coordinates
+        ev = _Events()
         if "point" in co:
             lat, lon = parse.parse_point(parse.clean_text(_column(table, co["point"], where), nulls), co.get("order", "lat,lon"))
         elif "x" in co:
@@ -383,9 +437,40 @@ def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResu
             lat = parse.parse_float(parse.clean_text(_column(table, co["lat"], where), nulls))
             lon = parse.parse_float(parse.clean_text(_column(table, co["lon"], where), nulls))
         ok = _np(parse.mappable(lat, lon)).astype(bool)
-        warn(None, "location unknown, withheld by the source or at 0,0: the row counts in area totals but has no point", ~ok)
-        out["lat"] = pc.if_else(pa.array(ok), lat, pa.scalar(None, pa.float64()))
-        out["lon"] = pc.if_else(pa.array(ok), lon, pa.scalar(None, pa.float64()))
+        ev.warn(None, "location unknown, withheld by the source or at 0,0: the row counts in area totals but has no point", ~ok)
+        keep = pa.array(ok)
+        return (pc.if_else(keep, lat, pa.scalar(None, pa.float64())), pc.if_else(keep, lon, pa.scalar(None, pa.float64()))), ev
+
+    tasks = [(fname, field_task, (fname, fs)) for fname, fs in spec.fields.items()]
+    if spec.coordinates:
+        tasks.append((("lat", "lon"), coordinates_task, ()))
+    if n >= PARALLEL_MIN_ROWS and len(tasks) > 1:
+        # Arrow kernels release the GIL: on a long file the fields are worked out side by side
+        pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="bridges-map")
+        futures = [pool.submit(fn, *args) for _, fn, args in tasks]
+        pool.shutdown(wait=False)
+        results = (f.result() for f in futures)
+    else:
+        pool, futures = None, []
+        results = (fn(*args) for _, fn, args in tasks)
+    try:
+        for (name, _, _), (value, ev) in zip(tasks, results):
+            for kind, args in ev.items:
+                if kind == "warn":
+                    warn(*args)
+                elif kind == "rej":
+                    rej.add(*args)
+                else:
+                    unmapped[args[0]] = args[1]
+            if value is None:
+                continue
+            if isinstance(name, tuple):
+                out.update(zip(name, value))
+            else:
+                out[name] = value
+    finally:
+        for f in futures:
+            f.cancel()
 
     # the key: from a column, or a stable hash of the row when the export has none
     key = ds.key

@@ -36,6 +36,7 @@ def _strip_fraction(arr):
 
 
 _NUMERIC_DIRECTIVES = set("YmdHMSIpyjf%")
+_ROLLED_OVER = pa.array([301, 302, 303, 501, 701, 1001, 1201], pa.int64())
 _LEADING_ZEROS = r"(^|[^0-9])0+([0-9])"
 
 
@@ -46,8 +47,9 @@ def _strptime_strict(arr, fmt: str):
     parsed = pc.strptime(arr, format=fmt, unit="us", error_is_null=True)
     if set(re.findall(r"%(.)", fmt)) - _NUMERIC_DIRECTIVES:
         return parsed  # month names and the like: no numeric day to compare against
-    day = pc.day(parsed)
-    suspect = pc.fill_null(pc.less_equal(day, 3), False)
+    # 29-31 February land on 1-3 March; 31 April, June, September, November on the 1st of the next month
+    month_day = pc.add(pc.multiply(pc.month(parsed), 100), pc.day(parsed))
+    suspect = pc.fill_null(pc.is_in(month_day, value_set=_ROLLED_OVER), False)
     if not pc.any(suspect).as_py():
         return parsed
     idx = pc.indices_nonzero(suspect)
@@ -190,6 +192,8 @@ def mappable(lat, lon) -> pa.Array:
 
 def quarter_of(ts: pa.ChunkedArray) -> pa.ChunkedArray:
     """'2024Q3' for each timestamp (null stays null)."""
-    y = pc.cast(pc.year(ts), pa.string())
-    q = pc.cast(pc.quarter(ts), pa.string())
-    return pc.binary_join_element_wise(y, pc.binary_join_element_wise(pa.scalar("Q"), q, ""), "")
+    code = pc.add(pc.multiply(pc.year(ts), 10), pc.quarter(ts))  # 20243: few distinct values, labelled once each
+    uniq = pc.drop_null(pc.unique(code))
+    labels = pa.array([f"{c // 10}Q{c % 10}" for c in uniq.to_pylist()], pa.string())
+    out = pc.take(labels, pc.index_in(code, value_set=uniq))
+    return out if isinstance(out, pa.ChunkedArray) else pa.chunked_array([out], pa.string())

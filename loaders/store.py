@@ -8,11 +8,13 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from filelock import FileLock, Timeout
@@ -76,6 +78,60 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+class RawCopy:
+    """One pass over an upload: hash it and copy it to a temporary file in raw/, off the main thread
+    (hashlib and file I/O release the GIL), then publish it read-only under its sha256."""
+
+    def __init__(self, store: "Store", path: Path):
+        self.store, self.path = store, path
+        self._out: tuple[str, str] | None = None
+        self._err: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="bridges-raw-copy", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        tmp = None
+        try:
+            self.store.raw_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.store.raw_dir)
+            h = hashlib.sha256()
+            with open(self.path, "rb") as src, os.fdopen(fd, "wb") as dst:
+                for chunk in iter(lambda: src.read(4 << 20), b""):
+                    h.update(chunk)
+                    dst.write(chunk)
+                dst.flush()
+                os.fsync(dst.fileno())
+            self._out = (h.hexdigest(), tmp)
+        except BaseException as exc:  # handed to the caller by result()
+            self._err = exc
+            if tmp and os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def result(self) -> tuple[str, Path]:
+        self._thread.join()
+        if self._err is not None:
+            raise self._err
+        sha, tmp = self._out
+        ext = "".join(s for s in self.path.suffixes[-1:]).lower()[:10] or ".bin"
+        dest = self.store.raw_dir / f"{sha}{ext}"
+        try:
+            if not dest.exists():
+                os.chmod(tmp, 0o444)
+                try:
+                    os.link(tmp, dest)  # never replaces: the first copy of these bytes stays as it is
+                except FileExistsError:
+                    pass
+                _fsync_dir(self.store.raw_dir)
+        finally:
+            os.unlink(tmp)
+        return sha, dest
+
+    def discard(self) -> None:
+        self._thread.join()
+        if self._out and os.path.exists(self._out[1]):
+            os.unlink(self._out[1])
+
+
 @dataclass
 class Store:
     """One data directory: raw/, drafts/, tables/, releases/."""
@@ -112,21 +168,12 @@ class Store:
     # ---------- raw files
     def keep_raw(self, path: Path) -> tuple[str, Path]:
         """Copy an upload into raw/ named by its sha256, read-only; the same bytes are stored once."""
-        sha = sha256_file(path)
-        ext = "".join(s for s in Path(path).suffixes[-1:]).lower()[:10] or ".bin"
-        dest = self.raw_dir / f"{sha}{ext}"
-        if not dest.exists():
-            self.raw_dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.raw_dir)
-            os.close(fd)
-            shutil.copyfile(path, tmp)
-            os.chmod(tmp, 0o444)
-            try:
-                os.link(tmp, dest)
-            except FileExistsError:
-                pass
-            os.unlink(tmp)
-        return sha, dest
+        return self.keep_raw_async(path).result()
+
+    def keep_raw_async(self, path: Path) -> "RawCopy":
+        """Start copying an upload into raw/ (hashing it on the way) in a background thread; call
+        .result() to keep it under its sha256, or .discard() when the upload was refused."""
+        return RawCopy(self, Path(path))
 
     def raw_path(self, sha: str) -> Path:
         found = list(self.raw_dir.glob(f"{sha}*"))
@@ -147,8 +194,8 @@ class Store:
         draft_id = d.name
         tmp = self.drafts_dir / f".tmp-{draft_id}"
         tmp.mkdir(parents=True)
-        table = to_arrow(frame, dataset)
-        pq.write_table(table, tmp / "rows.parquet")
+        table = frame if isinstance(frame, pa.Table) else to_arrow(frame, dataset)
+        pq.write_table(table, tmp / "rows.parquet", write_statistics=False)  # read whole, once, by publish
         write_json_atomic(tmp / "draft.json", {**meta, "draft": draft_id, "dataset": dataset, "created_at": _now(), "rows": table.num_rows})
         os.rename(tmp, d)
         return draft_id
@@ -245,7 +292,7 @@ class Store:
             path = self.table_path(name)
             t = self._pinned_table(name, tables.get(name))
             props = CommitProperties(custom_metadata={"release": str(version), "by": by, "note": note[:500], "draft": d["draft"]})
-            quarters = sorted(set(rows.column("quarter").to_pylist())) if "quarter" in ds.names and rows.num_rows else []
+            quarters = sorted(pc.unique(rows.column("quarter")).drop_null().to_pylist()) if "quarter" in ds.names and rows.num_rows else []
             if t is None or tables.get(name) is None or not ds.quarter_from:
                 before = self._counts(name, cur, quarters) if ds.quarter_from else {}
                 path.parent.mkdir(parents=True, exist_ok=True)
