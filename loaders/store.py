@@ -9,21 +9,33 @@ import re
 import shutil
 import tempfile
 import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, PostCommitHookProperties, write_deltalake
 from filelock import FileLock, Timeout
 
 from .errors import InputError
 from .schema import DATASETS, dataset as get_dataset
 
+if TYPE_CHECKING:  # pandas is not needed to publish or read releases, and costs half a second to import
+    import pandas as pd
+
 RELEASE_RE = re.compile(r"^(\d{6})\.json$")
 LOCK_TIMEOUT = 60.0
+# Every release must stay readable: Delta's default deletes commit logs older than 30 days when it writes a
+# checkpoint, after which time travel to those versions (and so to old releases) fails. Keep them all.
+TABLE_CONFIG = {
+    "delta.enableExpiredLogCleanup": "false",
+    "delta.logRetentionDuration": "interval 36500 days",
+    "delta.deletedFileRetentionDuration": "interval 36500 days",
+}
+KEEP_LOGS = PostCommitHookProperties(create_checkpoint=True, cleanup_expired_logs=False)
 
 
 class StoreBusy(Exception):
@@ -196,7 +208,7 @@ class Store:
         tmp.mkdir(parents=True)
         table = frame if isinstance(frame, pa.Table) else to_arrow(frame, dataset)
         pq.write_table(table, tmp / "rows.parquet", write_statistics=False)  # read whole, once, by publish
-        write_json_atomic(tmp / "draft.json", {**meta, "draft": draft_id, "dataset": dataset, "created_at": _now(), "rows": table.num_rows})
+        write_json_atomic(tmp / "draft.json", {**meta, "draft": draft_id, "uid": uuid.uuid4().hex, "dataset": dataset, "created_at": _now(), "rows": table.num_rows})
         os.rename(tmp, d)
         return draft_id
 
@@ -217,7 +229,29 @@ class Store:
 
     def delete_draft(self, draft_id: str) -> None:
         self.draft(draft_id)
-        shutil.rmtree(self.drafts_dir / draft_id)
+        self._remove_draft_dir(draft_id)
+
+    def _remove_draft_dir(self, draft_id: str) -> None:
+        """Rename first (atomic), then delete: a crash never leaves half a draft behind in the list."""
+        src = self.drafts_dir / draft_id
+        if not src.exists():
+            return
+        trash = self.drafts_dir / f".trash-{draft_id}-{os.getpid()}"
+        os.rename(src, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+
+    def _published_in(self, draft_id: str) -> int | None:
+        """The release that already published this draft (a crash can stop a publish between writing the
+        release and removing its drafts), or None. Drafts are told apart by a unique id, not by name:
+        a name can come back when the same file is ingested again within the same second."""
+        p = self.drafts_dir / draft_id / "draft.json"
+        uid = json.loads(p.read_text(encoding="utf-8")).get("uid") if p.exists() else None
+        if not uid:
+            return None
+        for r in reversed(self.releases()):
+            if any(o.get("uid") == uid for o in r.get("ops", [])):
+                return r["version"]
+        return None
 
     # ---------- releases
     def releases(self) -> list[dict]:
@@ -259,7 +293,7 @@ class Store:
             return None
         t = DeltaTable(str(path))
         if pinned is not None and t.version() != pinned:
-            t.restore(pinned, commit_properties=CommitProperties(custom_metadata={"bridges": "restore to last release before writing"}))
+            t.restore(pinned, commit_properties=CommitProperties(custom_metadata={"bridges": "restore to last release before writing"}), post_commithook_properties=KEEP_LOGS)
             t = DeltaTable(str(path))
         return t
 
@@ -277,6 +311,11 @@ class Store:
         cur = self.current()
         version = (cur["version"] if cur else 0) + 1
         tables = dict(cur["tables"]) if cur else {}
+        for d in draft_ids:
+            done = self._published_in(d)
+            if done is not None:
+                self._remove_draft_dir(d)
+                raise InputError(f"draft '{d}' was already published as release {done} (the publish was interrupted before it tidied up); nothing to do.")
         drafts = [self.draft(d) for d in draft_ids]
         seen = set()
         for d in drafts:
@@ -296,18 +335,18 @@ class Store:
             if t is None or tables.get(name) is None or not ds.quarter_from:
                 before = self._counts(name, cur, quarters) if ds.quarter_from else {}
                 path.parent.mkdir(parents=True, exist_ok=True)
-                write_deltalake(str(path), rows, mode="overwrite", schema_mode="overwrite", commit_properties=props)
+                write_deltalake(str(path), rows, mode="overwrite", schema_mode="overwrite", configuration=TABLE_CONFIG, commit_properties=props, post_commithook_properties=KEEP_LOGS)
             else:
                 before = self._counts(name, cur, quarters)
                 pred = "quarter IN (" + ", ".join("'" + q.replace("'", "''") + "'" for q in quarters) + ")" if quarters else "false"
-                write_deltalake(t, rows, mode="overwrite", predicate=pred, commit_properties=props)
+                write_deltalake(t, rows, mode="overwrite", predicate=pred, commit_properties=props, post_commithook_properties=KEEP_LOGS)
             if _hook:
                 _hook("after-table-write")
             tables[name] = DeltaTable(str(path)).version()
             if ds.quarter_from:
                 after = _count_table(rows, name)
                 corrections += _diff_counts(name, before, after)
-            ops.append({k: d.get(k) for k in ("draft", "dataset", "sha256", "file", "source", "spec", "quarter", "sheet", "population", "rows")})
+            ops.append({k: d.get(k) for k in ("draft", "uid", "dataset", "sha256", "file", "source", "spec", "quarter", "sheet", "population", "rows")})
         manifest = {
             "version": version,
             "published_at": _now(),
@@ -327,7 +366,7 @@ class Store:
         if _hook:
             _hook("after-manifest")
         for d in drafts:
-            shutil.rmtree(self.drafts_dir / d["draft"], ignore_errors=True)
+            self._remove_draft_dir(d["draft"])
         return manifest
 
     def rollback(self, version: int, by: str, note: str, wait: float = LOCK_TIMEOUT) -> dict:
