@@ -160,13 +160,18 @@ class _NotUtf8(Exception):
     """Raised by the fast path when bytes taken for UTF-8 are not; the caller decodes them another way."""
 
 
-def read_csv_text(path: Path, text: str | bytes, encoding: str, strict_utf8: bool = False) -> RawTable:
+def read_csv_text(path: Path, text: str | bytes | None, encoding: str, strict_utf8: bool = False) -> RawTable:
     """Read CSV text as string columns, keeping every record and the ones that do not fit the header.
 
-    With `strict_utf8`, bytes that are not valid UTF-8 raise _NotUtf8 (Arrow checks every value while
-    it reads, so valid files are never decoded twice)."""
+    `text` None reads the file itself through a memory map (no copy in Python). With `strict_utf8`,
+    bytes that are not valid UTF-8 raise _NotUtf8 (Arrow checks every value while it reads, so valid
+    files are never decoded twice)."""
     data = text.encode("utf-8") if isinstance(text, str) else text
-    head_bytes = bytes(data[:SNIFF_BYTES])
+    if data is None:
+        with open(path, "rb") as fh:
+            head_bytes = fh.read(SNIFF_BYTES)
+    else:
+        head_bytes = bytes(data[:SNIFF_BYTES])
     try:
         head = head_bytes.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -179,8 +184,7 @@ def read_csv_text(path: Path, text: str | bytes, encoding: str, strict_utf8: boo
     names = _clean_headers(path, header)
     if len(names) < 2 and delim == ",":
         raise InputError(f"{path.name}: only one column was found. The file may use a delimiter other than comma, semicolon, tab or '|'; save it as a comma-separated CSV.")
-    buf = pa.py_buffer(data)  # no copy; a UTF-8 byte-order mark sits in the header line, which Arrow skips
-    quoted = b'"' in data
+    buf = None if data is None else pa.py_buffer(data)  # no copy; a UTF-8 byte-order mark sits in the header line, which Arrow skips
     bad: list[dict] = []
 
     def handler(row):
@@ -189,9 +193,9 @@ def read_csv_text(path: Path, text: str | bytes, encoding: str, strict_utf8: boo
 
     def read(threads: bool) -> pa.Table:
         return pacsv.read_csv(
-            pa.BufferReader(buf),
+            pa.memory_map(str(path)) if buf is None else pa.BufferReader(buf),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=threads, block_size=16 << 20),
-            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=quoted, invalid_row_handler=handler),
+            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True, invalid_row_handler=handler),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""], quoted_strings_can_be_null=True),
         )
 
@@ -208,7 +212,10 @@ def read_csv_text(path: Path, text: str | bytes, encoding: str, strict_utf8: boo
     bad_rows = []
     for b in bad:
         text_ = (b["text"] or "")[:200]
-        if b["actual"] < b["expected"]:
+        lines = len(re.split(r"\r\n|\r|\n", (b["text"] or "").strip("\r\n")))
+        if lines > 1 and (b["text"] or "").count('"') % 2:
+            reason = f"a quote (\") opened in this record is not closed, so it runs over {lines} lines and has {b['actual']} fields instead of {b['expected']}. Close or remove the stray quote, then upload again."
+        elif b["actual"] < b["expected"]:
             reason = f"the record has {b['actual']} of {b['expected']} fields; it looks cut short (a truncated line). Export the file again or fix this line."
         else:
             reason = f"the record has {b['actual']} fields but the header has {b['expected']}; an unquoted delimiter inside a value is the usual cause. Quote the value or remove the extra delimiter."
@@ -340,19 +347,22 @@ def read_any(path: str | Path, sheet: str | None = None) -> RawTable:
     if path.is_dir():
         raise InputError(f"{path}: this is a folder; give the path of one export file.")
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(SNIFF_BYTES)
     except OSError as exc:
         raise InputError(f"{path.name}: the file could not be read ({exc.strerror or exc}). Check that it is readable and upload it again.") from None
-    if not data or data.isspace():
+    if not head or (size <= len(head) and head.isspace()):
         raise InputError(f"{path.name}: the file is empty. Export the data again; it should have a header row and at least one record.")
-    kind = sniff_kind(path, data[:SNIFF_BYTES])
+    kind = sniff_kind(path, head)
     if kind == "xlsx":
         return read_xlsx(path, sheet)
-    if kind == "csv" and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:  # most exports are UTF-8: read the bytes as they are, and decode only when they are not
-            return read_csv_text(path, data, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8", strict_utf8=True)
+    if kind == "csv" and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:  # most exports are UTF-8: Arrow reads the file as it is, and it is decoded only when it is not UTF-8
+            return read_csv_text(path, None, "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8", strict_utf8=True)
         except _NotUtf8:
             pass
+    data = path.read_bytes()
     text, enc = decode(path, data)
     if kind == "geojson":
         try:

@@ -200,6 +200,12 @@ def _ragged(tmp: Path):
     return write(tmp / "ragged.csv", "\n".join(lines) + "\n"), []
 
 
+def _stray_quote(tmp: Path):
+    lines = chicago_csv(plain(6)).splitlines()
+    lines[2] = lines[2].replace('"(', '"(41 no closing quote ', 1).replace(')"', ")", 1)  # record 2 swallows record 3
+    return write(tmp / "stray_quote.csv", "\n".join(lines) + "\n"), []
+
+
 def _calls(tmp: Path):
     (tmp / "calls.toml").write_text(CALLS_PROFILE, encoding="utf-8")
     text = ("call_id,received,kind,minutes,zone\n"
@@ -264,6 +270,7 @@ CASES = {
     "truncated_last_line": (_truncated, "incidents", ("import", 10, 9, 1, ("reason", 11, "cut short"))),
     "extra_columns": (_extra_columns, "incidents", ("import", 8, 6, 2, ("reason", 4, "fields but the header has 22"))),
     "ragged_rows": (_ragged, "incidents", ("import", 8, 5, 3, ("reason", 3, "7 of 22 fields"))),
+    "stray_quote": (_stray_quote, "incidents", ("import", 5, 4, 1, ("reason", 3, "is not closed, so it runs over 2 lines"))),
     "duplicate_ids": (_dups, "incidents", ("import", 8, 6, 2, ("reason", 8, "first seen at row 3"))),
     "bad_dates": (_dates, "incidents", ("import", 8, 2, 6, "dates")),
     "negative_minutes": (_calls, "incidents", ("import", 5, 3, 2, ("reason", 3, "'response_minutes' must be at least 0"))),
