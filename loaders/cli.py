@@ -170,10 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except StoreBusy as exc:
-        print(f"busy: {exc}", file=sys.stderr)
+        print(f"busy: {_one_line(exc)}", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
         print("stopped.", file=sys.stderr)
@@ -183,5 +183,10 @@ def main(argv: list[str] | None = None) -> int:
         import traceback
 
         log.write_text(traceback.format_exc(), encoding="utf-8")
-        print(f"error: something unexpected went wrong ({type(exc).__name__}: {str(exc)[:200]}). Nothing was published. Details for the developers are in {log}.", file=sys.stderr)
+        print(f"error: something unexpected went wrong ({type(exc).__name__}: {_one_line(exc)[:200]}). Nothing was published. Details for the developers are in {log}.", file=sys.stderr)
         return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    """A message on one line (a value quoted from a file can hold line breaks)."""
+    return " ".join(str(exc).split())
