@@ -34,7 +34,7 @@ PUBLIC_FIELDS: dict[str, list[str]] = {
 }
 # Public free text, scanned for personal data before a draft may be published.
 SCANNED_FIELDS: dict[str, list[str]] = {
-    "incidents": ["block"],
+    "incidents": [],  # blocks are cut to hundred-blocks by the gate; offence_raw is never public
     "engagement": ["title", "partners"],
     "feedback": ["topic", "action_taken"],
     "survey": [],
@@ -179,7 +179,8 @@ def scan_frame(frame: pd.DataFrame, dataset: str, row_col: str | None = None) ->
         for idx, found in scan_column(vals):
             row = frame.at[idx, row_col] if row_col and row_col in frame.columns else idx
             for h in found:
-                hits.append({"row": int(row) if row is not None and not pd.isna(row) else None, "column": col, "value": str(vals.at[idx])[:300], "kind": h.kind, "match": h.match})
+                hits.append({"row": int(row) if row is not None and not pd.isna(row) else None, "index": int(frame.index.get_loc(idx)),
+                             "column": col, "value": str(vals.at[idx])[:300], "kind": h.kind, "match": h.match})
     return hits
 
 

@@ -97,6 +97,27 @@ def cmd_drafts(args) -> int:
     return 0
 
 
+def cmd_redact(args) -> int:
+    store = _store(args)
+    edits = []
+    if args.row is not None:
+        if not args.column or args.text is None:
+            raise InputError("--row goes with --column and --text (the corrected public text).")
+        meta = store.draft(args.draft)
+        idx = next((h["index"] for h in meta.get("privacy_hits", []) if h["row"] == args.row and h["column"] == args.column), None)
+        if idx is None:
+            raise InputError(f"no personal-data hit at row {args.row}, column '{args.column}' in draft {args.draft}; run `python -m loaders drafts` to see it.")
+        edits.append({"index": idx, "column": args.column, "text": args.text})
+    if not edits and not args.all:
+        raise InputError("say what to redact: --all, or --row N --column C --text NEW.")
+    left = store.redact_draft(args.draft, edits, redact_all=args.all)
+    if left:
+        print(f"{len(left)} hit(s) remain; first: row {left[0]['row']}, column '{left[0]['column']}': {left[0]['kind']} '{left[0]['match']}'.")
+        return 1
+    print(f"Draft {args.draft} has no personal data left in its public text; it can be published.")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from .demo import build_demo
 
@@ -155,6 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("drafts", cmd_drafts, "List drafts waiting to be published.")
     sp.add_argument("--json", action="store_true")
+
+    sp = add("redact", cmd_redact, "Remove personal data the scanner found in a draft's public text.")
+    sp.add_argument("draft")
+    sp.add_argument("--all", action="store_true", help="replace every hit with [redacted]")
+    sp.add_argument("--row", type=int, help="spreadsheet row of one hit to correct by hand")
+    sp.add_argument("--column", help="its column")
+    sp.add_argument("--text", help="the corrected public text")
 
     sp = add("demo", cmd_demo, "Build the demo store from the embedded demo exports.")
     sp.add_argument("--force", action="store_true", help="rebuild even if the store has releases")

@@ -100,6 +100,8 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
     rejections = list(raw.bad_rows) + res.rejections
     rejected = len(raw.bad_rows) + res.rejected_count
     warnings = list(res.warnings)
+    reasons = Counter(_reason_group(r["reason"]) for r in raw.bad_rows)
+    reasons.update(res.reason_counts)
 
     # the schema's own checks (types, allowed values, ranges) are the last gate
     fails = validate.failures(frame.reset_index(drop=True), dataset, ROW_COL)
@@ -109,6 +111,7 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
         for r in first.head(max(0, MAX_EXAMPLES - len(rejections))).itertuples():
             rejections.append({"row": int(r.row), "column": r.column, "value": r.value, "reason": f"'{r.column}' {r.reason}"})
         rejected += len(first)
+        reasons.update(f"'{c}' {r}" for c, r in zip(first["column"], first["reason"]))
         frame = frame.drop(index=first["index"].to_numpy())
 
     pop_meta = None
@@ -116,6 +119,12 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
         if dataset != "areas":
             raise InputError("--population goes with --dataset areas (boundaries plus their population).")
         frame, pop_meta = _merge_population(frame, Path(population), None, warnings)
+
+    # public free text is scanned now, so the analyst sees every personal-data hit before publishing
+    from gate.public import scan_frame
+
+    frame = frame.reset_index(drop=True)
+    privacy_hits = scan_frame(frame, dataset, ROW_COL)
 
     rows_read = raw.rows_read
     if frame[ROW_COL].duplicated().any():
@@ -133,9 +142,6 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
         pop_meta["sha256"] = psha
         extra_raw.append(psha)
 
-    reasons = Counter(_reason_group(r["reason"]) for r in rejections)
-    if rejected > len(rejections):
-        reasons["(more rejections; counts above are for the first {})".format(len(rejections))] = rejected - len(rejections)
     report = {
         "draft": None,
         "file": path.name,
@@ -153,6 +159,8 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
         "rejection_reasons": dict(reasons.most_common()),
         "warnings": warnings,
         "unmapped": res.unmapped,
+        "privacy_hits": privacy_hits[:MAX_EXAMPLES],
+        "privacy_hit_count": len(privacy_hits),
         "quarters": {},
         "date_range": None,
     }
@@ -160,7 +168,10 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
         report["quarters"] = {str(k): int(v) for k, v in frame["quarter"].value_counts().sort_index().items()}
     ds = get_dataset(dataset)
     if ds.quarter_from and len(frame):
-        col = frame[ds.quarter_from[0]].dropna()
+        col = frame[ds.quarter_from[0]]
+        for other in ds.quarter_from[1:]:  # e.g. feedback closed but never dated as received
+            col = col.fillna(frame[other])
+        col = col.dropna()
         if len(col):
             report["date_range"] = [str(col.min()), str(col.max())]
     meta = {
@@ -171,7 +182,8 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
         "quarter": quarter,
         "sheet": raw.sheet,
         "population": pop_meta,
-        "report": {k: v for k, v in report.items() if k != "rejections"},
+        "privacy_hits": privacy_hits,
+        "report": {k: v for k, v in report.items() if k not in ("rejections", "privacy_hits")},
     }
     draft_id = store.new_draft(dataset, sha, frame.drop(columns=[ROW_COL], errors="ignore"), meta)
     report["draft"] = draft_id
@@ -202,6 +214,11 @@ def format_report(r: dict) -> str:
     if r["unmapped"]:
         for f, vals in r["unmapped"].items():
             lines.append(f"Values of '{f}' that no crosswalk maps ({len(vals)}): " + ", ".join(f"{v!r} ×{n}" for v, n in list(vals.items())[:10]))
+    if r.get("privacy_hit_count"):
+        lines.append(f"Personal data found in public text ({r['privacy_hit_count']:,}); publishing is blocked until it is redacted:")
+        for h in r["privacy_hits"][:10]:
+            lines.append(f"  - row {h['row']}, column '{h['column']}': {h['kind']} '{h['match']}'")
+        lines.append(f"  Redact with: python -m loaders redact {r.get('draft') or 'DRAFT'} --all   (or fix the export and ingest again)")
     for w in r["warnings"]:
         lines.append(f"Warning: {w['rows']:,} row(s): {w['reason']}" + (f" (column '{w['column']}')" if w.get("column") else ""))
     if r.get("draft"):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+from collections import Counter
 import datetime as dt
 import hashlib
 import importlib
@@ -116,6 +117,7 @@ class MapResult:
     rejected_count: int
     warnings: list[dict]
     unmapped: dict[str, dict[str, int]]  # field -> raw value -> count
+    reason_counts: dict[str, int] = field(default_factory=dict)  # every rejection, grouped by reason
 
 
 class _Rejects:
@@ -130,8 +132,9 @@ class _Rejects:
         self.mask = np.zeros(len(rows), dtype=bool)
         self.items: list[dict] = []
         self.count = 0
+        self.groups: Counter = Counter()  # reason (without row-specific parts) -> rows, over every rejection
 
-    def add(self, bad: np.ndarray, column: str | None, values, reason) -> None:
+    def add(self, bad: np.ndarray, column: str | None, values, reason, group: str | None = None) -> None:
         """`values`: None, a numpy array or an Arrow array; `reason`: a sentence, or a function of the
         row positions giving one sentence per position."""
         new = bad & ~self.mask
@@ -140,6 +143,7 @@ class _Rejects:
         idx = np.flatnonzero(new)
         self.mask |= new
         self.count += len(idx)
+        self.groups[group or (reason if isinstance(reason, str) else f"rejected ('{column}')")] += len(idx)
         room = MAX_EXAMPLES - len(self.items)
         if room <= 0:
             return
@@ -432,6 +436,10 @@ def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResu
         elif "x" in co:
             x = parse.parse_float(parse.clean_text(_column(table, co["x"], where), nulls))
             y = parse.parse_float(parse.clean_text(_column(table, co["y"], where), nulls))
+            # a projected 0 is a redaction marker, not a place (it would project to the open ocean)
+            zero = pc.or_(pc.equal(x, 0.0), pc.equal(y, 0.0))
+            x = pc.if_else(pc.fill_null(zero, False), pa.scalar(None, pa.float64()), x)
+            y = pc.if_else(pc.fill_null(zero, False), pa.scalar(None, pa.float64()), y)
             lat, lon = parse.project(x, y, co["crs"])
         else:
             lat = parse.parse_float(parse.clean_text(_column(table, co["lat"], where), nulls))
@@ -472,34 +480,42 @@ def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResu
         for f in futures:
             f.cancel()
 
+    # required fields must be present
+    for f in ds.fields:
+        if f.required and f.name in out and f.name not in ("quarter", ds.key):
+            missing = ~_present(out[f.name]) if not isinstance(out[f.name], np.ndarray) else pd.isna(out[f.name])
+            rej.add(missing, spec.fields.get(f.name, {}).get("column"), None, f"'{f.name}' is empty or unreadable; it is required")
+
     # the key: from a column, or a stable hash of the row when the export has none
     key = ds.key
     if key not in out or spec.fields.get(key, {}).get("generate") == "row_hash":
-        used = [c for c in table.column_names if c != ROW_COL]
+        # the hash covers the columns the spec maps, so it is stable when a vendor adds a column
+        used = [c for c in table.column_names if c in spec.columns_used()] or [c for c in table.column_names if c != ROW_COL]
         out[key] = pa.array(_row_hash_ids(table, used, spec.id))
     keys = out[key]
     keys = pa.chunked_array([keys]) if isinstance(keys, pa.Array) else keys
     present_key = _present(keys)
     rej.add(~present_key, spec.fields.get(key, {}).get("column"), None, f"'{key}' is empty; every record needs an identifier")
-    occ, first = _occurrences(keys)
+    # a repeat of a row already rejected for another reason is not a duplicate of a kept row
+    occ, first = _occurrences(pc.if_else(pa.array(~rej.mask), keys, pa.scalar(None, keys.type)))
     if spec.duplicates == "suffix":
         out[key] = _with_occurrence(keys, np.where(present_key, occ, 0))
     elif first is not None:
         dup = (occ > 0) & present_key
-        rej.add(dup, spec.fields.get(key, {}).get("column"), keys, lambda ex: [f"duplicate '{key}' (first seen at row {rows[first[i]]}); only the first is kept" for i in ex])
+        rej.add(dup, spec.fields.get(key, {}).get("column"), keys, lambda ex: [f"duplicate '{key}' (first seen at row {rows[first[i]]}); only the first is kept" for i in ex], group=f"duplicate '{key}' (first seen earlier); only the first is kept")
 
     out["source"] = _constant(spec.id, n) if "source" not in out else out["source"]
 
-    # required fields must be present
-    for f in ds.fields:
-        if f.required and f.name in out and f.name not in ("quarter",):
-            missing = ~_present(out[f.name]) if not isinstance(out[f.name], np.ndarray) else pd.isna(out[f.name])
-            rej.add(missing, spec.fields.get(f.name, {}).get("column"), None, f"'{f.name}' is empty or unreadable; it is required")
 
     # time precision: fixed for the source, or per row from a rule
     if "time_precision" in {f.name for f in ds.fields} and "time_precision" not in out:
         tp = spec.time_precision
-        out["time_precision"] = _constant(tp if isinstance(tp, str) else "exact", n)
+        if isinstance(tp, dict):  # e.g. { column = "OccTime", empty = "day" }: rows without a time are day-precise
+            base = _constant(tp.get("value", "exact"), n)
+            raw_col = parse.clean_text(_column(table, tp["column"], where), nulls)
+            out["time_precision"] = pc.if_else(pc.is_valid(raw_col), base, pa.scalar(tp.get("empty", "day")))
+        else:
+            out["time_precision"] = _constant(tp, n)
 
     # derived: days to resolve
     if ds.name == "feedback" and "received_at" in out and "resolved_at" in out:
@@ -538,4 +554,4 @@ def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResu
     result = pa.table(cols)
     keep = pa.array(~rej.mask)
     frame = result.filter(keep).to_pandas(types_mapper=pd.ArrowDtype)
-    return MapResult(frame, rej.items, rej.count, list(warnings.values()), unmapped)
+    return MapResult(frame, rej.items, rej.count, list(warnings.values()), unmapped, dict(rej.groups))

@@ -222,6 +222,38 @@ class Store:
     def draft_rows(self, draft_id: str) -> pa.Table:
         return pq.read_table(self.drafts_dir / draft_id / "rows.parquet")
 
+    def redact_draft(self, draft_id: str, edits: list[dict] | None = None, redact_all: bool = False) -> list[dict]:
+        """Fix public text in a draft: replace given cells ({index, column, text}) and/or blank every
+        scanned hit with [redacted]; rescan and return the hits that remain."""
+        from gate.public import scan_frame
+
+        meta = self.draft(draft_id)
+        table = self.draft_rows(draft_id)
+        frame = table.to_pandas()
+        for e in edits or []:
+            if e["column"] not in frame.columns:
+                raise InputError(f"draft '{draft_id}' has no column '{e['column']}'.")
+            frame.at[int(e["index"]), e["column"]] = e["text"]
+        if redact_all:
+            for h in scan_frame(frame, meta["dataset"]):
+                cur = frame.at[h["index"], h["column"]]
+                frame.at[h["index"], h["column"]] = str(cur).replace(h["match"], "[redacted]")
+            # a hit the replacement could not isolate is blanked whole
+            for h in scan_frame(frame, meta["dataset"]):
+                frame.at[h["index"], h["column"]] = "[redacted]"
+        hits = scan_frame(frame, meta["dataset"])
+        d = self.drafts_dir / draft_id
+        tmp = d / "rows.parquet.tmp"
+        pq.write_table(to_arrow(frame, meta["dataset"]), tmp)
+        os.replace(tmp, d / "rows.parquet")
+        rows_by_index = {h["index"]: h["row"] for h in meta.get("privacy_hits", [])}
+        for h in hits:
+            h["row"] = rows_by_index.get(h["index"], h["row"])
+        meta["privacy_hits"] = hits
+        meta.setdefault("redactions", []).append({"at": _now(), "edits": len(edits or []), "all": redact_all})
+        write_json_atomic(d / "draft.json", meta)
+        return hits
+
     def list_drafts(self) -> list[str]:
         if not self.drafts_dir.exists():
             return []
@@ -317,6 +349,11 @@ class Store:
                 self._remove_draft_dir(d)
                 raise InputError(f"draft '{d}' was already published as release {done} (the publish was interrupted before it tidied up); nothing to do.")
         drafts = [self.draft(d) for d in draft_ids]
+        for d in drafts:
+            hits = d.get("privacy_hits") or []
+            if hits:
+                h = hits[0]
+                raise InputError(f"draft '{d['draft']}' still holds {len(hits)} piece(s) of personal data in public text (first: {h['kind']} in row {h['row']}, column '{h['column']}'). Redact them first: python -m loaders redact {d['draft']} --all (or fix the export and ingest again).")
         seen = set()
         for d in drafts:
             if d["dataset"] in seen:
@@ -347,12 +384,18 @@ class Store:
                 after = _count_table(rows, name)
                 corrections += _diff_counts(name, before, after)
             ops.append({k: d.get(k) for k in ("draft", "uid", "dataset", "sha256", "file", "source", "spec", "quarter", "sheet", "population", "rows")})
+        # the publication step: the only tables any public output may read
+        public_rel, privacy = self._write_public(version, tables)
+        if _hook:
+            _hook("after-public")
         manifest = {
             "version": version,
             "published_at": _now(),
             "by": by,
             "note": note,
             "kind": kind,
+            "public": public_rel,
+            "privacy": privacy,
             "parent": cur["version"] if cur else None,
             "tables": tables,
             "row_counts": {n: self._rows(n, v) for n, v in tables.items()},
@@ -387,6 +430,8 @@ class Store:
                     "restores": target["version"],
                     "parent": cur["version"],
                     "tables": dict(target["tables"]),
+                    "public": target.get("public"),
+                    "privacy": target.get("privacy", {}),
                     "row_counts": dict(target["row_counts"]),
                     "raw_files": [],
                     "ops": [],
@@ -396,6 +441,31 @@ class Store:
                 return manifest
         except Timeout:
             raise StoreBusy("another publish is in progress; try again in a minute.") from None
+
+    @property
+    def public_dir(self) -> Path:
+        return self.root / "public"
+
+    def _write_public(self, version: int, tables: dict) -> tuple[str, dict]:
+        """Run the public gate over the release's tables and write its output, all or nothing."""
+        from gate.public import PrivacyConfig, PublicTextError, build_public, store_secret
+
+        canonical = {n: (DeltaTable(str(self.table_path(n)), version=v).to_pyarrow_table() if v is not None else None) for n, v in tables.items()}
+        try:
+            public, note = build_public(canonical, PrivacyConfig.load(self.root), store_secret(self.root))
+        except PublicTextError as exc:
+            raise InputError(str(exc)) from None
+        final = self.public_dir / f"{version:06d}"
+        tmp = self.public_dir / f".tmp-{version:06d}-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir(parents=True)
+        for name, t in public.items():
+            pq.write_table(t, tmp / f"{name}.parquet")
+        write_json_atomic(tmp / "privacy_note.json", note)
+        if final.exists():  # left by a publish killed before its manifest: no release refers to it
+            shutil.rmtree(final)
+        os.rename(tmp, final)
+        _fsync_dir(self.public_dir)
+        return str(final.relative_to(self.root)), note
 
     def _rows(self, name: str, version: int | None) -> int:
         if version is None:

@@ -1,32 +1,41 @@
-"""Open a published release and query its tables with DuckDB over Arrow (filters pushed down)."""
+"""Open a published release's public tables (the gate's output only) and query them with DuckDB."""
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as pads
 
-from loaders.schema import DATASETS
 from loaders.store import Store, default_data_dir
+
+# The public tables every release has (the gate writes them; an absent one reads as empty).
+PUBLIC_TABLES = ("incidents", "incident_counts", "engagement", "feedback", "feedback_counts", "survey", "areas")
 
 
 @dataclass
 class Release:
-    """One published release: its manifest and a DuckDB connection with a view per dataset."""
+    """One published release: its manifest, privacy note and the public tables, queried by DuckDB."""
 
     store: Store
     manifest: dict
     con: duckdb.DuckDBPyConnection
-    sources: dict  # dataset name -> Arrow dataset (or empty table) pinned at the release's versions
+    sources: dict  # public table name -> Arrow dataset
 
     @property
     def version(self) -> int:
         return self.manifest["version"]
 
+    @property
+    def privacy_note(self) -> dict:
+        return self.manifest.get("privacy", {})
+
     def has(self, name: str) -> bool:
-        return self.manifest["tables"].get(name) is not None
+        return name in self.sources and self.sources[name] is not None and self.sources[name].count_rows() > 0
 
     def query(self, sql: str, params: list | dict | None = None) -> pd.DataFrame:
         """Run SQL on a fresh cursor (a connection is not thread-safe; cursors are cheap)."""
@@ -41,6 +50,15 @@ class Release:
 
 _lock = threading.Lock()
 _open: dict[tuple[str, int], Release] = {}
+_EMPTY = {"incidents": ["record_id", "quarter", "area", "category"], "incident_counts": ["quarter", "area", "category"],
+          "engagement": ["event_id", "quarter", "area", "type"], "feedback": ["record_id", "quarter", "area", "topic"],
+          "feedback_counts": ["quarter", "area", "topic"], "survey": ["survey_id", "quarter", "area", "measure"],
+          "areas": ["area_id", "name"]}
+
+
+def public_dir(store: Store, manifest: dict) -> Path | None:
+    rel = manifest.get("public")
+    return store.root / rel if rel else None
 
 
 def open_release(data_dir: str | Path | None = None, version: int | None = None) -> Release | None:
@@ -53,12 +71,14 @@ def open_release(data_dir: str | Path | None = None, version: int | None = None)
     with _lock:
         if key in _open:
             return _open[key]
-        con = duckdb.connect(":memory:")
+        pdir = public_dir(store, manifest)
         sources = {}
-        for name in DATASETS:
-            ds = store.dataset_at(name, manifest)
-            # an empty table with the canonical columns where the release has none, so queries still run
-            sources[name] = ds if ds is not None else DATASETS[name].arrow_schema().empty_table()
-        rel = Release(store, manifest, con, sources)
+        for name in PUBLIC_TABLES:
+            f = pdir / f"{name}.parquet" if pdir else None
+            if f is not None and f.exists():
+                sources[name] = pads.dataset(str(f), format="parquet")
+            else:
+                sources[name] = pads.dataset(pa.table({c: pa.array([], pa.string()) for c in _EMPTY[name]}))
+        rel = Release(store, manifest, duckdb.connect(":memory:"), sources)
         _open[key] = rel
         return rel

@@ -30,7 +30,6 @@ DUP = "duplicate 'incident_id' (first seen earlier); only the first is kept"
 TRUNCATED = "the record has 12 of 22 fields; it looks cut short (a truncated line). Export the file again or fix this line."
 SUPPLEMENT = "supplemental report (a follow-up to an initial report filed under the same Incident Number); the incident is counted from its initial report"
 NO_DATE = "'occurred_at' is empty or unreadable; it is required"
-CAPPED = "(more rejections; counts above are for the first 1000)"
 
 UK = "uk-police-street-crime/{}-street.csv"
 # City of London 2019: rows read, and rows rejected because a Crime ID appears twice in the month's file
@@ -48,7 +47,7 @@ CASES = [
          # 1,592 supplemental-report rows (Report Type Code IS/VS: follow-ups counted with their initial report)
          # + 1,824 extra incident-code rows of initial reports (one report = one incident, its lowest code kept).
          # Only the first 1,000 rejections are listed in the report, all of them supplements (filters run first).
-         reasons={SUPPLEMENT: 1000, CAPPED: 2416},
+         reasons={SUPPLEMENT: 1592, DUP: 1824},
          dates=("2018-12-01 00:00:00", "2018-12-31 00:00:00"),
          golden=["743396", "743404", "743416", "743576", "744009", "744104", "744107", "745065", "748246"]),
     dict(name="seattle", file="seattle-spd-crime-data/SPD_Crime_Data__2008-Present.csv", source="seattle-spd",
@@ -73,13 +72,13 @@ CASES = [
          read=20659, rejected=4404,
          # one row per victim: 20,659 rows, 16,255 distinct INCIDENT_KEYs; the 4,404 further victims' rows
          # repeat their incident's fields and are rejected as duplicates so each shooting is counted once.
-         reasons={DUP: 1000, CAPPED: 3404},
+         reasons={DUP: 4404},
          dates=("2006-01-01 02:00:00", "2018-12-31 21:45:00"),
          golden=["10038624", "169180023", "173354054"]),
     dict(name="nypd_2022", file="nyc-nypd-shooting-incidents/excel-resaved-2022/NYPD_Shooting_Incident_Data__Historic_.csv", source="nypd-shootings",
          read=23585, rejected=5021,
          # as above: 23,585 victim rows, 18,564 distinct INCIDENT_KEYs.
-         reasons={DUP: 1000, CAPPED: 4021},
+         reasons={DUP: 5021},
          dates=("2006-01-01 02:00:00", "2020-12-31 23:45:00"),
          golden=["24050482", "77673979", "173354054"]),
     *[dict(name=f"police_uk_{m}", file=UK.format(f"{m}-city-of-london"), source="police-uk-street",

@@ -218,7 +218,6 @@ JOINS = [
 ]
 
 
-@pytest.mark.xfail(raises=ValueError, reason="engine: _merge_population tests a pandas row for truth (`a or b`)", strict=False)
 @pytest.mark.parametrize("boundaries,population,areas,joined,year", JOINS, ids=["toronto", "nyc", "vancouver"])
 def test_population_joins(tmp_path, boundaries, population, areas, joined, year):
     rep, rows = run(tmp_path, boundaries, "areas", population=population)
