@@ -237,9 +237,10 @@ def generalize_block(value):
 def generalize_blocks(values) -> pd.Series:
     """Vectorised `generalize_block` over a Series (or any sequence); each distinct value is done once."""
     s = values if isinstance(values, pd.Series) else pd.Series(values)
-    uniques = pd.unique(s.dropna())
-    table = {u: generalize_block(u) for u in uniques}
-    return s.map(table).where(s.notna(), s)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    done = np.array([generalize_block(u) for u in uniques] + [None], dtype=object)
+    out = pd.Series(done[codes], index=s.index, dtype=object)  # code -1 (missing) takes the trailing None
+    return out.where(s.notna(), s)
 
 
 def is_hundred_block(value: str) -> bool:

@@ -80,9 +80,27 @@ def store_secret(data_dir: Path) -> bytes:
 def _record_ids(frame: pd.DataFrame, key: str, secret: bytes) -> pd.Series:
     """Keyed hash of (source, id), computed by DuckDB in bulk."""
     con = duckdb.connect()
-    ids = pa.table({"s": pa.array(frame["source"].astype(str).to_numpy()), "i": pa.array(frame[key].astype(str).to_numpy())})
+    ids = pa.table({"s": _arrow(frame["source"]), "i": _arrow(frame[key])})
     out = con.sql("SELECT left(sha256($k || s || chr(31) || i), 16) AS h FROM ids", params={"k": secret.hex()}).to_arrow_table()
-    return pd.Series(out.column("h").to_pylist(), index=frame.index, dtype=object)
+    return pd.Series(pd.arrays.ArrowExtensionArray(out.column("h").combine_chunks()), index=frame.index)
+
+
+def _arrow(s: pd.Series) -> pa.Array:
+    arr = pa.array(s.array) if hasattr(s.array, "__arrow_array__") else pa.array(s.astype(str).to_numpy())
+    return arr.cast(pa.string())
+
+
+def _hidden_rows(frame: pd.DataFrame, dims: list[str], hidden: pd.DataFrame, candidates: np.ndarray) -> np.ndarray:
+    """True for candidate rows whose (dims) cell is in `hidden` (a join, not a Python loop)."""
+    out = np.zeros(len(frame), bool)
+    idx = np.flatnonzero(candidates)
+    if not len(idx) or hidden.empty:
+        return out
+    sub = pd.DataFrame({d: frame[d].to_numpy(dtype=object)[idx] for d in dims})
+    key = hidden[dims].astype(object).drop_duplicates().assign(_hide=True)
+    hit = sub.merge(key, how="left", on=dims)["_hide"].fillna(False).to_numpy(dtype=bool)
+    out[idx[hit]] = True
+    return out
 
 
 def _area(s: pd.Series) -> pd.Series:
@@ -118,10 +136,8 @@ def public_incidents(inc: pd.DataFrame, cfg: PrivacyConfig, secret: bytes) -> tu
     # sensitive rows whose cell is hidden lose their area and district in the row-level table
     withheld_area = np.zeros(len(masked), bool)
     if hidden:
-        h = pd.concat(hidden)
-        keys = set(zip(h["quarter"], h["area"], h["category"]))
-        a = _area(masked["area"])
-        withheld_area = np.array([(q, ar, c) in keys for q, ar, c in zip(masked["quarter"], a, masked["category"])]) & sens.to_numpy()
+        probe = pd.DataFrame({"quarter": masked["quarter"], "area": _area(masked["area"]), "category": masked["category"]})
+        withheld_area = _hidden_rows(probe, ["quarter", "area", "category"], pd.concat(hidden), sens.to_numpy())
         masked.loc[withheld_area, ["area", "district"]] = None
     note["areas_withheld"] = int(withheld_area.sum())
     note["cells_suppressed"] = n_primary
@@ -148,9 +164,7 @@ def public_feedback(fb: pd.DataFrame, cfg: PrivacyConfig, secret: bytes) -> tupl
     cube = pd.concat(cube_parts, ignore_index=True) if cube_parts else pd.DataFrame(columns=["quarter", "area", "topic", "n", "suppressed"])
     withheld = np.zeros(len(fb), bool)
     if hidden:
-        h = pd.concat(hidden)
-        keys = set(zip(h["quarter"], h["area"], h["topic"]))
-        withheld = np.array([(q, a, t) in keys for q, a, t in zip(base["quarter"], base["area"], base["topic"])])
+        withheld = _hidden_rows(base, ["quarter", "area", "topic"], pd.concat(hidden), np.ones(len(base), bool))
         fb.loc[withheld, "area"] = None
     note["areas_withheld"] = int(withheld.sum())
     fb["record_id"] = _record_ids(fb, "feedback_id", secret)

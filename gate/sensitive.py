@@ -22,7 +22,11 @@ def sensitive_rows(frame: pd.DataFrame, sensitive_categories: Iterable[str] = SE
     if "domestic" in frame.columns:
         dom = frame["domestic"]
         if dom.dtype == object or pd.api.types.is_string_dtype(dom):
-            dom = dom.map(lambda v: v is True or (isinstance(v, (bool, np.bool_)) and bool(v)))
+            try:  # True/False/None objects (a nullable bool column read from Arrow): vectorised
+                dom = pd.array(dom, dtype="boolean")
+                dom = pd.Series(dom, index=frame.index)
+            except (TypeError, ValueError):
+                dom = dom.map(lambda v: v is True or (isinstance(v, (bool, np.bool_)) and bool(v)))
         sens = sens | dom.eq(True).fillna(False).astype(bool)
     return sens
 

@@ -359,7 +359,7 @@ class Store:
             if d["dataset"] in seen:
                 raise InputError(f"two drafts for {d['dataset']} in one publish; publish them one after the other.")
             seen.add(d["dataset"])
-        corrections, ops = [], []
+        corrections, ops, writes, fresh = [], [], [], {}
         for d in drafts:
             name = d["dataset"]
             ds = get_dataset(name)
@@ -372,20 +372,45 @@ class Store:
             if t is None or tables.get(name) is None or not ds.quarter_from:
                 before = self._counts(name, cur, quarters) if ds.quarter_from else {}
                 path.parent.mkdir(parents=True, exist_ok=True)
-                write_deltalake(str(path), rows, mode="overwrite", schema_mode="overwrite", configuration=TABLE_CONFIG, commit_properties=props, post_commithook_properties=KEEP_LOGS)
+                writes.append(lambda path=path, rows=rows, props=props: write_deltalake(str(path), rows, mode="overwrite", schema_mode="overwrite", configuration=TABLE_CONFIG, commit_properties=props, post_commithook_properties=KEEP_LOGS))
+                fresh[name] = rows
             else:
                 before = self._counts(name, cur, quarters)
                 pred = "quarter IN (" + ", ".join("'" + q.replace("'", "''") + "'" for q in quarters) + ")" if quarters else "false"
-                write_deltalake(t, rows, mode="overwrite", predicate=pred, commit_properties=props, post_commithook_properties=KEEP_LOGS)
-            if _hook:
-                _hook("after-table-write")
-            tables[name] = DeltaTable(str(path)).version()
+                writes.append(lambda t=t, rows=rows, pred=pred, props=props: write_deltalake(t, rows, mode="overwrite", predicate=pred, commit_properties=props, post_commithook_properties=KEEP_LOGS))
+                import pyarrow.dataset as pads
+
+                kept = t.to_pyarrow_dataset().to_table(filter=~pads.field("quarter").isin(quarters)) if quarters else t.to_pyarrow_table()
+                fresh[name] = pa.concat_tables([kept.cast(rows.schema), rows])
             if ds.quarter_from:
                 after = _count_table(rows, name)
                 corrections += _diff_counts(name, before, after)
             ops.append({k: d.get(k) for k in ("draft", "uid", "dataset", "sha256", "file", "source", "spec", "quarter", "sheet", "population", "rows")})
-        # the publication step: the only tables any public output may read
-        public_rel, privacy = self._write_public(version, tables)
+
+        # the tables are written (Rust, no GIL) while the public gate works on the same rows in memory
+        failure: list[BaseException] = []
+
+        def write_all():
+            try:
+                for w in writes:
+                    w()
+            except BaseException as exc:  # re-raised below, in the publishing thread
+                failure.append(exc)
+
+        writer = threading.Thread(target=write_all, name="bridges-delta-write")
+        writer.start()
+        try:
+            staged, privacy = self._stage_public(version, self._build_public(tables, fresh))
+        finally:
+            writer.join()
+        if failure:
+            raise failure[0]
+        if _hook:
+            _hook("after-table-write")
+        for d in drafts:
+            tables[d["dataset"]] = DeltaTable(str(self.table_path(d["dataset"]))).version()
+        # the publication step's output: the only tables any public output may read
+        public_rel = self._commit_public(version, staged)
         if _hook:
             _hook("after-public")
         manifest = {
@@ -446,26 +471,35 @@ class Store:
     def public_dir(self) -> Path:
         return self.root / "public"
 
-    def _write_public(self, version: int, tables: dict) -> tuple[str, dict]:
-        """Run the public gate over the release's tables and write its output, all or nothing."""
+    def _build_public(self, tables: dict, fresh: dict) -> tuple[dict, dict]:
+        """Run the public gate over a release's canonical tables (in memory where just written)."""
         from gate.public import PrivacyConfig, PublicTextError, build_public, store_secret
 
-        canonical = {n: (DeltaTable(str(self.table_path(n)), version=v).to_pyarrow_table() if v is not None else None) for n, v in tables.items()}
+        canonical = {n: (DeltaTable(str(self.table_path(n)), version=v).to_pyarrow_table() if v is not None else None) for n, v in tables.items() if n not in fresh}
+        canonical.update(fresh)
         try:
-            public, note = build_public(canonical, PrivacyConfig.load(self.root), store_secret(self.root))
+            return build_public(canonical, PrivacyConfig.load(self.root), store_secret(self.root))
         except PublicTextError as exc:
             raise InputError(str(exc)) from None
-        final = self.public_dir / f"{version:06d}"
+
+    def _stage_public(self, version: int, built: tuple[dict, dict]) -> tuple[Path, dict]:
+        """Write the gate's output for a release into a hidden folder (not yet part of any release)."""
+        public, note = built
         tmp = self.public_dir / f".tmp-{version:06d}-{uuid.uuid4().hex[:8]}"
         tmp.mkdir(parents=True)
         for name, t in public.items():
             pq.write_table(t, tmp / f"{name}.parquet")
         write_json_atomic(tmp / "privacy_note.json", note)
+        return tmp, note
+
+    def _commit_public(self, version: int, tmp: Path) -> str:
+        """Rename the staged public folder into place; the manifest written next makes it a release."""
+        final = self.public_dir / f"{version:06d}"
         if final.exists():  # left by a publish killed before its manifest: no release refers to it
             shutil.rmtree(final)
         os.rename(tmp, final)
         _fsync_dir(self.public_dir)
-        return str(final.relative_to(self.root)), note
+        return str(final.relative_to(self.root))
 
     def _rows(self, name: str, version: int | None) -> int:
         if version is None:
