@@ -118,6 +118,20 @@ def cmd_redact(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from gate.export import export_release
+
+    store = _store(args)
+    manifest = store.release(args.version) if args.version else store.current()
+    if manifest is None:
+        raise InputError("nothing is published yet; publish a draft first (or run: python -m loaders demo).")
+    if not manifest.get("public"):
+        raise InputError(f"release {manifest['version']} was published before the public gate existed; publish again to export it.")
+    files = export_release(store.root / manifest["public"], manifest, Path(args.outdir))
+    print(f"Release {manifest['version']}: wrote {len(files)} files to {args.outdir} (CSV, Parquet, datapackage.json, privacy note).")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from .demo import build_demo
 
@@ -176,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("drafts", cmd_drafts, "List drafts waiting to be published.")
     sp.add_argument("--json", action="store_true")
+
+    sp = add("export", cmd_export, "Write the public downloads of a release: CSV and Parquet per dataset, datapackage.json.")
+    sp.add_argument("outdir")
+    sp.add_argument("--version", type=int, help="the release to export (default: the newest)")
 
     sp = add("redact", cmd_redact, "Remove personal data the scanner found in a draft's public text.")
     sp.add_argument("draft")
