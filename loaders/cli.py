@@ -37,10 +37,35 @@ def cmd_inspect(args) -> int:
     return 0
 
 
-def cmd_ingest(args) -> int:
-    from .ingest import format_report, ingest
+class _Progress:
+    """A stage-by-stage progress bar on the terminal (tqdm; silent when stderr is not a terminal)."""
 
-    report = ingest(Path(args.file), args.dataset, _store(args), profile=args.profile, quarter=args.quarter, sheet=args.sheet, population=args.population)
+    def __init__(self, stages, desc):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=len(stages), desc=desc, unit="step", leave=False, disable=None, file=sys.stderr,
+                        bar_format="{desc}: {n_fmt}/{total_fmt} {bar} {postfix}")
+
+    started = False
+
+    def __call__(self, stage):
+        if self.started:
+            self.bar.update(1)
+        self.started = True
+        self.bar.set_postfix_str(stage)
+
+    def close(self):
+        self.bar.close()
+
+
+def cmd_ingest(args) -> int:
+    from .ingest import STAGES, format_report, ingest
+
+    bar = _Progress(STAGES, Path(args.file).name)
+    try:
+        report = ingest(Path(args.file), args.dataset, _store(args), profile=args.profile, quarter=args.quarter, sheet=args.sheet, population=args.population, progress=bar)
+    finally:
+        bar.close()
     if args.json:
         _print_json(report)
     else:

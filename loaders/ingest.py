@@ -81,20 +81,26 @@ def _merge_population(frame: pd.DataFrame, pop_path: Path, sheet: str | None, wa
     return frame, {"spec": pspec.id, "file": pop_path.name, "rows": int(len(pop)), "matched": matched}
 
 
-def ingest(path: str | Path, dataset: str, store: Store, profile=None, quarter: str | None = None, sheet: str | None = None, population: str | Path | None = None) -> dict:
-    """Ingest a file into a draft and return the report (a dict, also written beside the draft)."""
+STAGES = ("read and map", "validate", "scan public text", "stage draft")
+
+
+def ingest(path: str | Path, dataset: str, store: Store, profile=None, quarter: str | None = None, sheet: str | None = None, population: str | Path | None = None, progress=None) -> dict:
+    """Ingest a file into a draft and return the report (a dict, also written beside the draft).
+    `progress(stage)`, if given, is called as each of STAGES begins (the CLI draws a bar from it)."""
     path = Path(path)
+    _stage = progress or (lambda stage: None)
     _check_args(path, dataset, quarter)
     copy = store.keep_raw_async(path) if path.is_file() else None  # hashed and copied while the file is mapped
     try:
-        return _ingest(path, dataset, store, copy, profile, quarter, sheet, population)
+        return _ingest(path, dataset, store, copy, profile, quarter, sheet, population, _stage)
     except BaseException:
         if copy is not None:
             copy.discard()
         raise
 
 
-def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, sheet, population) -> dict:
+def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, sheet, population, stage) -> dict:
+    stage(STAGES[0])
     spec, raw, res = map_file(path, dataset, profile, quarter, sheet)
     frame = res.frame
     rejections = list(raw.bad_rows) + res.rejections
@@ -104,6 +110,7 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
     reasons.update(res.reason_counts)
 
     # the schema's own checks (types, allowed values, ranges) are the last gate
+    stage(STAGES[1])
     fails = validate.failures(frame.reset_index(drop=True), dataset, ROW_COL)
     if len(fails):
         frame = frame.reset_index(drop=True)
@@ -124,6 +131,7 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
     from gate.public import scan_frame
 
     frame = frame.reset_index(drop=True)
+    stage(STAGES[2])
     privacy_hits = scan_frame(frame, dataset, ROW_COL)
 
     rows_read = raw.rows_read
@@ -185,6 +193,7 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
         "privacy_hits": privacy_hits,
         "report": {k: v for k, v in report.items() if k not in ("rejections", "privacy_hits")},
     }
+    stage(STAGES[3])
     draft_id = store.new_draft(dataset, sha, frame.drop(columns=[ROW_COL], errors="ignore"), meta)
     report["draft"] = draft_id
     return report
