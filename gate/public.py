@@ -21,6 +21,7 @@ from .suppression import suppress_long
 
 UNKNOWN_AREA = "(unknown)"
 ALL = "Total"
+ALL_AREAS = "__all__"  # area value of the all-areas rows in the count cubes
 
 # Allowlist: the only fields each dataset publishes. Anything else in the store never leaves it.
 PUBLIC_FIELDS: dict[str, list[str]] = {
@@ -122,13 +123,19 @@ def public_incidents(inc: pd.DataFrame, cfg: PrivacyConfig, secret: bytes) -> tu
         sub = cube[cube["category"] == cat]
         if sub.empty:
             continue
-        long, counts = suppress_long(sub, "area", "quarter", "n", cfg.k, margins_name=ALL, include_margins=False)
+        long, counts = suppress_long(sub, "area", "quarter", "n", cfg.k, margins_name=ALL, include_margins=True)
         n_primary += counts["primary"]
         n_comp += counts["complementary"]
+        long = long[long["quarter"] != ALL]  # area totals over every quarter are not published as such
+        long.loc[long["area"] == ALL, "area"] = ALL_AREAS  # all-areas total per quarter (suppressed if it would reveal)
         long = long[(long["n"].fillna(0) > 0) | long["suppressed"]]
         long["category"] = cat
-        hidden.append(long.loc[long["suppressed"], ["quarter", "area", "category"]])
+        hidden.append(long.loc[long["suppressed"] & (long["area"] != ALL_AREAS), ["quarter", "area", "category"]])
         parts.append(long[["quarter", "area", "category", "n", "suppressed"]])
+    # all-areas totals of the other categories (exact: nothing in them is suppressed)
+    plain = parts[0]
+    totals = plain.groupby(["quarter", "category"], observed=True)["n"].sum().reset_index().assign(area=ALL_AREAS, suppressed=False)
+    parts.append(totals[["quarter", "area", "category", "n", "suppressed"]])
     cube = pd.concat(parts, ignore_index=True).sort_values(["quarter", "area", "category"]).reset_index(drop=True)
 
     masked, counts = mask_sensitive(inc, cfg.sensitive_categories, grid=Grid(cell_m=cfg.cell_m))

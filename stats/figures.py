@@ -20,7 +20,7 @@ def trend_by_category(df: pd.DataFrame, title: str, labels: dict[str, str] | Non
         for i, cat in enumerate(order):
             s = df[df["category"] == cat].set_index("quarter")["n"].reindex(quarters, fill_value=0)
             fig.add_trace(go.Scatter(
-                x=quarters, y=s.tolist(), name=labels.get(cat, cat), mode="lines+markers",
+                x=quarters, y=[None if pd.isna(v) else int(v) for v in s], name=labels.get(cat, cat), mode="lines+markers",
                 line=dict(color=OKABE_ITO[i % len(OKABE_ITO)], dash=DASHES[i % len(DASHES)], width=3),
                 marker=dict(symbol=MARKERS[i % len(MARKERS)], size=8),
             ))

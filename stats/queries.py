@@ -16,10 +16,12 @@ def _where(area: str | None, extra: str = "") -> tuple[str, list]:
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+ALL_AREAS = "__all__"
+
+
 def incidents_by_quarter(rel: Release, area: str | None = None) -> pd.DataFrame:
-    """Incident counts by quarter and category (columns: quarter, category, n)."""
-    where, params = _where(area)
-    return rel.query(f"SELECT quarter, category, count(*)::BIGINT AS n FROM incidents {where} GROUP BY ALL ORDER BY quarter, category", params)
+    """Incident counts by quarter and category from the suppressed cube (columns: quarter, category, n, suppressed)."""
+    return rel.query("SELECT quarter, category, n, suppressed FROM incident_counts WHERE area = ? ORDER BY quarter, category", [area or ALL_AREAS])
 
 
 def quarters(rel: Release) -> list[str]:
