@@ -159,7 +159,7 @@ _LEAD_UNIT = re.compile(rf"^{_UNIT_WORDS}\.?\s*#?\s*[\w-]+\s*[,;:-]?\s*(?=\d|X)"
 _TRAIL_UNIT = re.compile(rf"(?:\s*,)?\s+{_UNIT_WORDS}\.?\s*#?\s*[\w-]+\s*$", re.IGNORECASE)
 _NUM_TOKEN = r"(?:\d+[A-Za-z]?|\d*[Xx]+)"
 _HOUSE = re.compile(
-    rf"^(?P<hn>{_NUM_TOKEN}(?:\s*[-–/]\s*{_NUM_TOKEN})*(?:\s+1/2)?)(?P<rest>(?:\s*,)?\s+\S.*|\s*)$",
+    rf"^(?P<hn>{_NUM_TOKEN}(?:\s*[-–/]\s*{_NUM_TOKEN})*(?:\s+1\s*/\s*2)?)(?P<rest>(?:\s*,)?\s+\S.*|\s*)$",
     re.DOTALL,
 )
 _BRACKETED = re.compile(r"[\[(][^\])]*(?:[\])]|$)")  # a comment, closed or cut off at the end
@@ -172,6 +172,64 @@ _STREET_TYPES = {
     "CT", "COURT", "LN", "LANE", "TER", "TERRACE", "WAY", "HWY", "HIGHWAY", "PKWY", "PARKWAY", "CRES", "CRESCENT",
     "SQ", "SQUARE", "CIR", "CIRCLE",
 }
+
+
+# a house number anywhere after the start: "IFO 1234 N STATE ST", "1234 & 1236 N STATE ST", "A ST / 1236 N B ST"
+_INNER_HOUSE = re.compile(
+    r"(?<![\w'’.])(?P<hn>\d+(?:-?[A-Za-z](?!\w))?(?:\s*[-–/]\s*\d+(?:[A-Za-z](?!\w))?)*(?:\s+1\s*/\s*2)?)(?!\w)"
+)
+# a full UK or Canadian postcode (a few dozen addresses) is cut to its outward part ("NW1 6XE" → "NW1")
+_POSTCODE = re.compile(
+    r"(?<![\w])(?P<outward>[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?|[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z])"
+    r"[ -]?(?:\d[ABD-HJLNP-UW-Z]{2}|\d[ABCEGHJ-NPRSTV-Z]\d)(?![\w])",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+# words before a number that make it a road, exit or place number, not a house number ("I 90", "HWY 101")
+_ROAD_WORDS = {"I", "IH", "INTERSTATE", "HWY", "HIGHWAY", "US", "SR", "SH", "RT", "RTE", "ROUTE", "CR", "FM", "EXIT",
+               "UNNAMED", "PIER", "M", "A", "B"}
+
+
+def _mask_inner_numbers(text: str) -> str:
+    """Mask the house numbers that are not at the start of a block (the leading one is already done).
+
+    A number is a house number when a street name follows it ("1236 N STATE ST", "1234 & 1236 N
+    STATE ST": the first takes the street of the second), or when it ends the text or a part of it
+    right after a street type ("STATE ST 1234"). Numbered streets ("5 AVENUE", "E 42 STREET",
+    "35 AV SW") and road numbers ("I 90", "HWY 101") are kept.
+    """
+    out, pos = [], 0
+    for m in _INNER_HOUSE.finditer(text):
+        before = text[: m.start()]
+        prev = _WORD.findall(before[-20:])
+        prev_word = prev[-1].upper().rstrip(".") if prev and before.rstrip().endswith(prev[-1]) else ""
+        if prev_word in _ROAD_WORDS:
+            continue
+        rest = text[m.end():]
+        house = False
+        if _is_numbered_street(rest) or _numbered_street_ahead(rest):
+            pass
+        elif re.match(r"(?:\s*,)?\s+[^\W\d_]", rest):
+            tokens = rest.replace(",", " ").split()
+            first = tokens[0].upper().rstrip(".")
+            # a street name follows ("1236 STATE ST"), or a direction and then one ("1236 N STATE ST");
+            # not a lone direction ("ROUTE 66 W") nor a separator ("MAIN ST 12 AND ...")
+            if first not in _SEPARATORS:
+                house = first not in _DIRECTIONS or len(tokens) > 1 and tokens[1].upper() not in _SEPARATORS
+        elif re.match(r"\s*(?:$|[,;\\/&|)\]])", rest) and prev_word in _STREET_TYPES:
+            house = True  # "STATE ST 1234": the number after the street
+        if house:
+            out.append(text[pos:m.start()] + _mask_house_group(re.sub(r"-[A-Za-z]$", "", m.group("hn"))))
+            pos = m.end()
+    return "".join(out) + text[pos:]
+
+
+def _numbered_street_ahead(rest: str) -> bool:
+    """`rest` starts with a street type that names the number before it ("2 AV ET S"), not a street
+    named after it ("1236 ST JAMES ST", where another street type follows)."""
+    part = re.split(r"\s(?:&|/|\\|AND|AT|@)\s|[,;]", rest, maxsplit=1, flags=re.IGNORECASE)[0]
+    tokens = [t.upper().rstrip(".") for t in part.split()]
+    return bool(tokens) and tokens[0] in _STREET_TYPES and not any(t in _STREET_TYPES for t in tokens[1:4])
 
 
 def _mask_number(token: str) -> str:
@@ -190,7 +248,7 @@ def _mask_number(token: str) -> str:
 
 def _mask_house_group(hn: str) -> str:
     """A house-number group (`1234`, `1234-1240`, `5-1234`, `12/14`, `1234 1/2`) → one masked number."""
-    hn = re.sub(r"\s+1/2$", "", hn)
+    hn = re.sub(r"\s+1\s*/\s*2$", "", hn)
     parts = [p for p in re.split(r"\s*[-–/]\s*", hn) if p]
     # the last number is the civic number in "unit-civic" (Canadian) and the end of a range
     return _mask_number(parts[-1])
@@ -211,7 +269,10 @@ def generalize_block(value):
     `OFFSET TO PROTECT PRIVACY` are returned unchanged. A unit (`APT 5`, `#5`, `Flat 3,`) is
     dropped; of a range or a `unit-civic` pair the last number is kept; a ten-block such as
     Vancouver's `2X W HASTINGS ST` is widened to `0XX W HASTINGS ST`; numbers inside brackets
-    (`[ALLEY BEHIND 205]`) are masked too. Non-strings (None, NaN) are returned as they are.
+    (`[ALLEY BEHIND 205]`) are masked too, and so is a house number further on (`IFO 1234 N STATE ST`,
+    `1234 & 1236 N STATE ST`, `A ST / 1236 N B ST`, `STATE ST 1234`; numbered streets and road numbers
+    such as `E 42 STREET` or `HWY 101` stay); a full UK or Canadian postcode is cut to its outward
+    part (`NW1 6XE` → `NW1`). Non-strings (None, NaN) are returned as they are.
     """
     if not isinstance(value, str):
         return value
@@ -229,6 +290,8 @@ def generalize_block(value):
         rest = rest if rest.strip() else ""
         body = _mask_house_group(h.group("hn")) + rest
     out = prefix + lead + body
+    out = _mask_inner_numbers(out)
+    out = _POSTCODE.sub(lambda p: p.group("outward"), out)
     if _BRACKETED.search(out):
         out = _BRACKETED.sub(lambda b: _DIGITS.sub(lambda d: _mask_number(d.group()), b.group()), out)
     return out

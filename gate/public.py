@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -15,7 +17,7 @@ import pyarrow as pa
 from loaders.schema import DATASETS, SENSITIVE_CATEGORIES
 
 from .location import Grid
-from .scanner import scan_column
+from .scanner import default_scanner, scan_column
 from .sensitive import mask_sensitive, sensitive_rows
 from .suppression import suppress_long
 
@@ -35,7 +37,9 @@ PUBLIC_FIELDS: dict[str, list[str]] = {
 }
 # Public free text, scanned for personal data before a draft may be published.
 SCANNED_FIELDS: dict[str, list[str]] = {
-    "incidents": [],  # blocks are cut to hundred-blocks by the gate; offence_raw is never public
+    # blocks are cut to hundred-blocks by the gate, then scanned for what that rule cannot cut (a phone
+    # number, an email, a named person written into the location); offence_raw is never public
+    "incidents": ["block"],
     "engagement": ["title", "partners"],
     "feedback": ["topic", "action_taken"],
     "survey": [],
@@ -193,16 +197,42 @@ def scan_frame(frame: pd.DataFrame, dataset: str, row_col: str | None = None) ->
         if col not in frame.columns:
             continue
         vals = frame[col]
-        if col == "block":  # blocks are generalized by the gate; scan what would be published
+        block = col == "block"
+        if block:  # blocks are generalized by the gate; scan what would be published
             from .location import generalize_blocks
 
             vals = generalize_blocks(vals)
+            vals = vals[[_block_may_hold_personal_data(v) for v in vals]]
         for idx, found in scan_column(vals):
             row = frame.at[idx, row_col] if row_col and row_col in frame.columns else idx
             for h in found:
+                if block and h.kind == "address":
+                    # the block rule already cut every house number; what the address finder still
+                    # sees is a numbered street ("35 AV SW"), not a home
+                    continue
                 hits.append({"row": int(row) if row is not None and not pd.isna(row) else None, "index": int(frame.index.get_loc(idx)),
                              "column": col, "value": str(vals.at[idx])[:300], "kind": h.kind, "match": h.match})
     return hits
+
+
+_BLOCK_TOKEN = re.compile(r"[^\W\d_]+")
+
+
+def _block_may_hold_personal_data(value) -> bool:
+    """Cheap pre-check for a generalized block: only an '@', seven digits or more, or a title or
+    context word ("VICTIM", "MRS", "CALL"… the scanner's own lists, plus "at"/"dot" of a disguised
+    email) can make the scanner find a phone, an email or a name in it."""
+    if not isinstance(value, str):
+        return False
+    if "@" in value or sum(ch.isdigit() for ch in value) >= 7:
+        return True
+    return not _block_words().isdisjoint(_BLOCK_TOKEN.findall(value.lower()))
+
+
+@lru_cache(maxsize=1)
+def _block_words() -> frozenset:
+    sc = default_scanner()
+    return frozenset(w.lower() for w in (*sc.titles, *sc.titles_exact, *sc.ctx_before, *sc.ctx_before_sentence, *sc.ctx_after, "at", "dot"))
 
 
 def build_public(tables: dict[str, pa.Table | None], cfg: PrivacyConfig, secret: bytes) -> tuple[dict[str, pa.Table], dict]:
