@@ -1,9 +1,27 @@
-"""Bridges entry point: navigation between the public pages."""
+"""Bridges entry point: the public pages, their URL paths (part of the contract) and the page titles in the URL's language.
+
+/ overview · /incidents · /community · /feedback · /trust · /data. Every page draws its own header (release,
+data as of, language switch, links that keep ?area=&quarter=&lang=), so a page works however it is reached.
+
+The page scripts live in public_pages/, not pages/: Streamlit 1.67 switches to its old multipage mode
+whenever a folder named pages/ sits beside the entry script (it then serves every file in it at
+/<file name>, skips this script for them and ignores st.navigation). tests/test_pages_app.py checks it.
+"""
 import streamlit as st
 
-st.set_page_config(page_title="Bridges: community safety statistics", page_icon="🌉", layout="wide")
+from stats.i18n import t
+from ui import state
 
-pages = [
-    st.Page("pages/overview.py", title="Overview", url_path="overview", default=True),
+st.set_page_config(page_title="Bridges", page_icon="🌉", layout="wide", initial_sidebar_state="collapsed")
+
+lang = state.lang()
+PAGES = [
+    st.Page("public_pages/overview.py", title=t("nav.overview", lang), url_path="overview", default=True),
+    st.Page("public_pages/incidents.py", title=t("nav.incidents", lang), url_path="incidents"),
+    st.Page("public_pages/community.py", title=t("nav.community", lang), url_path="community"),
+    st.Page("public_pages/feedback.py", title=t("nav.feedback", lang), url_path="feedback"),
+    st.Page("public_pages/trust.py", title=t("nav.trust", lang), url_path="trust"),
+    st.Page("public_pages/data.py", title=t("nav.data", lang), url_path="data"),
 ]
-st.navigation(pages).run()
+# the pages draw their own navigation (it keeps area, quarter and language in every link)
+st.navigation(PAGES, position="hidden").run()

@@ -1,30 +1,265 @@
-"""Pure figure builders shared by the pages, the deck and the static site (plotly graph_objects)."""
+"""Pure figure builders shared by the pages, the town-hall deck and the static site (plotly graph_objects).
+
+Rules every builder follows (docs/methodology.md):
+- Okabe–Ito colours, only those with at least 3:1 contrast against white for marks; text is near-black
+  (#222, 15.9:1). Series also differ by dash, marker or pattern, and bars carry their value as text,
+  so nothing is told by colour alone.
+- y values are plain Python lists (None for a hidden or missing value), never numpy arrays.
+- Text that comes from the data (area names, topics) is HTML-escaped: plotly renders a subset of HTML.
+- Number separators follow the language (layout.separators); labels are formatted by the caller with Babel.
+"""
 from __future__ import annotations
 
-import pandas as pd
+import html
+import math
+
 import plotly.graph_objects as go
 
-# Okabe–Ito: colour-blind-safe; lines also differ by dash and marker, never by colour alone.
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+# Okabe–Ito. Orange, sky blue and yellow are below 3:1 against white, so they are not used for marks.
+OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#000000", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442"]
+MARK_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#000000", "#CC79A7"]  # ≥ 3:1 on white
 DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
 MARKERS = ["circle", "square", "diamond", "triangle-up", "x", "cross", "star", "hexagon"]
+PATTERNS = ["", "/", ".", "x", "-", "+"]
+TEXT = "#222222"
+GRID = "#D9D9D9"
+NO_DATA_FILL = "#E0E0E0"
+# light-to-mid blues (ColorBrewer Blues 1–6): black labels stay above 4.5:1 on every fill; outlines carry the shapes
+SEQUENTIAL = [[0.0, "#F7FBFF"], [0.25, "#DEEBF7"], [0.5, "#C6DBEF"], [0.75, "#9ECAE1"], [1.0, "#6BAED6"]]
+FONT = dict(family="Source Sans Pro, Source Sans 3, Arial, sans-serif", size=14, color=TEXT)
+SEPARATORS = {"fr": ", ", "en": ".,"}
 
 
-def trend_by_category(df: pd.DataFrame, title: str, labels: dict[str, str] | None = None, top: int = 6) -> go.Figure:
-    """Lines of counts by quarter for the `top` largest categories (df: quarter, category, n)."""
-    labels = labels or {}
+def esc(text) -> str:
+    """Data text made safe for plotly labels (which render <b>, <a href> and friends)."""
+    return html.escape("" if text is None else str(text), quote=False)
+
+
+def _clean(values) -> list:
+    out = []
+    for v in values:
+        if v is None:
+            out.append(None)
+            continue
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            out.append(None)
+            continue
+        if math.isnan(f):
+            out.append(None)
+        elif f.is_integer() and not isinstance(v, float):
+            out.append(int(f))
+        else:
+            out.append(f)
+    return out
+
+
+def wrap_tick(label: str) -> str:
+    """'Q3 2026' → 'Q3<br>2026': quarter labels stacked on two lines so twelve of them fit a phone."""
+    return esc(label).replace(" ", "<br>", 1)
+
+
+def quarter_axis(fig: go.Figure, labels: list[str]) -> None:
+    _quarter_ticks(fig, labels)
+
+
+def _quarter_ticks(fig: go.Figure, labels: list[str], **axis) -> None:
+    xs = [esc(x) for x in labels]
+    fig.update_xaxes(tickmode="array", tickvals=xs, ticktext=[wrap_tick(x) for x in labels], tickangle=0, **axis)
+
+
+def _layout(fig: go.Figure, title: str, lang: str, x_title: str | None, y_title: str | None, height: int, legend: bool) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=esc(title), x=0, xanchor="left", font=dict(size=17, color=TEXT)),
+        font=FONT, template="plotly_white", height=height, separators=SEPARATORS.get(lang, ".,"),
+        margin=dict(l=10, r=20, t=56, b=10), showlegend=legend,
+        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0, font=dict(color=TEXT)),
+        paper_bgcolor="#FFFFFF", plot_bgcolor="#FFFFFF", hoverlabel=dict(font=dict(color=TEXT), bgcolor="#FFFFFF"),
+    )
+    fig.update_xaxes(title_text=esc(x_title) if x_title else None, gridcolor=GRID, linecolor="#555555", tickfont=dict(color=TEXT), automargin=True)
+    fig.update_yaxes(title_text=esc(y_title) if y_title else None, gridcolor=GRID, linecolor="#555555", tickfont=dict(color=TEXT), automargin=True)
+    return fig
+
+
+def lines(x_labels: list[str], series: list[dict], *, title: str, lang: str, x_title: str | None = None,
+          y_title: str | None = None, y_range: list | None = None, hline: dict | None = None, height: int = 420,
+          hover_suffix: str = "") -> go.Figure:
+    """Lines over ordered categories (quarters). series: {name, y, text?}; hline: {y, label} drawn dashed."""
     fig = go.Figure()
-    if not df.empty:
-        order = df.groupby("category")["n"].sum().sort_values(ascending=False).index[:top]
-        quarters = sorted(df["quarter"].unique())
-        for i, cat in enumerate(order):
-            s = df[df["category"] == cat].set_index("quarter")["n"].reindex(quarters, fill_value=0)
-            fig.add_trace(go.Scatter(
-                x=quarters, y=[None if pd.isna(v) else int(v) for v in s], name=labels.get(cat, cat), mode="lines+markers",
-                line=dict(color=OKABE_ITO[i % len(OKABE_ITO)], dash=DASHES[i % len(DASHES)], width=3),
-                marker=dict(symbol=MARKERS[i % len(MARKERS)], size=8),
-            ))
-    fig.update_layout(title=title, xaxis_title="Quarter", yaxis_title="Incidents", hovermode="x unified",
-                      template="plotly_white", margin=dict(l=60, r=20, t=60, b=50), legend=dict(orientation="h", y=-0.2))
+    for i, s in enumerate(series):
+        fig.add_trace(go.Scatter(
+            x=[esc(x) for x in x_labels], y=_clean(s["y"]), name=esc(s["name"]), mode="lines+markers",
+            line=dict(color=MARK_COLOURS[i % len(MARK_COLOURS)], dash=DASHES[i % len(DASHES)], width=3),
+            marker=dict(symbol=MARKERS[i % len(MARKERS)], size=9, line=dict(width=1, color="#FFFFFF")),
+            connectgaps=False, hovertemplate="%{x}: %{y}" + esc(hover_suffix) + "<extra>" + esc(s["name"]) + "</extra>",
+        ))
+    if hline is not None:
+        fig.add_hline(y=hline["y"], line=dict(color="#000000", dash="dash", width=2),
+                      annotation=dict(text=esc(hline["label"]), font=dict(color=TEXT), bgcolor="#FFFFFF"), annotation_position="top left")
+    _layout(fig, title, lang, x_title, y_title, height, legend=len(series) > 1)
+    fig.update_xaxes(type="category")
+    _quarter_ticks(fig, x_labels)
+    if len(series) > 1:  # above the plot (clear of the axis title), entries in equal columns so none is cut
+        fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, entrywidthmode="fraction",
+                                      entrywidth=1.0 / min(len(series), 3)), margin=dict(t=90))
+    if y_range is not None:
+        fig.update_yaxes(range=y_range)
+    else:
+        fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def bars(labels: list[str], values: list, *, title: str, lang: str, texts: list[str] | None = None, horizontal: bool = True,
+         x_title: str | None = None, y_title: str | None = None, colour: str = MARK_COLOURS[0], pattern: str = "",
+         height: int | None = None, name: str | None = None, tick_labels: list[str] | None = None) -> go.Figure:
+    """One series of bars, each labelled with its value (texts: preformatted labels; tick_labels: shorter axis labels)."""
+    cats = [esc(c) for c in labels]
+    vals = _clean(values)
+    n = max(len(cats), 1)
+    bar = dict(marker=dict(color=colour, line=dict(color="#000000", width=1), pattern=dict(shape=pattern, fgcolor="#FFFFFF")),
+               text=[esc(t) for t in texts] if texts is not None else None, textposition="outside",
+               textfont=dict(color=TEXT), cliponaxis=False, name=esc(name or title))
+    if horizontal:
+        fig = go.Figure(go.Bar(y=cats, x=vals, orientation="h", hovertemplate="%{y}: %{x}<extra></extra>", **bar))
+        _layout(fig, title, lang, x_title, y_title, height or max(220, 60 + 34 * n), legend=False)
+        fig.update_yaxes(autorange="reversed", type="category")
+        fig.update_xaxes(rangemode="tozero")
+        _room_for_text(fig, vals, "x")
+    else:
+        fig = go.Figure(go.Bar(x=cats, y=vals, hovertemplate="%{x}: %{y}<extra></extra>", **bar))
+        _layout(fig, title, lang, x_title, y_title, height or 380, legend=False)
+        fig.update_xaxes(type="category", tickangle=0)
+        if tick_labels is not None:
+            fig.update_xaxes(tickmode="array", tickvals=cats, ticktext=[esc(x) for x in tick_labels])
+        fig.update_yaxes(rangemode="tozero")
+        _room_for_text(fig, vals, "y")
+    return fig
+
+
+def _room_for_text(fig: go.Figure, vals: list, axis: str) -> None:
+    top = max([v for v in vals if v is not None] or [0])
+    if top > 0:
+        fig.update_layout(**{f"{axis}axis": dict(range=[0, top * 1.25])})
+
+
+def grouped_bars(labels: list[str], groups: list[dict], *, title: str, lang: str, x_title: str | None = None,
+                 height: int | None = None) -> go.Figure:
+    """Horizontal bars, several series per label; each series has its own colour, pattern and value labels.
+    groups: {name, values, texts}."""
+    cats = [esc(c) for c in labels]
+    fig = go.Figure()
+    top = 0.0
+    for i, g in enumerate(groups):
+        vals = _clean(g["values"])
+        top = max([top] + [v for v in vals if v is not None])
+        fig.add_trace(go.Bar(
+            y=cats, x=vals, orientation="h", name=esc(g["name"]),
+            marker=dict(color=MARK_COLOURS[i % len(MARK_COLOURS)], line=dict(color="#000000", width=1),
+                        pattern=dict(shape=PATTERNS[i % len(PATTERNS)], fgcolor="#FFFFFF", size=8)),
+            text=[esc(t) for t in g.get("texts") or []] or None, textposition="outside", textfont=dict(color=TEXT), cliponaxis=False,
+            hovertemplate="%{y}: %{x}<extra>" + esc(g["name"]) + "</extra>",
+        ))
+    _layout(fig, title, lang, x_title, None, height or max(260, 80 + 26 * len(cats) * len(groups)), legend=True)
+    fig.update_layout(barmode="group", legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, entrywidthmode="fraction",
+                                                   entrywidth=1.0 / max(min(len(groups), 3), 1)))
+    fig.update_layout(margin=dict(t=90))
+    fig.update_yaxes(autorange="reversed", type="category")
+    if top > 0:
+        fig.update_xaxes(range=[0, top * 1.3])
+    return fig
+
+
+def two_panels(x_labels: list[str], top: dict, bottom: dict, *, title: str, lang: str, height: int = 520) -> go.Figure:
+    """Two stacked panels sharing the quarter axis: bars on top, a line below (different units, no dual axis)."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.14,
+                        subplot_titles=[esc(top["name"]), esc(bottom["name"])])
+    xs = [esc(x) for x in x_labels]
+    fig.add_trace(go.Bar(x=xs, y=_clean(top["y"]), name=esc(top["name"]), text=[esc(t) for t in top.get("texts") or []] or None,
+                         textposition="outside", textfont=dict(color=TEXT), cliponaxis=False,
+                         marker=dict(color=MARK_COLOURS[0], line=dict(color="#000000", width=1))), row=1, col=1)
+    fig.add_trace(go.Scatter(x=xs, y=_clean(bottom["y"]), name=esc(bottom["name"]), mode="lines+markers+text",
+                             text=[esc(t) for t in bottom.get("texts") or []] or None, textposition="top center", textfont=dict(color=TEXT),
+                             line=dict(color=MARK_COLOURS[1], dash="dash", width=3), marker=dict(symbol="square", size=9)), row=2, col=1)
+    _layout(fig, title, lang, None, None, height, legend=False)
+    fig.update_xaxes(type="category")
+    _quarter_ticks(fig, x_labels, row=2, col=1)
+    _quarter_ticks(fig, x_labels, row=1, col=1, showticklabels=False)
     fig.update_yaxes(rangemode="tozero")
+    t = max([v for v in _clean(top["y"]) if v is not None] or [0])
+    b = max([v for v in _clean(bottom["y"]) if v is not None] or [0])
+    if t:
+        fig.update_yaxes(range=[0, t * 1.25], row=1, col=1)
+    if b:
+        fig.update_yaxes(range=[0, b * 1.3], row=2, col=1)
+    for ann in fig.layout.annotations:
+        ann.font = dict(color=TEXT, size=14)
+    return fig
+
+
+def _interp(colorscale, x: float) -> str:
+    """Colour at x in [0, 1] on a two-or-more stop scale of hex colours."""
+    x = min(max(x, 0.0), 1.0)
+    for (a, ca), (b, cb) in zip(colorscale, colorscale[1:]):
+        if x <= b:
+            f = 0.0 if b == a else (x - a) / (b - a)
+            c1 = [int(ca[i:i + 2], 16) for i in (1, 3, 5)]
+            c2 = [int(cb[i:i + 2], 16) for i in (1, 3, 5)]
+            return "#" + "".join(f"{round(u + (v - u) * f):02X}" for u, v in zip(c1, c2))
+    return colorscale[-1][1]
+
+
+def choropleth(outlines: dict, points: dict, shaded: list[dict], unshaded: list[dict], *, title: str, lang: str,
+               colorbar_title: str, highlight: str | None = None, height: int = 540) -> go.Figure:
+    """Areas filled by value and labelled with it, drawn as plain SVG shapes: no base map, no tiles, no topojson, no fonts.
+
+    outlines: {id: [ring of (lon, lat)]}; shaded: {id, value, label, short?} areas with a value; unshaded: {id, label,
+    short?} areas without one (grey, labelled with the reason). short: lines of the label drawn on the area.
+    Each area's trace carries meta = {"area": id, "value": value} so tests and other renderers can read the numbers.
+    (plotly's geo traces fetch world_110m.json from a CDN even with geo.visible = False, and map traces fetch glyphs
+    for text labels: neither is used.)
+    """
+    fig = go.Figure()
+    vals = [v for v in _clean([s["value"] for s in shaded]) if v is not None]
+    zmax = max(vals) if vals else 1.0
+    zmax = zmax or 1.0
+    lats = [y for rings in outlines.values() for r in rings for _, y in r]
+    lat0 = (min(lats) + max(lats)) / 2 if lats else 0.0
+    for item, has_value in [(s, True) for s in shaded] + [(s, False) for s in unshaded]:
+        rings = outlines.get(item["id"])
+        if not rings:
+            continue
+        xs, ys = [], []
+        for r in rings:
+            xs += [p[0] for p in r] + [None]
+            ys += [p[1] for p in r] + [None]
+        v = _clean([item.get("value")])[0] if has_value else None
+        fill = _interp(SEQUENTIAL, v / zmax) if v is not None else NO_DATA_FILL
+        hl = item["id"] == highlight
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, mode="lines", fill="toself", fillcolor=fill, line=dict(color="#000000" if hl else "#333333", width=4 if hl else 1),
+            hoveron="fills", hoverinfo="text", text=esc(item["label"]), name=esc(item["label"]), showlegend=False,
+            meta={"area": item["id"], "value": v},
+        ))
+    labelled = [s for s in shaded + unshaded if s["id"] in points and s["id"] in outlines]
+    if labelled:
+        fig.add_trace(go.Scatter(
+            x=[points[s["id"]][0] for s in labelled], y=[points[s["id"]][1] for s in labelled], mode="text",
+            text=["<br>".join(esc(x) for x in (s.get("short") or [s["label"]])) for s in labelled],
+            textfont=dict(color="#000000", size=12), hoverinfo="skip", showlegend=False,
+        ))
+    if vals and points:
+        any_pt = next(iter(points.values()))
+        fig.add_trace(go.Scatter(  # colour bar only
+            x=[any_pt[0]], y=[any_pt[1]], mode="markers", hoverinfo="skip", showlegend=False,
+            marker=dict(size=0.1, opacity=0, color=[0], cmin=0, cmax=zmax, colorscale=SEQUENTIAL, showscale=True,
+                        colorbar=dict(title=dict(text=esc(colorbar_title), font=dict(color=TEXT), side="right"), tickfont=dict(color=TEXT),
+                                      thickness=14, len=0.8, outlinecolor="#333333", outlinewidth=1)),
+        ))
+    _layout(fig, title, lang, None, None, height, legend=False)
+    fig.update_xaxes(visible=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(visible=False, showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1 / max(math.cos(math.radians(lat0)), 0.05))
+    fig.update_layout(margin=dict(l=0, r=0, t=56, b=0), dragmode=False, hovermode="closest")
     return fig

@@ -77,3 +77,37 @@ def quarter_label(q: str, lang: str = DEFAULT_LANG) -> str:
     if not q or len(q) != 6:
         return q or ""
     return t("quarter_label", lang, year=q[:4], n=q[5])
+
+
+def has(key: str, lang: str = DEFAULT_LANG) -> bool:
+    return key in catalog(norm_lang(lang)) or key in catalog(DEFAULT_LANG)
+
+
+def label(kind: str, value, lang: str = DEFAULT_LANG) -> str:
+    """Display label of a coded value (kind 'category', 'status', 'channel', 'type', 'measure' …); the value itself when no catalog knows it."""
+    if value is None:
+        return t(f"{kind}._none", lang) if has(f"{kind}._none", lang) else ""
+    key = f"{kind}.{value}"
+    return t(key, lang) if has(key, lang) else str(value)
+
+
+def day_names(lang: str = DEFAULT_LANG, width: str = "wide") -> list[str]:
+    """Day names Monday..Sunday."""
+    from babel.dates import get_day_names
+
+    names = get_day_names(width, locale=locale(lang))
+    return [names[i] for i in range(7)]
+
+
+def language_name(lang: str) -> str:
+    """The language's own name, from its catalog (shown in the language switch)."""
+    return catalog(lang).get("language_name", lang)
+
+
+def hour_label(h: int, lang: str = DEFAULT_LANG) -> str:
+    """'14:00' (24-hour clock in both languages; Babel's short time pattern)."""
+    import datetime as _dt
+
+    from babel.dates import format_time
+
+    return format_time(_dt.time(int(h), 0), format="HH:mm", locale=locale(lang))

@@ -1,34 +1,283 @@
-"""Small aggregates over a release, computed by DuckDB (never whole tables to a page)."""
+"""Small aggregates over a release, computed by DuckDB over its public tables (never whole tables to a page).
+
+Every function takes the release first and only hashable arguments after it, so a cache can key on
+(function, store, release version, arguments) without hashing any frame. Results are small: tens to a
+few hundred rows.
+"""
 from __future__ import annotations
 
 import pandas as pd
 
 from .read import Release
 
-
-def _where(area: str | None, extra: str = "") -> tuple[str, list]:
-    clauses, params = [], []
-    if area:
-        clauses.append("area = ?")
-        params.append(area)
-    if extra:
-        clauses.append(extra)
-    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+ALL_AREAS = "__all__"  # area value of the all-areas rows in the count cubes
+UNKNOWN_AREA = "(unknown)"  # area value the gate gives rows with no area in the count cubes
+RESOLVED = ("resolved", "closed")
+OPEN = ("open", "in_progress")
 
 
-ALL_AREAS = "__all__"
+def _area_clause(area: str | None, col: str = "area") -> tuple[str, list]:
+    return (f" AND {col} = ?", [area]) if area else ("", [])
 
 
-def incidents_by_quarter(rel: Release, area: str | None = None) -> pd.DataFrame:
-    """Incident counts by quarter and category from the suppressed cube (columns: quarter, category, n, suppressed)."""
-    return rel.query("SELECT quarter, category, n, suppressed FROM incident_counts WHERE area = ? ORDER BY quarter, category", [area or ALL_AREAS])
+# ---------------------------------------------------------------- reference
+
+
+def areas(rel: Release) -> pd.DataFrame:
+    """Areas with names and population (no geometry), ordered by name."""
+    return rel.query("SELECT area_id, name, population, population_source, population_year FROM areas ORDER BY name, area_id")
+
+
+def area_shapes(rel: Release) -> pd.DataFrame:
+    """area_id and boundary (GeoJSON text) of every area that has one."""
+    if "geometry" not in rel.sources["areas"].schema.names:
+        return pd.DataFrame({"area_id": [], "geometry": []})
+    return rel.query("SELECT area_id, geometry FROM areas WHERE geometry IS NOT NULL ORDER BY area_id")
 
 
 def quarters(rel: Release) -> list[str]:
     """Every quarter with incidents, oldest first."""
-    return rel.query("SELECT DISTINCT quarter FROM incidents ORDER BY quarter")["quarter"].tolist()
+    return rel.query("SELECT DISTINCT quarter FROM incident_counts WHERE quarter IS NOT NULL ORDER BY quarter")["quarter"].tolist()
 
 
-def areas(rel: Release) -> pd.DataFrame:
-    """Areas with names and population (no geometry)."""
-    return rel.query("SELECT area_id, name, population, population_source, population_year FROM areas ORDER BY name")
+def all_quarters(rel: Release) -> list[str]:
+    """Every quarter any public dataset covers, oldest first."""
+    sql = " UNION ".join(f"SELECT DISTINCT quarter FROM {t}" for t in ("incident_counts", "engagement", "feedback", "survey"))
+    df = rel.query(f"SELECT quarter FROM ({sql}) WHERE quarter IS NOT NULL ORDER BY quarter")
+    return df["quarter"].tolist()
+
+
+def _has_col(rel: Release, table: str, col: str) -> bool:
+    return col in rel.sources[table].schema.names
+
+
+def data_as_of(rel: Release) -> pd.Timestamp | None:
+    """The latest date any public dataset holds (incidents, events, concerns)."""
+    parts = []
+    for table, col in (("incidents", "occurred_at"), ("engagement", "date"), ("feedback", "received_at"), ("feedback", "resolved_at")):
+        if _has_col(rel, table, col):
+            parts.append(f"SELECT max({col})::TIMESTAMP AS d FROM {table}")
+    if not parts:
+        return None
+    d = rel.query("SELECT max(d) AS d FROM (" + " UNION ALL ".join(parts) + ")")["d"].iloc[0]
+    return None if pd.isna(d) else pd.Timestamp(d)
+
+
+# ---------------------------------------------------------------- incidents
+
+
+def incidents_by_quarter(rel: Release, area: str | None = None) -> pd.DataFrame:
+    """Incident counts by quarter and category from the suppressed cube (quarter, category, n, suppressed)."""
+    return rel.query("SELECT quarter, category, n, suppressed FROM incident_counts WHERE area = ? ORDER BY quarter, category", [area or ALL_AREAS])
+
+
+def incidents_by_area(rel: Release, quarter: str, category: str | None = None) -> pd.DataFrame:
+    """Per area (and the unknown-area row), the count of the quarter from the cube: area, n (visible cells), hidden (suppressed cells)."""
+    cat, params = ("AND category = ?", [quarter, category]) if category else ("", [quarter])
+    return rel.query(
+        f"""SELECT area, coalesce(sum(n) FILTER (WHERE NOT suppressed), 0)::BIGINT AS n,
+                   count(*) FILTER (WHERE suppressed)::BIGINT AS hidden
+            FROM incident_counts WHERE quarter = ? AND area <> '{ALL_AREAS}' {cat} GROUP BY area ORDER BY area""",
+        params,
+    )
+
+
+def incident_points(rel: Release, quarter: str) -> pd.DataFrame:
+    """Per area of the row-level table (NULL = unknown or withheld): rows and rows with no map point."""
+    return rel.query(
+        "SELECT area, count(*)::BIGINT AS n, count(*) FILTER (WHERE lat IS NULL OR lon IS NULL)::BIGINT AS no_point "
+        "FROM incidents WHERE quarter = ? GROUP BY area ORDER BY area",
+        [quarter],
+    )
+
+
+def incidents_by_hour(rel: Release, area: str | None, quarter: str) -> pd.DataFrame:
+    """Incidents by hour of day (0–23), only those whose time of day is known (time_precision = 'exact')."""
+    a, p = _area_clause(area)
+    return rel.query(
+        f"SELECT hour(occurred_at)::INTEGER AS hour, count(*)::BIGINT AS n FROM incidents "
+        f"WHERE quarter = ? AND time_precision = 'exact' AND occurred_at IS NOT NULL{a} GROUP BY 1 ORDER BY 1",
+        [quarter, *p],
+    )
+
+
+def incidents_by_weekday(rel: Release, area: str | None, quarter: str) -> pd.DataFrame:
+    """Incidents by day of week (0 = Monday … 6 = Sunday), those whose date is known to the day."""
+    a, p = _area_clause(area)
+    return rel.query(
+        f"SELECT (isodow(occurred_at) - 1)::INTEGER AS weekday, count(*)::BIGINT AS n FROM incidents "
+        f"WHERE quarter = ? AND time_precision IN ('exact', 'day') AND occurred_at IS NOT NULL{a} GROUP BY 1 ORDER BY 1",
+        [quarter, *p],
+    )
+
+
+def incident_precision(rel: Release, area: str | None, quarter: str) -> pd.DataFrame:
+    """How many rows of the quarter have an exact time, a date only, or a month only (time_precision, n)."""
+    a, p = _area_clause(area)
+    return rel.query(f"SELECT time_precision, count(*)::BIGINT AS n FROM incidents WHERE quarter = ?{a} GROUP BY 1 ORDER BY 1", [quarter, *p])
+
+
+def incident_status(rel: Release, area: str | None, quarter: str) -> pd.DataFrame:
+    """Incidents of the quarter by status (NULL status reads 'unknown')."""
+    a, p = _area_clause(area)
+    return rel.query(
+        f"SELECT coalesce(status, 'unknown') AS status, count(*)::BIGINT AS n FROM incidents WHERE quarter = ?{a} GROUP BY 1 ORDER BY 2 DESC, 1",
+        [quarter, *p],
+    )
+
+
+def response_times(rel: Release, area: str | None = None) -> pd.DataFrame:
+    """Response minutes by quarter: calls with a time, median and 90th percentile."""
+    if not _has_col(rel, "incidents", "response_minutes"):
+        return pd.DataFrame({"quarter": [], "n": [], "median": [], "p90": []})
+    a, p = _area_clause(area)
+    return rel.query(
+        f"""SELECT quarter, count(response_minutes)::BIGINT AS n, median(response_minutes) AS median,
+                   quantile_cont(response_minutes, 0.9) AS p90
+            FROM incidents WHERE response_minutes IS NOT NULL{a} GROUP BY quarter ORDER BY quarter""",
+        p,
+    )
+
+
+# ---------------------------------------------------------------- community engagement
+
+
+def engagement_by_quarter(rel: Release, area: str | None = None) -> pd.DataFrame:
+    """Events, attendance and staff hours by quarter."""
+    a, p = _area_clause(area)
+    return rel.query(
+        f"""SELECT quarter, count(*)::BIGINT AS events, coalesce(sum(attendees), 0)::BIGINT AS attendees,
+                   coalesce(sum(staff_hours), 0)::DOUBLE AS staff_hours
+            FROM engagement WHERE quarter IS NOT NULL{a} GROUP BY quarter ORDER BY quarter""",
+        p,
+    )
+
+
+def engagement_by_type(rel: Release, area: str | None, quarter: str) -> pd.DataFrame:
+    """Events of the quarter by type, with attendance and staff hours."""
+    a, p = _area_clause(area)
+    return rel.query(
+        f"""SELECT type, count(*)::BIGINT AS events, coalesce(sum(attendees), 0)::BIGINT AS attendees,
+                   coalesce(sum(staff_hours), 0)::DOUBLE AS staff_hours
+            FROM engagement WHERE quarter = ?{a} GROUP BY type ORDER BY events DESC, type""",
+        [quarter, *p],
+    )
+
+
+def engagement_by_area(rel: Release, quarter: str) -> pd.DataFrame:
+    """Events of the quarter by area (NULL: service-wide events with no area)."""
+    return rel.query(
+        """SELECT area, count(*)::BIGINT AS events, coalesce(sum(attendees), 0)::BIGINT AS attendees,
+                  coalesce(sum(staff_hours), 0)::DOUBLE AS staff_hours
+           FROM engagement WHERE quarter = ? GROUP BY area ORDER BY area""",
+        [quarter],
+    )
+
+
+# ---------------------------------------------------------------- feedback ("you said, we did")
+
+
+def feedback_topics(rel: Release, area: str | None, quarter: str) -> pd.DataFrame:
+    """Concerns received in the quarter by topic: topic, n, suppressed.
+
+    For one area the suppressed cube is the source (small cells hidden); for all areas the row-level
+    table is (every concern counts, including those whose area is withheld)."""
+    if area:
+        return rel.query("SELECT topic, n, suppressed FROM feedback_counts WHERE quarter = ? AND area = ? ORDER BY n DESC NULLS LAST, topic", [quarter, area])
+    return rel.query(
+        "SELECT topic, count(*)::BIGINT AS n, false AS suppressed FROM feedback WHERE quarter = ? GROUP BY topic ORDER BY n DESC, topic",
+        [quarter],
+    )
+
+
+def feedback_channels(rel: Release, area: str | None, quarter: str) -> pd.DataFrame:
+    """Concerns received in the quarter by channel (NULL channel reads 'unknown')."""
+    a, p = _area_clause(area)
+    return rel.query(
+        f"SELECT coalesce(channel, 'unknown') AS channel, count(*)::BIGINT AS n FROM feedback WHERE quarter = ?{a} GROUP BY 1 ORDER BY 2 DESC, 1",
+        [quarter, *p],
+    )
+
+
+def feedback_resolution(rel: Release, area: str | None, target_days: float) -> pd.DataFrame:
+    """By quarter received: concerns, resolved or closed, median days to resolve, resolved within the target."""
+    a, p = _area_clause(area)
+    res = "('" + "','".join(RESOLVED) + "')"
+    return rel.query(
+        f"""SELECT quarter, count(*)::BIGINT AS received,
+                   count(*) FILTER (WHERE status IN {res})::BIGINT AS resolved,
+                   median(days_to_resolve) FILTER (WHERE status IN {res}) AS median_days,
+                   count(*) FILTER (WHERE status IN {res} AND days_to_resolve <= ?)::BIGINT AS within_target
+            FROM feedback WHERE quarter IS NOT NULL{a} GROUP BY quarter ORDER BY quarter""",
+        [target_days, *p],
+    )
+
+
+def feedback_open_old(rel: Release, area: str | None, as_of: str, target_days: float) -> pd.DataFrame:
+    """Concerns still open (or in progress) on `as_of` (ISO date) that are older than the target, oldest first."""
+    a, p = _area_clause(area)
+    ops = "('" + "','".join(OPEN) + "')"
+    return rel.query(
+        f"""SELECT received_at::DATE AS received, topic, channel, area, status,
+                   date_diff('day', received_at::DATE, ?::DATE)::BIGINT AS days_open
+            FROM feedback
+            WHERE status IN {ops} AND received_at IS NOT NULL
+              AND date_diff('day', received_at::DATE, ?::DATE) > ?{a}
+            ORDER BY received_at, topic LIMIT 500""",
+        [as_of, as_of, target_days, *p],
+    )
+
+
+def feedback_open_count(rel: Release, area: str | None) -> int:
+    """Concerns still open or in progress, whatever their age."""
+    a, p = _area_clause(area)
+    ops = "('" + "','".join(OPEN) + "')"
+    return int(rel.query(f"SELECT count(*) AS n FROM feedback WHERE status IN {ops}{a}", p)["n"].iloc[0])
+
+
+def feedback_resolved(rel: Release, area: str | None, quarter: str, limit: int = 300) -> pd.DataFrame:
+    """Concerns received in the quarter and resolved, with the action taken (public text), newest first."""
+    a, p = _area_clause(area)
+    res = "('" + "','".join(RESOLVED) + "')"
+    return rel.query(
+        f"""SELECT received_at::DATE AS received, resolved_at::DATE AS resolved, topic, area, channel,
+                   days_to_resolve, action_taken
+            FROM feedback WHERE quarter = ? AND status IN {res}{a}
+            ORDER BY resolved_at DESC NULLS LAST, topic LIMIT {int(limit)}""",
+        [quarter, *p],
+    )
+
+
+# ---------------------------------------------------------------- survey
+
+
+def survey_series(rel: Release, area: str | None = None) -> pd.DataFrame:
+    """Scores by quarter and measure for one area (None: the whole service area, rows with no area)."""
+    where = "area = ?" if area else "area IS NULL"
+    return rel.query(
+        f"""SELECT quarter, measure, avg(score) AS score, sum(respondents)::BIGINT AS respondents,
+                   count(*) FILTER (WHERE score IS NULL)::BIGINT AS withheld
+            FROM survey WHERE {where} AND quarter IS NOT NULL GROUP BY quarter, measure ORDER BY quarter, measure""",
+        [area] if area else [],
+    )
+
+
+def survey_by_area(rel: Release, quarter: str, measure: str) -> pd.DataFrame:
+    """Scores of one measure in one quarter, by area (NULL score: too few respondents)."""
+    return rel.query(
+        "SELECT area, avg(score) AS score, sum(respondents)::BIGINT AS respondents FROM survey "
+        "WHERE quarter = ? AND measure = ? AND area IS NOT NULL GROUP BY area ORDER BY area",
+        [quarter, measure],
+    )
+
+
+def survey_measures(rel: Release) -> list[str]:
+    return rel.query("SELECT DISTINCT measure FROM survey WHERE measure IS NOT NULL ORDER BY measure")["measure"].tolist()
+
+
+# ---------------------------------------------------------------- downloads
+
+
+def table_rows(rel: Release, table: str) -> int:
+    src = rel.sources.get(table)
+    return 0 if src is None else int(src.count_rows())

@@ -56,6 +56,25 @@ _EMPTY = {"incidents": ["record_id", "quarter", "area", "category"], "incident_c
           "areas": ["area_id", "name"]}
 
 
+_COUNT_KEYS = {"incident_counts": "category", "feedback_counts": "topic"}
+
+
+def _empty_table(name: str) -> pa.Table:
+    """An empty table with the public columns and types of `name`, so queries on a dataset a release lacks read as empty."""
+    from gate.public import PUBLIC_FIELDS
+    from loaders.schema import DATASETS
+
+    if name in _COUNT_KEYS:
+        schema = pa.schema([("quarter", pa.string()), ("area", pa.string()), (_COUNT_KEYS[name], pa.string()), ("n", pa.int64()), ("suppressed", pa.bool_())])
+        return schema.empty_table()
+    ds = DATASETS.get(name)
+    fields = []
+    for col in PUBLIC_FIELDS.get(name, _EMPTY.get(name, [])):
+        typ = ds.field(col).arrow_type if ds is not None and col in ds.names else pa.string()
+        fields.append((col, typ))
+    return pa.schema(fields).empty_table()
+
+
 def public_dir(store: Store, manifest: dict) -> Path | None:
     rel = manifest.get("public")
     return store.root / rel if rel else None
@@ -78,7 +97,7 @@ def open_release(data_dir: str | Path | None = None, version: int | None = None)
             if f is not None and f.exists():
                 sources[name] = pads.dataset(str(f), format="parquet")
             else:
-                sources[name] = pads.dataset(pa.table({c: pa.array([], pa.string()) for c in _EMPTY[name]}))
+                sources[name] = pads.dataset(_empty_table(name))
         rel = Release(store, manifest, duckdb.connect(":memory:"), sources)
         _open[key] = rel
         return rel

@@ -1,0 +1,7 @@
+"""/data: downloads of every public table, release history and corrections, privacy note, sources, methodology, data dictionary."""
+from ui import downloads, page
+
+ctx = page.start("data")
+downloads.contents(ctx)
+page.body("data", ctx, downloads=lambda block: downloads.buttons(ctx, block))
+page.footer(ctx)

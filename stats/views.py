@@ -1,0 +1,802 @@
+"""The public pages as blocks (headings, sentences, figures, tables), built from small DuckDB aggregates.
+
+No Streamlit here: the pages render these blocks, and the town-hall deck and the static site can reuse
+them. Every query goes through `run(fn, *args)` (= fn(rel, *args)), so a caller can cache results by
+release version without ever hashing a frame.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pandas as pd
+
+from . import figures, periods, queries, sentences
+from .blocks import Bullets, Chart, Doc, Downloads, Heading, Links, Metric, Metrics, Table, Text
+from .compare import compare
+from .geo import outlines
+from .i18n import date, day_names, hour_label, label, num, pct, quarter_label, t
+from .rates import MIN_POPULATION, rate_per_1000
+from .read import Release
+from .releases import correction_text, history, privacy_sentences, release_summary, source_line, sources
+
+PAGES = ("overview", "incidents", "community", "feedback", "trust", "data")
+DEFAULT_TARGET_DAYS = 30.0
+TOP_LINES = 5
+
+
+def release_sources(rel: Release) -> list[dict]:
+    return sources(rel.store, rel.manifest)
+
+
+def feedback_target_days(rel: Release) -> float:
+    """The provider's target for resolving a concern, in days: `targets.toml` in the store ([feedback] days_to_resolve), else 30."""
+    p = rel.store.root / "targets.toml"
+    try:
+        d = tomllib.loads(p.read_text(encoding="utf-8"))
+        v = float(d.get("feedback", {}).get("days_to_resolve", DEFAULT_TARGET_DAYS))
+        return v if v > 0 else DEFAULT_TARGET_DAYS
+    except (OSError, ValueError, tomllib.TOMLDecodeError, AttributeError):
+        return DEFAULT_TARGET_DAYS
+
+
+@dataclass
+class Ctx:
+    rel: Release
+    area: str | None
+    quarter: str | None
+    lang: str
+    run: Callable
+    areas: pd.DataFrame
+    quarters: list[str]  # quarters with incidents
+    all_quarters: list[str]  # quarters of any dataset
+    srcs: list[dict] = field(default_factory=list)
+
+    def q(self, fn, *args):
+        return self.run(fn, *args)
+
+    @property
+    def names(self) -> dict[str, str]:
+        return dict(zip(self.areas["area_id"].astype(str), self.areas["name"].astype(str)))
+
+    def name(self, area_id) -> str:
+        if area_id is None or (isinstance(area_id, float) and pd.isna(area_id)):
+            return t("area.none", self.lang)
+        if area_id == queries.UNKNOWN_AREA:
+            return t("area.unknown", self.lang)
+        return self.names.get(str(area_id), str(area_id))
+
+    @property
+    def where(self) -> str:
+        return self.name(self.area) if self.area else t("area.all", self.lang)
+
+    def ql(self, q: str | None) -> str:
+        return quarter_label(q, self.lang) if q else ""
+
+    @property
+    def k(self) -> int:
+        return int(self.rel.privacy_note.get("k", 3))
+
+    def hidden(self) -> str:
+        return t("cell.hidden", self.lang, k=num(self.k, self.lang))
+
+    def count(self, n, suppressed=False) -> str:
+        if suppressed or n is None or (isinstance(n, float) and pd.isna(n)) or n is pd.NA:
+            return self.hidden()
+        return num(int(n), self.lang)
+
+    def source(self, dataset: str) -> str:
+        return source_line(self.srcs, dataset, self.rel.version, self.lang)
+
+    def span(self, qs: list[str]) -> str:
+        if not qs:
+            return ""
+        return self.ql(qs[0]) if qs[0] == qs[-1] else t("span", self.lang, first=self.ql(qs[0]), last=self.ql(qs[-1]))
+
+
+def direct(rel: Release) -> Callable:
+    return lambda fn, *args: fn(rel, *args)
+
+
+def context(rel: Release, area: str | None, quarter: str | None, lang: str, run: Callable | None = None) -> Ctx:
+    """Validate the URL state against the release: an unknown area reads as all areas, an unknown quarter as the latest."""
+    run = run or direct(rel)
+    areas = run(queries.areas)
+    qs = run(queries.quarters)
+    allq = run(queries.all_quarters)
+    ids = set(areas["area_id"].astype(str))
+    area = area if area in ids else None
+    if quarter not in allq:
+        quarter = qs[-1] if qs else (allq[-1] if allq else None)
+    return Ctx(rel, area, quarter, lang, run, areas, qs, allq, run(release_sources))
+
+
+def resolve(rel: Release, area: str | None, quarter: str | None, run: Callable | None = None) -> tuple[str | None, str | None]:
+    c = context(rel, area, quarter, "en", run)
+    return c.area, c.quarter
+
+
+def _int(v) -> int:
+    return 0 if v is None or pd.isna(v) else int(v)
+
+
+def _compare_text(ctx: Ctx, series: dict[str, int], known: list[str], quarter: str) -> list[str]:
+    """Judged changes against the previous quarter and the same quarter a year before (where the data covers them)."""
+    out = []
+    for other in (periods.previous(quarter), periods.year_ago(quarter)):
+        if other in known:
+            out.append(sentences.judged_change(series.get(other, 0), series.get(quarter, 0), ctx.ql(other), ctx.lang))
+    return out
+
+
+# ---------------------------------------------------------------- incidents
+
+
+def _cube(ctx: Ctx) -> pd.DataFrame:
+    return ctx.q(queries.incidents_by_quarter, ctx.area)
+
+
+def _totals(cube: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
+    """Visible totals and hidden-cell counts by quarter."""
+    if cube.empty:
+        return {}, {}
+    vis = cube[~cube["suppressed"].astype(bool)].groupby("quarter")["n"].sum()
+    hid = cube[cube["suppressed"].astype(bool)].groupby("quarter").size()
+    return {q: int(v) for q, v in vis.items()}, {q: int(v) for q, v in hid.items()}
+
+
+def trend_chart(ctx: Ctx) -> Chart:
+    cube = _cube(ctx)
+    qs = ctx.quarters
+    lang = ctx.lang
+    title = t("incidents.trend.title", lang, where=ctx.where, span=ctx.span(qs))
+    if cube.empty or not qs:
+        return Chart("incidents.trend", title, t("s.no_incidents", lang, where=ctx.where), None, source=ctx.source("incidents"))
+    totals, hidden = _totals(cube)
+    vis = cube[~cube["suppressed"].astype(bool)]
+    order = vis.groupby("category")["n"].sum().sort_values(ascending=False, kind="stable")
+    cats = list(order.index)
+    for c in cube["category"].unique():
+        if c not in cats:
+            cats.append(c)
+    cell = {(r.quarter, r.category): (None if r.suppressed else _int(r.n)) for r in cube.itertuples()}
+    have = set(qs)
+    span = periods.full_range(qs)
+
+    def value(q, cat):  # a quarter with no data at all is a gap; a group absent from a loaded quarter is zero
+        return None if q not in have else cell.get((q, cat), 0)
+
+    series = []
+    for cat in cats[:TOP_LINES]:
+        series.append({"name": label("category", cat, lang), "y": [value(q, cat) for q in span]})
+    fig = figures.lines([ctx.ql(q) for q in span], series, title=title, lang=lang, x_title=t("axis.quarter", lang), y_title=t("axis.incidents", lang))
+    # the numbers: one row per quarter, one column per group, and the total
+    rows = []
+    for q in span:
+        row = {t("col.quarter", lang): ctx.ql(q)}
+        for cat in cats:
+            if q not in have:
+                row[label("category", cat, lang)] = t("cell.no_data", lang)
+                continue
+            v = cell.get((q, cat), 0)
+            row[label("category", cat, lang)] = ctx.hidden() if v is None else num(v, lang)
+        row[t("col.total_shown", lang)] = num(totals.get(q, 0), lang) if q in have else t("cell.no_data", lang)
+        rows.append(row)
+    q = ctx.quarter if ctx.quarter in qs else qs[-1]
+    top = [(label("category", c, lang), cell.get((q, c)) or 0) for c in cats if cell.get((q, c))]
+    top = sorted(top, key=lambda x: -x[1])[:3]
+    sentence = sentences.trend(ctx.where, ctx.ql(q), totals.get(q, 0), hidden.get(q, 0), *(_compare_text(ctx, totals, qs, q) + [None, None])[:2], top, lang)
+    notes = []
+    if len(cats) > TOP_LINES:
+        notes.append(t("note.top_lines", lang, n=TOP_LINES))
+    if len(span) > len(qs):
+        notes.append(t("note.gaps", lang))
+    if any(hidden.values()):
+        notes.append(t("note.hidden_cells", lang, k=num(ctx.k, lang), k1=num(ctx.k - 1, lang)))
+    return Chart("incidents.trend", title, sentence, fig, pd.DataFrame(rows), notes, ctx.source("incidents"))
+
+
+def _area_rows(ctx: Ctx, quarter: str, cube_by_area: pd.DataFrame) -> list[dict]:
+    """Every area of the areas table with its count, hidden cells, population and rate for the quarter."""
+    by = {r.area: r for r in cube_by_area.itertuples()}
+    rows = []
+    for a in ctx.areas.itertuples():
+        r = by.get(a.area_id)
+        n = _int(r.n) if r is not None else 0
+        hid = _int(r.hidden) if r is not None else 0
+        pop = None if pd.isna(a.population) else int(a.population)
+        rows.append({"id": str(a.area_id), "name": str(a.name), "n": n, "hidden": hid, "population": pop,
+                     "rate": rate_per_1000(n, pop), "pop_source": None if pd.isna(a.population_source) else str(a.population_source),
+                     "pop_year": None if pd.isna(a.population_year) else int(a.population_year)})
+    return rows
+
+
+def _reason(rate, lang: str) -> str:
+    return t(f"rate.{rate.reason}", lang, min=num(MIN_POPULATION, lang), pop=num(rate.population, lang) if rate.population else "")
+
+
+def _population_note(rows: list[dict], lang: str) -> str | None:
+    srcs = sorted({(r["pop_source"] or "", r["pop_year"] or 0) for r in rows if r["population"]})
+    if not srcs:
+        return None
+    items = [t("population.item", lang, source=s or t("source_unknown", lang), year=y or "?") for s, y in srcs]
+    return t("population.note", lang, items="; ".join(items), min=num(MIN_POPULATION, lang))
+
+
+def map_chart(ctx: Ctx, measure: str = "rate") -> Chart:
+    lang, q = ctx.lang, ctx.quarter
+    measure = measure if measure in ("rate", "count") else "rate"
+    title = t(f"incidents.map.title_{measure}", lang, quarter=ctx.ql(q))
+    if not q:
+        return Chart("incidents.map", title, t("s.no_incidents", lang, where=t("area.all", lang)), None, source=ctx.source("incidents"))
+    rows = _area_rows(ctx, q, ctx.q(queries.incidents_by_area, q))
+    shapes = ctx.q(queries.area_shapes)
+    rings, points = outlines(zip(shapes["area_id"], shapes["geometry"]))
+    have_shape = set(rings)
+    shaded, unshaded = [], []
+    for r in rows:
+        if r["id"] not in have_shape:
+            continue
+        if measure == "count":
+            val, txt = r["n"], num(r["n"], lang)
+        elif r["rate"].value is not None:
+            val, txt = round(r["rate"].value, 1), num(r["rate"].value, lang, 1)
+        else:
+            val, txt = None, t("rate.none_short", lang)
+        full = f"{r['name']}: {txt}" if val is not None else f"{r['name']}: {_reason(r['rate'], lang)}"
+        item = {"id": r["id"], "value": val, "label": full, "short": [r["name"], txt]}
+        (shaded if val is not None else unshaded).append(item)
+    fig = None
+    if rings:
+        fig = figures.choropleth(rings, points, shaded, unshaded, title=title, lang=lang,
+                                 colorbar_title=t(f"axis.{'rate' if measure == 'rate' else 'incidents'}", lang), highlight=ctx.area)
+    ranked = [r for r in rows if (r["rate"].value is not None if measure == "rate" else True)]
+    key = (lambda r: r["rate"].value) if measure == "rate" else (lambda r: r["n"])
+    fmtv = (lambda r: t("value.rate", lang, v=num(r["rate"].value, lang, 1))) if measure == "rate" else (lambda r: t("value.incidents", lang, v=num(r["n"], lang)))
+    high = max(ranked, key=key) if ranked else None
+    low = min(ranked, key=key) if ranked else None
+    no_rate = [(r["name"], _reason(r["rate"], lang)) for r in rows if r["rate"].value is None] if measure == "rate" else []
+    sentence = sentences.area_map(ctx.ql(q), measure, (high["name"], fmtv(high)) if high else None, (low["name"], fmtv(low)) if low else None, no_rate, lang)
+    table = pd.DataFrame([{
+        t("col.area", lang): r["name"],
+        t("col.incidents", lang): num(r["n"], lang) + (" + " + t("cell.hidden_cells", lang, n=r["hidden"]) if r["hidden"] else ""),
+        t("col.residents", lang): num(r["population"], lang) if r["population"] else "–",
+        t("col.population_source", lang): (f"{r['pop_source'] or ''} ({r['pop_year']})" if r["population"] else "–"),
+        t("col.rate", lang): num(r["rate"].value, lang, 1) if r["rate"].value is not None else _reason(r["rate"], lang),
+    } for r in rows])
+    notes = []
+    pn = _population_note(rows, lang)
+    if pn:
+        notes.append(pn)
+    pts = ctx.q(queries.incident_points, q)
+    unknown = ctx.q(queries.incidents_by_area, q)
+    unknown_n = _int(unknown.loc[unknown["area"] == queries.UNKNOWN_AREA, "n"].sum()) if not unknown.empty else 0
+    notes.append(sentences.no_point(_int(pts["n"].sum()), _int(pts["no_point"].sum()), unknown_n, lang))
+    if any(r["hidden"] for r in rows):
+        notes.append(t("note.rate_hidden", lang, k=num(ctx.k, lang)))
+    missing = [r["name"] for r in rows if r["id"] not in have_shape]
+    if missing:
+        notes.append(t("note.no_boundary", lang, items=sentences.join_list(missing, lang)))
+    return Chart("incidents.map", title, sentence, fig, table, notes, ctx.source("incidents") + " " + ctx.source("areas"))
+
+
+def hour_chart(ctx: Ctx) -> Chart:
+    lang, q = ctx.lang, ctx.quarter
+    title = t("incidents.hour.title", lang, where=ctx.where, quarter=ctx.ql(q))
+    df = ctx.q(queries.incidents_by_hour, ctx.area, q)
+    prec = ctx.q(queries.incident_precision, ctx.area, q)
+    total = _int(prec["n"].sum())
+    exact = _int(prec.loc[prec["time_precision"] == "exact", "n"].sum())
+    counts = {int(h): int(n) for h, n in zip(df["hour"], df["n"])}
+    ys = [counts.get(h, 0) for h in range(24)]
+    xs = [hour_label(h, lang) for h in range(24)]
+    hi = max(range(24), key=lambda h: ys[h]) if exact else None
+    lo = min(range(24), key=lambda h: ys[h]) if exact else None
+    sentence = sentences.busiest(ctx.where, ctx.ql(q), "hour", (t("hour.span", lang, start=xs[hi], end=hour_label((hi + 1) % 24, lang)), ys[hi]) if exact else None,
+                                 (t("hour.span", lang, start=xs[lo], end=hour_label((lo + 1) % 24, lang)), ys[lo]) if exact else None, total - exact, lang)
+    fig = figures.bars(xs, ys, title=title, lang=lang, horizontal=False, x_title=t("axis.hour", lang), y_title=t("axis.incidents", lang),
+                       texts=[num(v, lang) for v in ys], height=380, tick_labels=[f"{h:02d}" for h in range(24)]) if exact else None
+    if fig is not None:
+        fig.update_traces(textfont_size=11)
+    table = pd.DataFrame({t("col.hour", lang): xs, t("col.incidents", lang): [num(v, lang) for v in ys]})
+    return Chart("incidents.hour", title, sentence, fig, table, [], ctx.source("incidents"))
+
+
+def weekday_chart(ctx: Ctx) -> Chart:
+    lang, q = ctx.lang, ctx.quarter
+    title = t("incidents.weekday.title", lang, where=ctx.where, quarter=ctx.ql(q))
+    df = ctx.q(queries.incidents_by_weekday, ctx.area, q)
+    prec = ctx.q(queries.incident_precision, ctx.area, q)
+    total = _int(prec["n"].sum())
+    dated = _int(prec.loc[prec["time_precision"].isin(["exact", "day"]), "n"].sum())
+    counts = {int(d): int(n) for d, n in zip(df["weekday"], df["n"])}
+    ys = [counts.get(d, 0) for d in range(7)]
+    names = day_names(lang)
+    hi = max(range(7), key=lambda d: ys[d]) if dated else None
+    lo = min(range(7), key=lambda d: ys[d]) if dated else None
+    sentence = sentences.busiest(ctx.where, ctx.ql(q), "weekday", (names[hi], ys[hi]) if dated else None, (names[lo], ys[lo]) if dated else None, total - dated, lang)
+    fig = figures.bars(names, ys, title=title, lang=lang, horizontal=True, x_title=t("axis.incidents", lang), texts=[num(v, lang) for v in ys]) if dated else None
+    table = pd.DataFrame({t("col.weekday", lang): names, t("col.incidents", lang): [num(v, lang) for v in ys]})
+    return Chart("incidents.weekday", title, sentence, fig, table, [], ctx.source("incidents"))
+
+
+def status_chart(ctx: Ctx) -> Chart:
+    lang, q = ctx.lang, ctx.quarter
+    title = t("incidents.status.title", lang, where=ctx.where, quarter=ctx.ql(q))
+    df = ctx.q(queries.incident_status, ctx.area, q)
+    total = _int(df["n"].sum())
+    labels = [label("status", s, lang) for s in df["status"]]
+    ns = [int(n) for n in df["n"]]
+    texts = [t("value.count_share", lang, n=num(n, lang), share=pct(n / total, lang)) for n in ns] if total else []
+    sentence = sentences.status(ctx.where, ctx.ql(q), total, list(zip(labels, ns)), lang)
+    fig = figures.bars(labels, ns, title=title, lang=lang, texts=texts, x_title=t("axis.incidents", lang)) if total else None
+    table = pd.DataFrame({t("col.status", lang): labels, t("col.incidents", lang): [num(n, lang) for n in ns],
+                          t("col.share", lang): [pct(n / total, lang) for n in ns] if total else []})
+    return Chart("incidents.status", title, sentence, fig, table, [t("note.status", lang)], ctx.source("incidents"))
+
+
+def response_chart(ctx: Ctx) -> Chart | Text:
+    lang = ctx.lang
+    df = ctx.q(queries.response_times, ctx.area)
+    if df.empty or _int(df["n"].sum()) == 0:
+        return Text(t("s.response.none", lang, where=ctx.where), "info")
+    qs = list(df["quarter"])
+    title = t("incidents.response.title", lang, where=ctx.where, span=ctx.span(qs))
+    row = df[df["quarter"] == ctx.quarter]
+    r = row.iloc[0] if len(row) else None
+    sentence = sentences.response(ctx.where, ctx.ql(ctx.quarter), _int(r["n"]) if r is not None else 0,
+                                  None if r is None else float(r["median"]), None if r is None else float(r["p90"]), lang)
+    fig = figures.lines([ctx.ql(x) for x in qs], [
+        {"name": t("response.median", lang), "y": [round(float(v), 1) for v in df["median"]]},
+        {"name": t("response.p90", lang), "y": [round(float(v), 1) for v in df["p90"]]},
+    ], title=title, lang=lang, x_title=t("axis.quarter", lang), y_title=t("axis.minutes", lang))
+    table = pd.DataFrame({t("col.quarter", lang): [ctx.ql(x) for x in qs], t("col.calls_timed", lang): [num(v, lang) for v in df["n"]],
+                          t("response.median", lang) + " (min)": [num(v, lang, 1) for v in df["median"]], t("response.p90", lang) + " (min)": [num(v, lang, 1) for v in df["p90"]]})
+    return Chart("incidents.response", title, sentence, fig, table, [t("note.response", lang)], ctx.source("incidents"))
+
+
+def incidents(ctx: Ctx, measure: str = "rate") -> list:
+    lang = ctx.lang
+    return [
+        Heading(t("incidents.h.trend", lang), "trend"), trend_chart(ctx),
+        Heading(t("incidents.h.map", lang), "map"), map_chart(ctx, measure),
+        Heading(t("incidents.h.when", lang), "when"), hour_chart(ctx), weekday_chart(ctx),
+        Heading(t("incidents.h.status", lang), "status"), status_chart(ctx),
+        Heading(t("incidents.h.response", lang), "response"), response_chart(ctx),
+    ]
+
+
+# ---------------------------------------------------------------- community engagement
+
+
+def events_type_chart(ctx: Ctx) -> Chart:
+    lang, q = ctx.lang, ctx.quarter
+    title = t("community.type.title", lang, where=ctx.where, quarter=ctx.ql(q))
+    df = ctx.q(queries.engagement_by_type, ctx.area, q)
+    labels = [label("type", x, lang) for x in df["type"]]
+    ev = [int(v) for v in df["events"]]
+    sentence = sentences.events_by_type(ctx.where, ctx.ql(q), sum(ev), _int(df["attendees"].sum()), list(zip(labels, ev))[:3], lang)
+    fig = figures.bars(labels, ev, title=title, lang=lang, texts=[num(v, lang) for v in ev], x_title=t("axis.events", lang)) if ev else None
+    table = pd.DataFrame({t("col.type", lang): labels, t("col.events", lang): [num(v, lang) for v in ev],
+                          t("col.attendance", lang): [num(v, lang) for v in df["attendees"]],
+                          t("col.staff_hours", lang): [num(v, lang, 1) for v in df["staff_hours"]]})
+    return Chart("community.type", title, sentence, fig, table, [], ctx.source("engagement"))
+
+
+def events_area_chart(ctx: Ctx) -> Chart:
+    lang, q = ctx.lang, ctx.quarter
+    title = t("community.area.title", lang, quarter=ctx.ql(q))
+    df = ctx.q(queries.engagement_by_area, q)
+    named = df[df["area"].notna()].copy()
+    named["label"] = [ctx.name(a) for a in named["area"]]
+    named = named.sort_values(["events", "label"], ascending=[False, True])
+    wide = _int(df.loc[df["area"].isna(), "events"].sum())
+    labels, ev = list(named["label"]), [int(v) for v in named["events"]]
+    top = (labels[0], ev[0]) if ev else None
+    sentence = sentences.events_by_area(ctx.ql(q), top, wide, lang)
+    fig = figures.bars(labels, ev, title=title, lang=lang, texts=[num(v, lang) for v in ev], x_title=t("axis.events", lang)) if ev else None
+    rows = [{t("col.area", lang): ctx.name(a), t("col.events", lang): num(e, lang), t("col.attendance", lang): num(at, lang),
+             t("col.staff_hours", lang): num(h, lang, 1)}
+            for a, e, at, h in zip(list(named["area"]) + ([None] if wide else []), list(named["events"]) + ([wide] if wide else []),
+                                    list(named["attendees"]) + ([_int(df.loc[df['area'].isna(), 'attendees'].sum())] if wide else []),
+                                    list(named["staff_hours"]) + ([float(df.loc[df['area'].isna(), 'staff_hours'].sum())] if wide else []))]
+    return Chart("community.area", title, sentence, fig, pd.DataFrame(rows), [], ctx.source("engagement"))
+
+
+def attendance_chart(ctx: Ctx) -> Chart:
+    lang = ctx.lang
+    df = ctx.q(queries.engagement_by_quarter, ctx.area)
+    qs = list(df["quarter"])
+    title = t("community.attendance.title", lang, where=ctx.where, span=ctx.span(qs))
+    if df.empty:
+        return Chart("community.attendance", title, t("s.events.none", lang, where=ctx.where, quarter=ctx.ql(ctx.quarter)), None, source=ctx.source("engagement"))
+    att = [int(v) for v in df["attendees"]]
+    hrs = [round(float(v), 1) for v in df["staff_hours"]]
+    events = dict(zip(qs, (int(v) for v in df["events"])))
+    q = ctx.quarter
+    row = df[df["quarter"] == q]
+    changes = _compare_text(ctx, events, ctx.all_quarters, q) if q else []
+    sentence = sentences.attendance(ctx.where, ctx.ql(q), _int(row["attendees"].sum()), float(row["staff_hours"].sum()) if len(row) else 0.0,
+                                    "; ".join(changes) if changes else None, lang)
+    fig = figures.two_panels([ctx.ql(x) for x in qs], {"name": t("col.attendance", lang), "y": att, "texts": [num(v, lang) for v in att]},
+                             {"name": t("col.staff_hours", lang), "y": hrs, "texts": [num(v, lang) for v in hrs]}, title=title, lang=lang)
+    table = pd.DataFrame({t("col.quarter", lang): [ctx.ql(x) for x in qs], t("col.events", lang): [num(events[x], lang) for x in qs],
+                          t("col.attendance", lang): [num(v, lang) for v in att], t("col.staff_hours", lang): [num(v, lang, 1) for v in hrs]})
+    return Chart("community.attendance", title, sentence, fig, table, [t("note.attendance", lang)], ctx.source("engagement"))
+
+
+def reach_chart(ctx: Ctx) -> Chart:
+    lang, q = ctx.lang, ctx.quarter
+    title = t("community.reach.title", lang, quarter=ctx.ql(q))
+    inc = _area_rows(ctx, q, ctx.q(queries.incidents_by_area, q)) if q else []
+    eng = ctx.q(queries.engagement_by_area, q) if q else pd.DataFrame(columns=["area", "attendees"])
+    att = {str(a): int(v) for a, v in zip(eng["area"], eng["attendees"]) if a is not None and not pd.isna(a)}
+    rows = []
+    for r in inc:
+        reach = rate_per_1000(att.get(r["id"], 0), r["population"])
+        rows.append({**r, "reach": reach, "attendees": att.get(r["id"], 0)})
+    ok = [r for r in rows if r["rate"].value is not None and r["reach"].value is not None]
+    ok.sort(key=lambda r: r["name"])
+    fig = None
+    if ok:
+        fig = figures.grouped_bars([r["name"] for r in ok], [
+            {"name": t("community.reach.attendance", lang), "values": [round(r["reach"].value, 1) for r in ok],
+             "texts": [num(r["reach"].value, lang, 1) for r in ok]},
+            {"name": t("community.reach.incidents", lang), "values": [round(r["rate"].value, 1) for r in ok],
+             "texts": [num(r["rate"].value, lang, 1) for r in ok]},
+        ], title=title, lang=lang, x_title=t("axis.per_1000", lang))
+    top_rate = max(ok, key=lambda r: r["rate"].value) if ok else None
+    top_reach = max(ok, key=lambda r: r["reach"].value) if ok else None
+    sentence = sentences.reach(ctx.ql(q), (top_rate["name"], num(top_rate["rate"].value, lang, 1), num(top_rate["reach"].value, lang, 1)) if top_rate else None,
+                               (top_reach["name"], num(top_reach["reach"].value, lang, 1)) if top_reach else None, lang)
+    table = pd.DataFrame([{
+        t("col.area", lang): r["name"], t("col.attendance", lang): num(r["attendees"], lang), t("col.incidents", lang): num(r["n"], lang),
+        t("col.residents", lang): num(r["population"], lang) if r["population"] else "–",
+        t("community.reach.attendance", lang): num(r["reach"].value, lang, 1) if r["reach"].value is not None else _reason(r["reach"], lang),
+        t("community.reach.incidents", lang): num(r["rate"].value, lang, 1) if r["rate"].value is not None else _reason(r["rate"], lang),
+    } for r in rows])
+    notes = [t("note.reach", lang)]
+    pn = _population_note(rows, lang)
+    if pn:
+        notes.append(pn)
+    return Chart("community.reach", title, sentence, fig, table, notes, ctx.source("engagement") + " " + ctx.source("incidents"))
+
+
+def community(ctx: Ctx) -> list:
+    lang = ctx.lang
+    return [
+        Heading(t("community.h.events", lang), "events"), events_type_chart(ctx), events_area_chart(ctx),
+        Heading(t("community.h.attendance", lang), "attendance"), attendance_chart(ctx),
+        Heading(t("community.h.reach", lang), "reach"), reach_chart(ctx),
+    ]
+
+
+# ---------------------------------------------------------------- feedback
+
+
+def topics_chart(ctx: Ctx) -> Chart:
+    lang, q = ctx.lang, ctx.quarter
+    title = t("feedback.topics.title", lang, where=ctx.where, quarter=ctx.ql(q))
+    df = ctx.q(queries.feedback_topics, ctx.area, q)
+    sup = df["suppressed"].astype(bool) if len(df) else pd.Series([], dtype=bool)
+    vis = df[~sup]
+    hidden = df[sup]
+    labels = [str(x) for x in vis["topic"]]
+    ns = [int(v) for v in vis["n"]]
+    sentence = sentences.topics(ctx.where, ctx.ql(q), sum(ns), list(zip(labels, ns))[:3], len(hidden), ctx.k, lang, bool(ctx.area))
+    fig = figures.bars(labels, ns, title=title, lang=lang, texts=[num(v, lang) for v in ns], x_title=t("axis.concerns", lang)) if ns else None
+    table = pd.DataFrame({t("col.topic", lang): [str(x) for x in df["topic"]],
+                          t("col.concerns", lang): [ctx.count(n, s) for n, s in zip(df["n"], sup)]})
+    notes = [t("note.topics_text", lang)]
+    if len(hidden):
+        notes.append(t("note.topics_hidden", lang, k=num(ctx.k, lang), items=sentences.join_list([str(x) for x in hidden["topic"]], lang)))
+    if ctx.area:
+        notes.append(t("note.feedback_area", lang))
+    return Chart("feedback.topics", title, sentence, fig, table, notes, ctx.source("feedback"))
+
+
+def channels_chart(ctx: Ctx) -> Chart:
+    lang, q = ctx.lang, ctx.quarter
+    title = t("feedback.channels.title", lang, where=ctx.where, quarter=ctx.ql(q))
+    df = ctx.q(queries.feedback_channels, ctx.area, q)
+    labels = [label("channel", c, lang) for c in df["channel"]]
+    ns = [int(v) for v in df["n"]]
+    total = sum(ns)
+    sentence = sentences.channels(ctx.where, ctx.ql(q), total, (labels[0], ns[0]) if ns else None, lang, bool(ctx.area))
+    fig = figures.bars(labels, ns, title=title, lang=lang, texts=[t("value.count_share", lang, n=num(v, lang), share=pct(v / total, lang)) for v in ns],
+                       x_title=t("axis.concerns", lang)) if ns else None
+    table = pd.DataFrame({t("col.channel", lang): labels, t("col.concerns", lang): [num(v, lang) for v in ns],
+                          t("col.share", lang): [pct(v / total, lang) for v in ns] if total else []})
+    return Chart("feedback.channels", title, sentence, fig, table, [], ctx.source("feedback"))
+
+
+def resolution_charts(ctx: Ctx, target: float) -> list[Chart]:
+    lang, q = ctx.lang, ctx.quarter
+    df = ctx.q(queries.feedback_resolution, ctx.area, target)
+    qs = list(df["quarter"])
+    xs = [ctx.ql(x) for x in qs]
+    row = df[df["quarter"] == q]
+    rec = _int(row["received"].sum())
+    res = _int(row["resolved"].sum())
+    med = None if row.empty or pd.isna(row["median_days"].iloc[0]) else float(row["median_days"].iloc[0])
+    sentence = sentences.resolution(ctx.where, ctx.ql(q), rec, res, med, target, lang, bool(ctx.area))
+    shares = [(r / n if n else None) for r, n in zip(df["resolved"], df["received"])]
+    t1 = t("feedback.resolved.title", lang, where=ctx.where, span=ctx.span(qs))
+    fig1 = figures.bars(xs, [round(s * 100, 1) if s is not None else None for s in shares], title=t1, lang=lang, horizontal=False,
+                        texts=[pct(s, lang) if s is not None else "" for s in shares], y_title=t("axis.share_resolved", lang)) if qs else None
+    if fig1 is not None:
+        fig1.update_yaxes(range=[0, 115], ticksuffix=" %")
+        figures.quarter_axis(fig1, xs)
+    table1 = pd.DataFrame({t("col.quarter", lang): xs, t("col.received", lang): [num(v, lang) for v in df["received"]],
+                           t("col.resolved", lang): [num(v, lang) for v in df["resolved"]],
+                           t("col.share", lang): [pct(s, lang) if s is not None else "–" for s in shares]})
+    c1 = Chart("feedback.resolved", t1, sentence, fig1, table1, [t("note.resolved", lang)], ctx.source("feedback"))
+    t2 = t("feedback.days.title", lang, where=ctx.where, span=ctx.span(qs), target=num(target, lang))
+    meds = [None if pd.isna(v) else round(float(v), 1) for v in df["median_days"]]
+    within = [(w / r if r else None) for w, r in zip(df["within_target"], df["resolved"])]
+    s2 = sentences.resolution(ctx.where, ctx.ql(q), rec, res, med, target, lang, bool(ctx.area)) if med is None else \
+        t("s.days.text", lang, where=ctx.where, quarter=ctx.ql(q), median=num(med, lang, 1), target=num(target, lang),
+          within=pct(within[qs.index(q)], lang) if q in qs and within[qs.index(q)] is not None else "–")
+    fig2 = figures.lines(xs, [{"name": t("axis.median_days", lang), "y": meds}], title=t2, lang=lang, x_title=t("axis.quarter", lang),
+                         y_title=t("axis.days", lang), hline={"y": target, "label": t("target.label", lang, days=num(target, lang))}) if qs else None
+    table2 = pd.DataFrame({t("col.quarter", lang): xs, t("axis.median_days", lang): [num(v, lang, 1) if v is not None else "–" for v in meds],
+                           t("col.within_target", lang, days=num(target, lang)): [pct(w, lang) if w is not None else "–" for w in within]})
+    c2 = Chart("feedback.days", t2, s2, fig2, table2, [t("note.target", lang, days=num(target, lang))], ctx.source("feedback"))
+    return [c1, c2]
+
+
+def open_table(ctx: Ctx, target: float) -> Table:
+    lang = ctx.lang
+    as_of = ctx.q(queries.data_as_of)
+    as_of_d = (as_of.date() if as_of is not None else dt.date.today()).isoformat()
+    df = ctx.q(queries.feedback_open_old, ctx.area, as_of_d, target)
+    n_open = ctx.q(queries.feedback_open_count, ctx.area)
+    oldest = date(df["received"].iloc[0], lang) if len(df) else None
+    title = t("feedback.open.title", lang, where=ctx.where, days=num(target, lang), date=date(dt.date.fromisoformat(as_of_d), lang))
+    sentence = sentences.open_old(ctx.where, len(df), n_open, target, oldest, lang)
+    table = pd.DataFrame({t("col.received_on", lang): [date(d, lang, "medium") for d in df["received"]],
+                          t("col.days_open", lang): [num(v, lang) for v in df["days_open"]],
+                          t("col.topic", lang): [str(x) for x in df["topic"]],
+                          t("col.channel", lang): [label("channel", c, lang) for c in df["channel"]],
+                          t("col.area", lang): [ctx.name(a) for a in df["area"]],
+                          t("col.status", lang): [label("fstatus", s, lang) for s in df["status"]]})
+    return Table("feedback.open", title, sentence, table, [])
+
+
+def resolved_table(ctx: Ctx) -> Table:
+    lang, q = ctx.lang, ctx.quarter
+    df = ctx.q(queries.feedback_resolved, ctx.area, q)
+    title = t("feedback.list.title", lang, where=ctx.where, quarter=ctx.ql(q))
+    sentence = t("s.list.text", lang, n=num(len(df), lang), where=ctx.where, quarter=ctx.ql(q)) if len(df) else t("s.list.none", lang, where=ctx.where, quarter=ctx.ql(q))
+    table = pd.DataFrame({t("col.received_on", lang): [date(d, lang, "medium") if not pd.isna(d) else "–" for d in df["received"]],
+                          t("col.resolved_on", lang): [date(d, lang, "medium") if not pd.isna(d) else "–" for d in df["resolved"]],
+                          t("col.topic", lang): [str(x) for x in df["topic"]],
+                          t("col.area", lang): [ctx.name(a) for a in df["area"]],
+                          t("col.days", lang): [num(v, lang, 1) if not pd.isna(v) else "–" for v in df["days_to_resolve"]],
+                          t("col.action", lang): ["" if x is None or pd.isna(x) else str(x) for x in df["action_taken"]]})
+    notes = [t("note.actions_text", lang)]
+    if len(df) >= 300:
+        notes.append(t("note.list_limit", lang, n=300))
+    return Table("feedback.list", title, sentence, table, notes)
+
+
+def feedback(ctx: Ctx) -> list:
+    lang = ctx.lang
+    target = ctx.q(feedback_target_days)
+    return [
+        Heading(t("feedback.h.said", lang), "said"), topics_chart(ctx), channels_chart(ctx),
+        Heading(t("feedback.h.resolved", lang), "resolved"), *resolution_charts(ctx, target),
+        Heading(t("feedback.h.open", lang), "open"), open_table(ctx, target),
+        Heading(t("feedback.h.did", lang), "did"), resolved_table(ctx),
+    ]
+
+
+# ---------------------------------------------------------------- trust
+
+
+def _survey_min(ctx: Ctx) -> int:
+    return int(ctx.rel.privacy_note.get("survey_min_respondents", 10))
+
+
+def survey_chart(ctx: Ctx) -> Chart:
+    lang, q = ctx.lang, ctx.quarter
+    df = ctx.q(queries.survey_series, ctx.area)
+    qs = sorted(df["quarter"].unique()) if len(df) else []
+    where = ctx.where if ctx.area else t("area.service", lang)
+    title = t("trust.series.title", lang, where=where, span=ctx.span(qs))
+    measures = [m for m in ("trust", "safety", "respect", "listens") if m in set(df["measure"])] + sorted(set(df["measure"]) - {"trust", "safety", "respect", "listens"})
+    cell = {(r.quarter, r.measure): r for r in df.itertuples()}
+
+    def score(qq, m):
+        r = cell.get((qq, m))
+        return None if r is None or pd.isna(r.score) else round(float(r.score), 1)
+
+    series = [{"name": label("measure", m, lang), "y": [score(x, m) for x in qs]} for m in measures]
+    fig = figures.lines([ctx.ql(x) for x in qs], series, title=title, lang=lang, x_title=t("axis.quarter", lang), y_title=t("axis.score", lang),
+                        y_range=[0, 100]) if qs else None
+    items = []
+    for m in measures:
+        r = cell.get((q, m))
+        if r is None or pd.isna(r.score):
+            continue
+        change = None
+        for other in (periods.previous(q),):
+            o = cell.get((other, m))
+            if o is not None and not pd.isna(o.score):
+                change = sentences.judged_score_change(float(o.score), _int(o.respondents) or None, float(r.score), _int(r.respondents) or None,
+                                                       ctx.ql(other), lang)
+        items.append((label("measure", m, lang), float(r.score), _int(r.respondents) or None, change))
+    withheld_q = len({x for (x, m), r in cell.items() if pd.isna(r.score)})
+    sentence = sentences.survey(where, ctx.ql(q), items, withheld_q, _survey_min(ctx), lang)
+    rows = []
+    for x in qs:
+        for m in measures:
+            r = cell.get((x, m))
+            if r is None:
+                continue
+            rows.append({t("col.quarter", lang): ctx.ql(x), t("col.measure", lang): label("measure", m, lang),
+                         t("col.score", lang): num(r.score, lang) if not pd.isna(r.score) else t("cell.too_few", lang, min=num(_survey_min(ctx), lang)),
+                         t("col.respondents", lang): num(r.respondents, lang) if not pd.isna(r.respondents) else "–"})
+    notes = [t("note.survey", lang, min=num(_survey_min(ctx), lang))]
+    return Chart("trust.series", title, sentence, fig, pd.DataFrame(rows), notes, ctx.source("survey"))
+
+
+def survey_area_chart(ctx: Ctx, measure: str = "trust") -> Chart:
+    lang, q = ctx.lang, ctx.quarter
+    mlab = label("measure", measure, lang)
+    title = t("trust.areas.title", lang, measure=mlab, quarter=ctx.ql(q))
+    df = ctx.q(queries.survey_by_area, q, measure)
+    df = df.assign(name=[ctx.name(a) for a in df["area"]]).sort_values("name")
+    ok = df[df["score"].notna()]
+    withheld = int(df["score"].isna().sum())
+    vals = [round(float(v), 1) for v in ok["score"]]
+    texts = [t("value.score_n", lang, score=num(s, lang), n=num(n, lang)) for s, n in zip(ok["score"], ok["respondents"])]
+    fig = figures.bars(list(ok["name"]), vals, title=title, lang=lang, texts=texts, x_title=t("axis.score", lang)) if vals else None
+    if fig is not None:
+        fig.update_xaxes(range=[0, 125], tickvals=[0, 25, 50, 75, 100])
+    hi = ok.loc[ok["score"].idxmax()] if len(ok) else None
+    lo = ok.loc[ok["score"].idxmin()] if len(ok) else None
+    sentence = sentences.survey_areas(ctx.ql(q), mlab, (hi["name"], float(hi["score"]), _int(hi["respondents"])) if hi is not None else None,
+                                      (lo["name"], float(lo["score"]), _int(lo["respondents"])) if lo is not None else None, withheld, _survey_min(ctx), lang)
+    table = pd.DataFrame({t("col.area", lang): list(df["name"]),
+                          t("col.score", lang): [num(s, lang) if not pd.isna(s) else t("cell.too_few", lang, min=num(_survey_min(ctx), lang)) for s in df["score"]],
+                          t("col.respondents", lang): [num(n, lang) if not pd.isna(n) else "–" for n in df["respondents"]]})
+    return Chart("trust.areas", title, sentence, fig, table, [], ctx.source("survey"))
+
+
+def trust(ctx: Ctx, measure: str = "trust") -> list:
+    lang = ctx.lang
+    return [
+        Heading(t("trust.h.series", lang), "series"), survey_chart(ctx),
+        Heading(t("trust.h.areas", lang), "areas"), survey_area_chart(ctx, measure),
+    ]
+
+
+# ---------------------------------------------------------------- overview
+
+
+def _metric_counts(ctx: Ctx, key: str, lab: str, series: dict[str, int], known: list[str], extra: list[str] | None = None) -> Metric:
+    q = ctx.quarter
+    return Metric(key, lab, num(series.get(q, 0), ctx.lang), _compare_text(ctx, series, known, q) + (extra or []))
+
+
+def overview(ctx: Ctx) -> list:
+    lang, q = ctx.lang, ctx.quarter
+    blocks: list = []
+    metrics = []
+    cube = _cube(ctx)
+    totals, hidden = _totals(cube)
+    extra = [t("s.hidden_not_counted", lang, n=num(hidden[q], lang))] if hidden.get(q) else []
+    metrics.append(_metric_counts(ctx, "incidents", t("metric.incidents", lang), totals, ctx.quarters, extra))
+    eng = ctx.q(queries.engagement_by_quarter, ctx.area)
+    if len(eng):
+        metrics.append(_metric_counts(ctx, "events", t("metric.events", lang), dict(zip(eng["quarter"], map(int, eng["events"]))), ctx.all_quarters,
+                                      [t("metric.attendance_detail", lang, n=num(_int(eng.loc[eng["quarter"] == q, "attendees"].sum()), lang))]))
+    target = ctx.q(feedback_target_days)
+    fb = ctx.q(queries.feedback_resolution, ctx.area, target)
+    if len(fb):
+        received = dict(zip(fb["quarter"], map(int, fb["received"])))
+        row = fb[fb["quarter"] == q]
+        det = []
+        if len(row) and _int(row["received"].sum()):
+            det.append(t("metric.resolved_detail", lang, share=pct(_int(row["resolved"].sum()) / _int(row["received"].sum()), lang)))
+        metrics.append(_metric_counts(ctx, "concerns", t("metric.concerns", lang), received, ctx.all_quarters, det))
+    sv = ctx.q(queries.survey_series, ctx.area)
+    tr = sv[(sv["measure"] == "trust") & (sv["quarter"] == q)] if len(sv) else sv
+    if len(tr) and not pd.isna(tr["score"].iloc[0]):
+        r = tr.iloc[0]
+        det = [t("metric.respondents", lang, n=num(_int(r["respondents"]), lang))]
+        prev = sv[(sv["measure"] == "trust") & (sv["quarter"] == periods.previous(q))]
+        if len(prev) and not pd.isna(prev["score"].iloc[0]):
+            p = prev.iloc[0]
+            det.insert(0, sentences.judged_score_change(float(p["score"]), _int(p["respondents"]) or None, float(r["score"]), _int(r["respondents"]) or None,
+                                                        ctx.ql(periods.previous(q)), lang))
+        metrics.append(Metric("trust", t("metric.trust", lang), t("value.score", lang, score=num(r["score"], lang)), det))
+    blocks.append(Heading(t("overview.h.headlines", lang, where=ctx.where, quarter=ctx.ql(q)), "headlines"))
+    blocks.append(Metrics(metrics))
+    blocks.append(Heading(t("overview.h.changed", lang), "changed"))
+    blocks.append(Bullets(what_changed(ctx, cube)))
+    blocks.append(Heading(t("overview.h.trend", lang), "trend"))
+    blocks.append(trend_chart(ctx))
+    blocks.append(Heading(t("overview.h.sections", lang), "sections"))
+    blocks.append(Links([(p, t(f"about.{p}", lang)) for p in PAGES[1:]]))
+    return blocks
+
+
+def what_changed(ctx: Ctx, cube: pd.DataFrame, limit: int = 5) -> list[str]:
+    """Offence groups whose count moved by more than normal variation against the previous quarter or a year before."""
+    lang, q = ctx.lang, ctx.quarter
+    if cube.empty or q not in ctx.quarters:
+        return [t("changed.none_data", lang)]
+    vis = cube[~cube["suppressed"].astype(bool)]
+    hid = {(r.quarter, r.category) for r in cube[cube["suppressed"].astype(bool)].itertuples()}
+    counts = {(r.quarter, r.category): _int(r.n) for r in vis.itertuples()}
+    found = []
+    others = [o for o in (periods.previous(q), periods.year_ago(q)) if o in ctx.quarters]
+    for cat in sorted(set(cube["category"])):
+        for o in others:
+            if (q, cat) in hid or (o, cat) in hid:
+                continue
+            a, b = counts.get((o, cat), 0), counts.get((q, cat), 0)
+            c = compare(a, b)
+            if c.significant:
+                found.append((abs(c.z), t("changed.item", lang, label=label("category", cat, lang), n=num(b, lang), quarter=ctx.ql(q),
+                                                            change=sentences.judged_change(a, b, ctx.ql(o), lang))))
+                break
+    if not others:
+        return [t("changed.no_earlier", lang)]
+    if not found:
+        return [t("changed.none", lang, periods=sentences.join_list([ctx.ql(o) for o in others], lang))]
+    found.sort(key=lambda x: -x[0])
+    return [s for _, s in found[:limit]]
+
+
+# ---------------------------------------------------------------- data
+
+
+DOC_METHODOLOGY = "docs/methodology.md"
+DOC_DICTIONARY = "docs/data-dictionary.md"
+DOC_PRIVACY = "docs/privacy.md"
+
+
+def data(ctx: Ctx) -> list:
+    lang, rel = ctx.lang, ctx.rel
+    blocks: list = [Heading(t("data.h.downloads", lang), "downloads"), Text(t("data.downloads.intro", lang))]
+    items = [(name, label("table", name, lang), ctx.q(queries.table_rows, name)) for name in ("incidents", "incident_counts", "engagement", "feedback",
+                                                                                             "feedback_counts", "survey", "areas")]
+    blocks.append(Downloads([i for i in items if i[2] > 0]))
+    # release history and corrections
+    blocks.append(Heading(t("data.h.history", lang), "history"))
+    hist = history(rel.store, rel.version)
+    rows, corr = [], []
+    for m in hist:
+        rows.append({t("col.release", lang): str(m["version"]), t("col.summary", lang): release_summary(m, lang), t("col.note", lang): str(m.get("note") or "")})
+        for c in m.get("corrections") or []:
+            corr.append(t("corrections.in_release", lang, version=m["version"], text=correction_text(c, lang)))
+    blocks.append(Table("data.history", t("data.history.title", lang), t("s.history", lang, n=num(len(hist), lang), version=rel.version), pd.DataFrame(rows)))
+    blocks.append(Heading(t("data.h.corrections", lang), "corrections", 3))
+    blocks.append(Bullets(corr[:200] if corr else [t("corrections.none", lang)]))
+    # privacy
+    blocks.append(Heading(t("data.h.privacy", lang), "privacy"))
+    blocks.append(Text(t("privacy.intro", lang)))
+    blocks.append(Bullets(privacy_sentences(rel.privacy_note, lang) or [t("privacy.none", lang)]))
+    blocks.append(Doc(DOC_PRIVACY, t("data.doc.privacy", lang), "privacy-rules"))
+    # sources
+    blocks.append(Heading(t("data.h.sources", lang), "sources"))
+    src_rows = [{t("col.dataset", lang): label("dataset", s["dataset"], lang), t("col.source", lang): s["title"] or "–", t("col.file", lang): s["file"] or "–",
+                 t("col.rows", lang): num(s["rows"], lang) if s["rows"] is not None else "–", t("col.release", lang): str(s["release"] or "–")}
+                for s in ctx.srcs]
+    blocks.append(Table("data.sources", t("data.sources.title", lang), t("s.sources", lang, n=num(len(src_rows), lang)), pd.DataFrame(src_rows)))
+    # methodology and dictionary
+    blocks.append(Heading(t("data.h.methodology", lang), "methodology"))
+    blocks.append(Doc(DOC_METHODOLOGY, t("data.doc.methodology", lang), "methodology-doc"))
+    blocks.append(Heading(t("data.h.dictionary", lang), "dictionary"))
+    blocks.append(Doc(DOC_DICTIONARY, t("data.doc.dictionary", lang), "dictionary-doc"))
+    return blocks
+
+
+def page(name: str, ctx: Ctx, **opts) -> list:
+    """The blocks of one public page."""
+    return {"overview": overview, "incidents": incidents, "community": community, "feedback": feedback, "trust": trust, "data": data}[name](ctx, **opts)

@@ -1,0 +1,57 @@
+"""URL state: area, quarter and language live in the query string (?area=MS&quarter=2026Q3&lang=fr), so a view can be shared."""
+from __future__ import annotations
+
+import streamlit as st
+
+from stats.i18n import languages, norm_lang
+
+PARAMS = ("area", "quarter", "lang")
+
+
+def lang() -> str:
+    return norm_lang(st.query_params.get("lang"))
+
+
+def raw(name: str) -> str | None:
+    v = st.query_params.get(name)
+    return v if v else None
+
+
+def write(**values) -> None:
+    """Put values into the URL (None removes the parameter); nothing changes when the URL already says so."""
+    for k, v in values.items():
+        if v is None or v == "":
+            if k in st.query_params:
+                del st.query_params[k]
+        elif st.query_params.get(k) != str(v):
+            st.query_params[k] = str(v)
+
+
+def current(area: str | None, quarter: str | None, lang_: str) -> dict:
+    """The query parameters of the current view (what links to other pages carry)."""
+    out = {"lang": lang_}
+    if area:
+        out["area"] = area
+    if quarter:
+        out["quarter"] = quarter
+    return out
+
+
+def _sync(param: str, key: str) -> None:
+    write(**{param: st.session_state.get(key) or None})
+
+
+def select(param: str, label: str, options: list, value, format_func, scope: str, help: str | None = None):
+    """A selectbox bound to a URL parameter: the URL is the truth, the widget follows it and writes it back.
+
+    The key is per page (`scope`): a widget of the page left behind must not hand its state to this one."""
+    key = f"url_{param}_{scope}"
+    if value not in options:
+        value = options[0]
+    if st.session_state.get(key) != value:
+        st.session_state[key] = value
+    return st.selectbox(label, options, key=key, format_func=format_func, on_change=_sync, args=(param, key), help=help)
+
+
+def other_languages(current_lang: str) -> list[str]:
+    return [x for x in languages() if x != current_lang]
