@@ -7,6 +7,8 @@ Rules every builder follows (docs/methodology.md):
 - y values are plain Python lists (None for a hidden or missing value), never numpy arrays.
 - Text that comes from the data (area names, topics) is HTML-escaped: plotly renders a subset of HTML.
 - Number separators follow the language (layout.separators); labels are formatted by the caller with Babel.
+- Each figure is built in one go.Figure(data, layout) call with template "none" and explicit styling: the
+  "plotly_white" template alone costs 10 ms a figure (a deep copy), and every update_* call validates again.
 """
 from __future__ import annotations
 
@@ -60,87 +62,104 @@ def wrap_tick(label: str) -> str:
     return esc(label).replace(" ", "<br>", 1)
 
 
-def quarter_axis(fig: go.Figure, labels: list[str]) -> None:
-    _quarter_ticks(fig, labels)
+def _axis(title: str | None = None, **more) -> dict:
+    ax = dict(gridcolor=GRID, linecolor="#555555", showline=True, zeroline=False, tickfont=dict(color=TEXT), automargin=True,
+              ticks="outside", tickcolor="#555555")
+    if title:
+        ax["title"] = dict(text=esc(title), font=dict(color=TEXT))
+    ax.update(more)
+    return ax
 
 
-def _quarter_ticks(fig: go.Figure, labels: list[str], **axis) -> None:
+def _quarter_axis(labels: list[str], title: str | None = None, **more) -> dict:
     xs = [esc(x) for x in labels]
-    fig.update_xaxes(tickmode="array", tickvals=xs, ticktext=[wrap_tick(x) for x in labels], tickangle=0, **axis)
+    return _axis(title, type="category", tickmode="array", tickvals=xs, ticktext=[wrap_tick(x) for x in labels], tickangle=0, **more)
 
 
-def _layout(fig: go.Figure, title: str, lang: str, x_title: str | None, y_title: str | None, height: int, legend: bool) -> go.Figure:
-    fig.update_layout(
-        title=dict(text=esc(title), x=0, xanchor="left", font=dict(size=17, color=TEXT)),
-        font=FONT, template="plotly_white", height=height, separators=SEPARATORS.get(lang, ".,"),
-        margin=dict(l=10, r=20, t=56, b=10), showlegend=legend,
-        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0, font=dict(color=TEXT)),
+def _layout(title: str, lang: str, height: int, show_legend: bool, **more) -> dict:
+    lay = dict(
+        template="none", title=dict(text=esc(title), x=0, xanchor="left", font=dict(size=17, color=TEXT)),
+        font=FONT, height=height, separators=SEPARATORS.get(lang, ".,"), margin=dict(l=10, r=20, t=56, b=10),
+        showlegend=show_legend, legend=dict(orientation="h", yanchor="top", y=-0.18, x=0, font=dict(color=TEXT)),
         paper_bgcolor="#FFFFFF", plot_bgcolor="#FFFFFF", hoverlabel=dict(font=dict(color=TEXT), bgcolor="#FFFFFF"),
+        hovermode="closest",
     )
-    fig.update_xaxes(title_text=esc(x_title) if x_title else None, gridcolor=GRID, linecolor="#555555", tickfont=dict(color=TEXT), automargin=True)
-    fig.update_yaxes(title_text=esc(y_title) if y_title else None, gridcolor=GRID, linecolor="#555555", tickfont=dict(color=TEXT), automargin=True)
-    return fig
+    lay.update(more)
+    return lay
+
+
+def _range_for_text(vals: list, factor: float = 1.25) -> list | None:
+    top = max([v for v in vals if v is not None] or [0])
+    return [0, top * factor] if top > 0 else None
+
+
+def quarter_axis(fig: go.Figure, labels: list[str]) -> None:
+    """Stack an existing figure's quarter labels on two lines (for figures made elsewhere)."""
+    fig.update_xaxes(**{k: v for k, v in _quarter_axis(labels).items() if k in ("tickmode", "tickvals", "ticktext", "tickangle", "type")})
 
 
 def lines(x_labels: list[str], series: list[dict], *, title: str, lang: str, x_title: str | None = None,
           y_title: str | None = None, y_range: list | None = None, hline: dict | None = None, height: int = 420,
           hover_suffix: str = "") -> go.Figure:
-    """Lines over ordered categories (quarters). series: {name, y, text?}; hline: {y, label} drawn dashed."""
-    fig = go.Figure()
+    """Lines over ordered categories (quarters). series: {name, y}; hline: {y, label} drawn dashed."""
+    xs = [esc(x) for x in x_labels]
+    data = []
     for i, s in enumerate(series):
-        fig.add_trace(go.Scatter(
-            x=[esc(x) for x in x_labels], y=_clean(s["y"]), name=esc(s["name"]), mode="lines+markers",
+        name = esc(s["name"])
+        data.append(dict(
+            type="scatter", x=xs, y=_clean(s["y"]), name=name, mode="lines+markers",
             line=dict(color=MARK_COLOURS[i % len(MARK_COLOURS)], dash=DASHES[i % len(DASHES)], width=3),
             marker=dict(symbol=MARKERS[i % len(MARKERS)], size=9, line=dict(width=1, color="#FFFFFF")),
-            connectgaps=False, hovertemplate="%{x}: %{y}" + esc(hover_suffix) + "<extra>" + esc(s["name"]) + "</extra>",
+            connectgaps=False, hovertemplate="%{x}: %{y}" + esc(hover_suffix) + "<extra>" + name + "</extra>",
         ))
+    many = len(series) > 1
+    more = {}
+    if many:  # above the plot (clear of the axis title), entries in equal columns so none is cut
+        more["legend"] = dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(color=TEXT), entrywidthmode="fraction",
+                              entrywidth=1.0 / min(len(series), 3))
+        more["margin"] = dict(l=10, r=20, t=90, b=10)
     if hline is not None:
-        fig.add_hline(y=hline["y"], line=dict(color="#000000", dash="dash", width=2),
-                      annotation=dict(text=esc(hline["label"]), font=dict(color=TEXT), bgcolor="#FFFFFF"), annotation_position="top left")
-    _layout(fig, title, lang, x_title, y_title, height, legend=len(series) > 1)
-    fig.update_xaxes(type="category")
-    _quarter_ticks(fig, x_labels)
-    if len(series) > 1:  # above the plot (clear of the axis title), entries in equal columns so none is cut
-        fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, entrywidthmode="fraction",
-                                      entrywidth=1.0 / min(len(series), 3)), margin=dict(t=90))
-    if y_range is not None:
-        fig.update_yaxes(range=y_range)
-    else:
-        fig.update_yaxes(rangemode="tozero")
-    return fig
+        more["shapes"] = [dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=hline["y"], y1=hline["y"],
+                               line=dict(color="#000000", dash="dash", width=2))]
+        more["annotations"] = [dict(text=esc(hline["label"]), xref="paper", x=0, xanchor="left", yref="y", y=hline["y"], yanchor="bottom",
+                                    showarrow=False, font=dict(color=TEXT), bgcolor="#FFFFFF")]
+    yaxis = _axis(y_title, range=y_range) if y_range is not None else _axis(y_title, rangemode="tozero")
+    if hline is not None and y_range is None:
+        top = max([v for s in series for v in _clean(s["y"]) if v is not None] + [hline["y"]])
+        yaxis["range"] = [0, top * 1.15]
+    layout = _layout(title, lang, height, many, xaxis=_quarter_axis(x_labels, x_title), yaxis=yaxis, **more)
+    return go.Figure(data=data, layout=layout)
 
 
 def bars(labels: list[str], values: list, *, title: str, lang: str, texts: list[str] | None = None, horizontal: bool = True,
          x_title: str | None = None, y_title: str | None = None, colour: str = MARK_COLOURS[0], pattern: str = "",
-         height: int | None = None, name: str | None = None, tick_labels: list[str] | None = None) -> go.Figure:
-    """One series of bars, each labelled with its value (texts: preformatted labels; tick_labels: shorter axis labels)."""
+         height: int | None = None, name: str | None = None, tick_labels: list[str] | None = None, quarters: bool = False,
+         value_range: list | None = None, value_ticks: list | None = None, value_suffix: str = "", text_size: int | None = None) -> go.Figure:
+    """One series of bars, each labelled with its value (texts: preformatted labels; tick_labels: shorter axis labels;
+    quarters: the categories are quarter labels, stacked on two lines)."""
     cats = [esc(c) for c in labels]
     vals = _clean(values)
     n = max(len(cats), 1)
-    bar = dict(marker=dict(color=colour, line=dict(color="#000000", width=1), pattern=dict(shape=pattern, fgcolor="#FFFFFF")),
-               text=[esc(t) for t in texts] if texts is not None else None, textposition="outside",
-               textfont=dict(color=TEXT), cliponaxis=False, name=esc(name or title))
+    trace = dict(type="bar", marker=dict(color=colour, line=dict(color="#000000", width=1), pattern=dict(shape=pattern, fgcolor="#FFFFFF")),
+                 text=[esc(t) for t in texts] if texts is not None else None, textposition="outside",
+                 textfont=dict(color=TEXT, **({"size": text_size} if text_size else {})), cliponaxis=False, name=esc(name or title))
+    vrange = value_range or _range_for_text(vals)
+    vaxis = _axis(x_title if horizontal else y_title, rangemode="tozero", **({"range": vrange} if vrange else {}),
+                  **({"tickvals": value_ticks} if value_ticks else {}), **({"ticksuffix": value_suffix} if value_suffix else {}))
     if horizontal:
-        fig = go.Figure(go.Bar(y=cats, x=vals, orientation="h", hovertemplate="%{y}: %{x}<extra></extra>", **bar))
-        _layout(fig, title, lang, x_title, y_title, height or max(220, 60 + 34 * n), legend=False)
-        fig.update_yaxes(autorange="reversed", type="category")
-        fig.update_xaxes(rangemode="tozero")
-        _room_for_text(fig, vals, "x")
+        trace.update(y=cats, x=vals, orientation="h", hovertemplate="%{y}: %{x}<extra></extra>")
+        layout = _layout(title, lang, height or max(220, 60 + 34 * n), False,
+                         yaxis=_axis(y_title, autorange="reversed", type="category"), xaxis=vaxis)
     else:
-        fig = go.Figure(go.Bar(x=cats, y=vals, hovertemplate="%{x}: %{y}<extra></extra>", **bar))
-        _layout(fig, title, lang, x_title, y_title, height or 380, legend=False)
-        fig.update_xaxes(type="category", tickangle=0)
-        if tick_labels is not None:
-            fig.update_xaxes(tickmode="array", tickvals=cats, ticktext=[esc(x) for x in tick_labels])
-        fig.update_yaxes(rangemode="tozero")
-        _room_for_text(fig, vals, "y")
-    return fig
-
-
-def _room_for_text(fig: go.Figure, vals: list, axis: str) -> None:
-    top = max([v for v in vals if v is not None] or [0])
-    if top > 0:
-        fig.update_layout(**{f"{axis}axis": dict(range=[0, top * 1.25])})
+        trace.update(x=cats, y=vals, hovertemplate="%{x}: %{y}<extra></extra>")
+        if quarters:
+            xaxis = _quarter_axis(labels, x_title)
+        else:
+            xaxis = _axis(x_title, type="category", tickangle=0)
+            if tick_labels is not None:
+                xaxis.update(tickmode="array", tickvals=cats, ticktext=[esc(x) for x in tick_labels])
+        layout = _layout(title, lang, height or 380, False, xaxis=xaxis, yaxis=vaxis)
+    return go.Figure(data=[trace], layout=layout)
 
 
 def grouped_bars(labels: list[str], groups: list[dict], *, title: str, lang: str, x_title: str | None = None,
@@ -148,55 +167,52 @@ def grouped_bars(labels: list[str], groups: list[dict], *, title: str, lang: str
     """Horizontal bars, several series per label; each series has its own colour, pattern and value labels.
     groups: {name, values, texts}."""
     cats = [esc(c) for c in labels]
-    fig = go.Figure()
-    top = 0.0
+    data, top = [], 0.0
     for i, g in enumerate(groups):
         vals = _clean(g["values"])
         top = max([top] + [v for v in vals if v is not None])
-        fig.add_trace(go.Bar(
-            y=cats, x=vals, orientation="h", name=esc(g["name"]),
+        name = esc(g["name"])
+        data.append(dict(
+            type="bar", y=cats, x=vals, orientation="h", name=name,
             marker=dict(color=MARK_COLOURS[i % len(MARK_COLOURS)], line=dict(color="#000000", width=1),
                         pattern=dict(shape=PATTERNS[i % len(PATTERNS)], fgcolor="#FFFFFF", size=8)),
             text=[esc(t) for t in g.get("texts") or []] or None, textposition="outside", textfont=dict(color=TEXT), cliponaxis=False,
-            hovertemplate="%{y}: %{x}<extra>" + esc(g["name"]) + "</extra>",
+            hovertemplate="%{y}: %{x}<extra>" + name + "</extra>",
         ))
-    _layout(fig, title, lang, x_title, None, height or max(260, 80 + 26 * len(cats) * len(groups)), legend=True)
-    fig.update_layout(barmode="group", legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, entrywidthmode="fraction",
-                                                   entrywidth=1.0 / max(min(len(groups), 3), 1)))
-    fig.update_layout(margin=dict(t=90))
-    fig.update_yaxes(autorange="reversed", type="category")
-    if top > 0:
-        fig.update_xaxes(range=[0, top * 1.3])
-    return fig
+    layout = _layout(title, lang, height or max(260, 80 + 26 * len(cats) * len(groups)), True, barmode="group",
+                     legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, font=dict(color=TEXT), entrywidthmode="fraction",
+                                 entrywidth=1.0 / max(min(len(groups), 3), 1)),
+                     margin=dict(l=10, r=20, t=90, b=10),
+                     yaxis=_axis(None, autorange="reversed", type="category"),
+                     xaxis=_axis(x_title, rangemode="tozero", **({"range": [0, top * 1.3]} if top > 0 else {})))
+    return go.Figure(data=data, layout=layout)
 
 
 def two_panels(x_labels: list[str], top: dict, bottom: dict, *, title: str, lang: str, height: int = 520) -> go.Figure:
     """Two stacked panels sharing the quarter axis: bars on top, a line below (different units, no dual axis)."""
-    from plotly.subplots import make_subplots
-
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.14,
-                        subplot_titles=[esc(top["name"]), esc(bottom["name"])])
     xs = [esc(x) for x in x_labels]
-    fig.add_trace(go.Bar(x=xs, y=_clean(top["y"]), name=esc(top["name"]), text=[esc(t) for t in top.get("texts") or []] or None,
-                         textposition="outside", textfont=dict(color=TEXT), cliponaxis=False,
-                         marker=dict(color=MARK_COLOURS[0], line=dict(color="#000000", width=1))), row=1, col=1)
-    fig.add_trace(go.Scatter(x=xs, y=_clean(bottom["y"]), name=esc(bottom["name"]), mode="lines+markers+text",
-                             text=[esc(t) for t in bottom.get("texts") or []] or None, textposition="top center", textfont=dict(color=TEXT),
-                             line=dict(color=MARK_COLOURS[1], dash="dash", width=3), marker=dict(symbol="square", size=9)), row=2, col=1)
-    _layout(fig, title, lang, None, None, height, legend=False)
-    fig.update_xaxes(type="category")
-    _quarter_ticks(fig, x_labels, row=2, col=1)
-    _quarter_ticks(fig, x_labels, row=1, col=1, showticklabels=False)
-    fig.update_yaxes(rangemode="tozero")
-    t = max([v for v in _clean(top["y"]) if v is not None] or [0])
-    b = max([v for v in _clean(bottom["y"]) if v is not None] or [0])
-    if t:
-        fig.update_yaxes(range=[0, t * 1.25], row=1, col=1)
-    if b:
-        fig.update_yaxes(range=[0, b * 1.3], row=2, col=1)
-    for ann in fig.layout.annotations:
-        ann.font = dict(color=TEXT, size=14)
-    return fig
+    ty, by = _clean(top["y"]), _clean(bottom["y"])
+    data = [
+        dict(type="bar", x=xs, y=ty, name=esc(top["name"]), text=[esc(t) for t in top.get("texts") or []] or None, textposition="outside",
+             textfont=dict(color=TEXT), cliponaxis=False, marker=dict(color=MARK_COLOURS[0], line=dict(color="#000000", width=1)),
+             xaxis="x", yaxis="y"),
+        dict(type="scatter", x=xs, y=by, name=esc(bottom["name"]), mode="lines+markers+text",
+             text=[esc(t) for t in bottom.get("texts") or []] or None, textposition="top center", textfont=dict(color=TEXT),
+             line=dict(color=MARK_COLOURS[1], dash="dash", width=3), marker=dict(symbol="square", size=9), xaxis="x2", yaxis="y2"),
+    ]
+    tr, br = _range_for_text(ty), _range_for_text(by, 1.3)
+    layout = _layout(
+        title, lang, height, False,
+        xaxis=_quarter_axis(x_labels, None, anchor="y", showticklabels=False, matches="x2"),
+        yaxis=_axis(None, domain=[0.57, 1.0], rangemode="tozero", **({"range": tr} if tr else {})),
+        xaxis2=_quarter_axis(x_labels, None, anchor="y2"),
+        yaxis2=_axis(None, domain=[0.0, 0.43], rangemode="tozero", **({"range": br} if br else {})),
+        annotations=[dict(text=esc(top["name"]), xref="paper", yref="paper", x=0.5, y=1.0, yanchor="bottom", showarrow=False,
+                          font=dict(color=TEXT, size=14)),
+                     dict(text=esc(bottom["name"]), xref="paper", yref="paper", x=0.5, y=0.43, yanchor="bottom", showarrow=False,
+                          font=dict(color=TEXT, size=14))],
+    )
+    return go.Figure(data=data, layout=layout)
 
 
 def _interp(colorscale, x: float) -> str:
@@ -221,10 +237,9 @@ def choropleth(outlines: dict, points: dict, shaded: list[dict], unshaded: list[
     (plotly's geo traces fetch world_110m.json from a CDN even with geo.visible = False, and map traces fetch glyphs
     for text labels: neither is used.)
     """
-    fig = go.Figure()
+    data = []
     vals = [v for v in _clean([s["value"] for s in shaded]) if v is not None]
-    zmax = max(vals) if vals else 1.0
-    zmax = zmax or 1.0
+    zmax = (max(vals) if vals else 1.0) or 1.0
     lats = [y for rings in outlines.values() for r in rings for _, y in r]
     lat0 = (min(lats) + max(lats)) / 2 if lats else 0.0
     for item, has_value in [(s, True) for s in shaded] + [(s, False) for s in unshaded]:
@@ -238,28 +253,28 @@ def choropleth(outlines: dict, points: dict, shaded: list[dict], unshaded: list[
         v = _clean([item.get("value")])[0] if has_value else None
         fill = _interp(SEQUENTIAL, v / zmax) if v is not None else NO_DATA_FILL
         hl = item["id"] == highlight
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines", fill="toself", fillcolor=fill, line=dict(color="#000000" if hl else "#333333", width=4 if hl else 1),
+        data.append(dict(
+            type="scatter", x=xs, y=ys, mode="lines", fill="toself", fillcolor=fill,
+            line=dict(color="#000000" if hl else "#333333", width=4 if hl else 1),
             hoveron="fills", hoverinfo="text", text=esc(item["label"]), name=esc(item["label"]), showlegend=False,
             meta={"area": item["id"], "value": v},
         ))
     labelled = [s for s in shaded + unshaded if s["id"] in points and s["id"] in outlines]
     if labelled:
-        fig.add_trace(go.Scatter(
-            x=[points[s["id"]][0] for s in labelled], y=[points[s["id"]][1] for s in labelled], mode="text",
+        data.append(dict(
+            type="scatter", x=[points[s["id"]][0] for s in labelled], y=[points[s["id"]][1] for s in labelled], mode="text",
             text=["<br>".join(esc(x) for x in (s.get("short") or [s["label"]])) for s in labelled],
             textfont=dict(color="#000000", size=12), hoverinfo="skip", showlegend=False,
         ))
     if vals and points:
         any_pt = next(iter(points.values()))
-        fig.add_trace(go.Scatter(  # colour bar only
-            x=[any_pt[0]], y=[any_pt[1]], mode="markers", hoverinfo="skip", showlegend=False,
+        data.append(dict(  # colour bar only
+            type="scatter", x=[any_pt[0]], y=[any_pt[1]], mode="markers", hoverinfo="skip", showlegend=False,
             marker=dict(size=0.1, opacity=0, color=[0], cmin=0, cmax=zmax, colorscale=SEQUENTIAL, showscale=True,
                         colorbar=dict(title=dict(text=esc(colorbar_title), font=dict(color=TEXT), side="right"), tickfont=dict(color=TEXT),
                                       thickness=14, len=0.8, outlinecolor="#333333", outlinewidth=1)),
         ))
-    _layout(fig, title, lang, None, None, height, legend=False)
-    fig.update_xaxes(visible=False, showgrid=False, zeroline=False)
-    fig.update_yaxes(visible=False, showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1 / max(math.cos(math.radians(lat0)), 0.05))
-    fig.update_layout(margin=dict(l=0, r=0, t=56, b=0), dragmode=False, hovermode="closest")
-    return fig
+    hidden = dict(visible=False, showgrid=False, zeroline=False)
+    layout = _layout(title, lang, height, False, margin=dict(l=0, r=0, t=56, b=0), dragmode=False,
+                     xaxis=hidden, yaxis=dict(hidden, scaleanchor="x", scaleratio=1 / max(math.cos(math.radians(lat0)), 0.05)))
+    return go.Figure(data=data, layout=layout)

@@ -5,8 +5,9 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date, get_month_names
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import parse_pattern
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DEFAULT_LANG = "en"
@@ -29,13 +30,18 @@ def catalog(lang: str) -> dict[str, str]:
     return dict(flat(data))
 
 
+@lru_cache(maxsize=1)
+def _languages() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in LOCALES_DIR.glob("*.toml")))
+
+
 def languages() -> list[str]:
-    """Every language with a catalog file; adding a language is adding one file."""
-    return sorted(p.stem for p in LOCALES_DIR.glob("*.toml"))
+    """Every language with a catalog file; adding a language is adding one file (read once per process)."""
+    return list(_languages())
 
 
 def norm_lang(lang: str | None) -> str:
-    return lang if lang in languages() else DEFAULT_LANG
+    return lang if lang in _languages() else DEFAULT_LANG
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **kw) -> str:
@@ -48,20 +54,31 @@ def locale(lang: str) -> str:
     return BABEL_LOCALE.get(norm_lang(lang), norm_lang(lang))
 
 
+@lru_cache(maxsize=None)
+def _babel_locale(lang: str) -> Locale:
+    return Locale.parse(locale(lang))
+
+
+@lru_cache(maxsize=None)
+def _pattern(fmt: str):
+    return parse_pattern(fmt)
+
+
 def num(x, lang: str = DEFAULT_LANG, digits: int = 0) -> str:
     """A number in the language's format (1,234.5 / 1 234,5)."""
     if x is None:
         return "–"
     fmt = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(x, format=fmt, locale=locale(lang))
+    return _pattern(fmt).apply(x, _babel_locale(lang))
 
 
 def pct(x: float, lang: str = DEFAULT_LANG, digits: int = 0) -> str:
     """A share (0.12) as a percentage in the language's format (12 % / 12 %)."""
     fmt = "#,##0" + ("." + "0" * digits if digits else "") + " %"
-    return format_percent(x, format=fmt, locale=locale(lang))
+    return _pattern(fmt).apply(x, _babel_locale(lang))
 
 
+@lru_cache(maxsize=4096)
 def date(d, lang: str = DEFAULT_LANG, style: str = "long") -> str:
     return format_date(d, format=style, locale=locale(lang))
 

@@ -232,6 +232,11 @@ def map_chart(ctx: Ctx, measure: str = "rate") -> Chart:
     if not q:
         return Chart("incidents.map", title, t("s.no_incidents", lang, where=t("area.all", lang)), None, source=ctx.source("incidents"))
     rows = _area_rows(ctx, q, ctx.q(queries.incidents_by_area, q))
+    notes = []
+    if measure == "rate" and rows and all(r["rate"].value is None for r in rows):
+        measure = "count"  # no area has a population: counts, and say so
+        title = t("incidents.map.title_count", lang, quarter=ctx.ql(q))
+        notes.append(t("note.no_rates", lang, min=num(MIN_POPULATION, lang)))
     shapes = ctx.q(queries.area_shapes)
     rings, points = outlines(zip(shapes["area_id"], shapes["geometry"]))
     have_shape = set(rings)
@@ -266,7 +271,6 @@ def map_chart(ctx: Ctx, measure: str = "rate") -> Chart:
         t("col.population_source", lang): (f"{r['pop_source'] or ''} ({r['pop_year']})" if r["population"] else "–"),
         t("col.rate", lang): num(r["rate"].value, lang, 1) if r["rate"].value is not None else _reason(r["rate"], lang),
     } for r in rows])
-    notes = []
     pn = _population_note(rows, lang)
     if pn:
         notes.append(pn)
@@ -297,9 +301,7 @@ def hour_chart(ctx: Ctx) -> Chart:
     sentence = sentences.busiest(ctx.where, ctx.ql(q), "hour", (t("hour.span", lang, start=xs[hi], end=hour_label((hi + 1) % 24, lang)), ys[hi]) if exact else None,
                                  (t("hour.span", lang, start=xs[lo], end=hour_label((lo + 1) % 24, lang)), ys[lo]) if exact else None, total - exact, lang)
     fig = figures.bars(xs, ys, title=title, lang=lang, horizontal=False, x_title=t("axis.hour", lang), y_title=t("axis.incidents", lang),
-                       texts=[num(v, lang) for v in ys], height=380, tick_labels=[f"{h:02d}" for h in range(24)]) if exact else None
-    if fig is not None:
-        fig.update_traces(textfont_size=11)
+                       texts=[num(v, lang) for v in ys], height=380, tick_labels=[f"{h:02d}" for h in range(24)], text_size=11) if exact else None
     table = pd.DataFrame({t("col.hour", lang): xs, t("col.incidents", lang): [num(v, lang) for v in ys]})
     return Chart("incidents.hour", title, sentence, fig, table, [], ctx.source("incidents"))
 
@@ -326,6 +328,8 @@ def status_chart(ctx: Ctx) -> Chart:
     lang, q = ctx.lang, ctx.quarter
     title = t("incidents.status.title", lang, where=ctx.where, quarter=ctx.ql(q))
     df = ctx.q(queries.incident_status, ctx.area, q)
+    if len(df) and set(df["status"]) == {"unknown"}:
+        return Chart("incidents.status", title, t("s.status.no_status", lang), None, None, [], ctx.source("incidents"))
     total = _int(df["n"].sum())
     labels = [label("status", s, lang) for s in df["status"]]
     ns = [int(n) for n in df["n"]]
@@ -359,6 +363,8 @@ def response_chart(ctx: Ctx) -> Chart | Text:
 
 def incidents(ctx: Ctx, measure: str = "rate") -> list:
     lang = ctx.lang
+    if not ctx.quarters:
+        return [Text(t("nodata.incidents", lang), "info")]
     return [
         Heading(t("incidents.h.trend", lang), "trend"), trend_chart(ctx),
         Heading(t("incidents.h.map", lang), "map"), map_chart(ctx, measure),
@@ -464,8 +470,17 @@ def reach_chart(ctx: Ctx) -> Chart:
     return Chart("community.reach", title, sentence, fig, table, notes, ctx.source("engagement") + " " + ctx.source("incidents"))
 
 
+def _missing(ctx: Ctx, table: str) -> list | None:
+    """The whole page's content when the release has no such dataset: one plain sentence, not a row of empty charts."""
+    if ctx.rel.has(table):
+        return None
+    return [Text(t(f"nodata.{table}", ctx.lang), "info")]
+
+
 def community(ctx: Ctx) -> list:
     lang = ctx.lang
+    if (missing := _missing(ctx, "engagement")) is not None:
+        return missing
     return [
         Heading(t("community.h.events", lang), "events"), events_type_chart(ctx), events_area_chart(ctx),
         Heading(t("community.h.attendance", lang), "attendance"), attendance_chart(ctx),
@@ -525,10 +540,8 @@ def resolution_charts(ctx: Ctx, target: float) -> list[Chart]:
     shares = [(r / n if n else None) for r, n in zip(df["resolved"], df["received"])]
     t1 = t("feedback.resolved.title", lang, where=ctx.where, span=ctx.span(qs))
     fig1 = figures.bars(xs, [round(s * 100, 1) if s is not None else None for s in shares], title=t1, lang=lang, horizontal=False,
-                        texts=[pct(s, lang) if s is not None else "" for s in shares], y_title=t("axis.share_resolved", lang)) if qs else None
-    if fig1 is not None:
-        fig1.update_yaxes(range=[0, 115], ticksuffix=" %")
-        figures.quarter_axis(fig1, xs)
+                        texts=[pct(s, lang) if s is not None else "" for s in shares], y_title=t("axis.share_resolved", lang), quarters=True,
+                        value_range=[0, 115], value_ticks=[0, 20, 40, 60, 80, 100], value_suffix=" %") if qs else None
     table1 = pd.DataFrame({t("col.quarter", lang): xs, t("col.received", lang): [num(v, lang) for v in df["received"]],
                            t("col.resolved", lang): [num(v, lang) for v in df["resolved"]],
                            t("col.share", lang): [pct(s, lang) if s is not None else "–" for s in shares]})
@@ -584,6 +597,8 @@ def resolved_table(ctx: Ctx) -> Table:
 
 def feedback(ctx: Ctx) -> list:
     lang = ctx.lang
+    if (missing := _missing(ctx, "feedback")) is not None:
+        return missing
     target = ctx.q(feedback_target_days)
     return [
         Heading(t("feedback.h.said", lang), "said"), topics_chart(ctx), channels_chart(ctx),
@@ -653,9 +668,8 @@ def survey_area_chart(ctx: Ctx, measure: str = "trust") -> Chart:
     withheld = int(df["score"].isna().sum())
     vals = [round(float(v), 1) for v in ok["score"]]
     texts = [t("value.score_n", lang, score=num(s, lang), n=num(n, lang)) for s, n in zip(ok["score"], ok["respondents"])]
-    fig = figures.bars(list(ok["name"]), vals, title=title, lang=lang, texts=texts, x_title=t("axis.score", lang)) if vals else None
-    if fig is not None:
-        fig.update_xaxes(range=[0, 125], tickvals=[0, 25, 50, 75, 100])
+    fig = figures.bars(list(ok["name"]), vals, title=title, lang=lang, texts=texts, x_title=t("axis.score", lang),
+                       value_range=[0, 125], value_ticks=[0, 25, 50, 75, 100]) if vals else None
     hi = ok.loc[ok["score"].idxmax()] if len(ok) else None
     lo = ok.loc[ok["score"].idxmin()] if len(ok) else None
     sentence = sentences.survey_areas(ctx.ql(q), mlab, (hi["name"], float(hi["score"]), _int(hi["respondents"])) if hi is not None else None,
@@ -668,6 +682,8 @@ def survey_area_chart(ctx: Ctx, measure: str = "trust") -> Chart:
 
 def trust(ctx: Ctx, measure: str = "trust") -> list:
     lang = ctx.lang
+    if (missing := _missing(ctx, "survey")) is not None:
+        return missing
     return [
         Heading(t("trust.h.series", lang), "series"), survey_chart(ctx),
         Heading(t("trust.h.areas", lang), "areas"), survey_area_chart(ctx, measure),

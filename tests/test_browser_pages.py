@@ -77,7 +77,8 @@ def visits(tmp_path_factory):
                 page.screenshot(path=str(SHOTS / f"{name}-{lang}.png"), full_page=True)
                 out[(name, lang)] = {"plots": plots, "drawn": drawn, "opened": opened, "html": html, "violations": violations,
                                      "outside": list(log.outside), "requests": len(log.all), "text": page.inner_text("body"),
-                                     "sidebar_nav": page.locator('[data-testid="stSidebarNav"]').count()}
+                                     "sidebar_nav": page.locator('[data-testid="stSidebarNav"]').count(),
+                                     "html_lang": page.evaluate("document.documentElement.lang")}
                 page.close()
         # a phone-sized view of the overview, for the record
         page = b.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
@@ -123,6 +124,7 @@ def test_page_has_no_serious_accessibility_violation(visits, name, path, charts,
 
 
 def test_pages_speak_the_language_of_the_url(visits):
+    assert visits[("incidents", "fr")]["html_lang"] == "fr-CA" and visits[("incidents", "en")]["html_lang"] == "en-CA"
     assert "Incidents signalés" in visits[("overview", "fr")]["text"]
     assert "Incidents reported" in visits[("overview", "en")]["text"]
     assert "Délais d’intervention" in visits[("incidents", "fr")]["text"]

@@ -353,6 +353,7 @@ def test_data_page(app, lang):
         assert "Acme RMS (test fixture)" in str([d.value for d in at.dataframe])
     else:
         assert "Sur 44 incidents" in body and "Aucun chiffre n’a été corrigé jusqu’ici." in body
+        assert "# Comment les chiffres sont produits" in body  # docs/methodology.fr.md
 
 
 def test_downloads_are_formula_safe_with_bom(fixture_store):

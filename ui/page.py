@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+import json
+
 from stats import queries, views
-from stats.i18n import date, language_name, quarter_label, t
+from stats.i18n import date, language_name, locale, quarter_label, t
 from stats.releases import published_date
 
 from . import state
@@ -27,6 +29,7 @@ def _params() -> dict:
 def start(page: str) -> views.Ctx | None:
     """Read the URL, open the release, draw the header and the selectors; None when nothing is published."""
     lang = state.lang()
+    _document_language(lang)
     rel = current_release()
     if rel is None:
         st.title(t(f"nav.{page}", lang))
@@ -41,6 +44,13 @@ def start(page: str) -> views.Ctx | None:
     st.session_state["_bridges_params"] = params
     state.write(**{"area": ctx.area, "quarter": ctx.quarter, "lang": lang})
     return ctx
+
+
+def _document_language(lang: str) -> None:
+    """Tell screen readers the page's language (<html lang="fr-CA">): Streamlit's page always says "en".
+    The value is a catalog's locale code, never text from the data."""
+    code = json.dumps(locale(lang).replace("_", "-"))
+    st.html(f"<script>document.documentElement.lang = {code};</script>", unsafe_allow_javascript=True, width="content")
 
 
 def _nav(page: str, ctx: views.Ctx) -> None:

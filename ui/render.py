@@ -89,9 +89,13 @@ def links(lk: B.Links, link_to) -> None:
         link_to(page, label)
 
 
-def doc(d: B.Doc) -> None:
-    """A document written by the project (not uploaded text): rendered as Markdown, inside an expander."""
+def doc(d: B.Doc, lang: str = "en") -> None:
+    """A document written by the project (not uploaded text): rendered as Markdown, inside an expander.
+    docs/name.<lang>.md is used when it exists (docs/methodology.fr.md), else docs/name.md."""
     p = ROOT / d.path
+    translated = p.with_name(f"{p.stem}.{lang}{p.suffix}")
+    if translated.exists():
+        p = translated
     with st.expander(md_escape(d.title)):
         if p.exists():
             body = p.read_text(encoding="utf-8")
@@ -127,4 +131,4 @@ def render(blocks: list, lang: str, link_to, downloads=None, hooks: dict | None 
             if downloads:
                 downloads(b)
         elif isinstance(b, B.Doc):
-            doc(b)
+            doc(b, lang)
