@@ -207,6 +207,9 @@ def test_overview_headlines_and_trend(app, lang):
     viol = "violence"
     assert trace(s[0], burg)["y"] == [1, None, None, 1, 10]  # 2025Q4 and 2026Q1 have no data: gaps, not zeros
     assert trace(s[0], viol)["y"] == [3, None, None, 4, 4]
+    numbers = at.dataframe[0].value  # "show the numbers": the hidden cell is marked, never estimated
+    sex = "sexual offences" if lang == "en" else "infractions sexuelles"
+    assert list(numbers[sex]) == (["0", "no data", "no data", "0", "fewer than 3*"] if lang == "en" else ["0", "pas de données", "pas de données", "0", "moins de 3*"])
     body = texts(at)
     if lang == "en":
         assert trace(s[0], burg)["x"] == ["Q3 2025", "Q4 2025", "Q1 2026", "Q2 2026", "Q3 2026"]

@@ -55,7 +55,7 @@ def _document_language(lang: str) -> None:
 
 def _nav(page: str, ctx: views.Ctx) -> None:
     params = state.current(ctx.area, ctx.quarter, ctx.lang)
-    with st.container(horizontal=True, key="bridges-nav", gap="small"):
+    with st.container(horizontal=True, key="bridges-nav", gap="small", vertical_alignment="center"):
         for p in views.PAGES:
             if p == page:  # the current page: plain bold text, not a greyed-out link (contrast)
                 st.markdown(f"**{md_escape(t(f'nav.{p}', ctx.lang))}**", width="content")
