@@ -22,6 +22,7 @@ PAGES = [
     st.Page("public_pages/feedback.py", title=t("nav.feedback", lang), url_path="feedback"),
     st.Page("public_pages/trust.py", title=t("nav.trust", lang), url_path="trust"),
     st.Page("public_pages/data.py", title=t("nav.data", lang), url_path="data"),
+    st.Page("public_pages/town_hall.py", title=t("deck.nav", lang), url_path="town-hall"),  # presenter deck (ui/deck.py)
 ]
 # the pages draw their own navigation (it keeps area, quarter and language in every link)
 st.navigation(PAGES, position="hidden").run()

@@ -173,6 +173,36 @@ def cmd_rebuild(args) -> int:
     return 0 if out["match"] else 1
 
 
+def cmd_deck(args) -> int:
+    from stats import deck_html, queries
+    from stats.i18n import languages
+    from stats.read import open_release
+
+    rel = open_release(_store(args).root, args.version)
+    if rel is None:
+        raise InputError("nothing is published yet; publish a draft first (or run: python -m loaders demo).")
+    if args.lang not in languages():
+        raise InputError(f"no language '{args.lang}'; choose one of: {', '.join(languages())}.")
+    ids = list(queries.areas(rel)["area_id"].astype(str))
+    if args.area not in ("all", *ids):
+        raise InputError(f"release {rel.version} has no area '{args.area}'; choose 'all' or one of: {', '.join(ids)}.")
+    qs = queries.all_quarters(rel)
+    if args.quarter != "latest" and args.quarter not in qs:
+        raise InputError(f"release {rel.version} has no quarter '{args.quarter}'; choose 'latest' or one of: {', '.join(qs)}.")
+    from stats.images import ImageError
+
+    try:
+        out = deck_html.write(rel, Path(args.outfile), args.area, args.quarter, args.lang, pdf=args.pdf)
+    except ImageError as exc:
+        raise InputError(f"the deck was written to {args.outfile}, but not the PDF: {exc}") from None
+    d = out["deck"]
+    print(f"Wrote {out['html']}: {len(d.slides)} slides, {d.where}, {d.quarter_label}, release {d.version}, "
+          f"{out['bytes'] / 1e6:.1f} MB, one file that works offline (keys: arrows, Page Up/Down, space; N for notes).")
+    if out["pdf"]:
+        print(f"Wrote {out['pdf']}: one slide per page.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m loaders", description="Bridges data command line: turn raw exports into versioned, publishable tables.")
     sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
@@ -232,6 +262,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("rebuild", cmd_rebuild, "Rebuild every release from the raw files into another folder and compare.")
     sp.add_argument("--into", required=True)
+
+    sp = add("deck", cmd_deck, "Write the town-hall deck of an area and a quarter as one HTML file that works offline.")
+    sp.add_argument("outfile")
+    sp.add_argument("--area", default="all", help="area id, or 'all' for all areas (default)")
+    sp.add_argument("--quarter", default="latest", help="e.g. 2026Q3, or 'latest' (default)")
+    sp.add_argument("--lang", default="en", help="language of the slides: en (default) or fr")
+    sp.add_argument("--version", type=int, help="the release to show (default: the newest)")
+    sp.add_argument("--pdf", action="store_true", help="also write OUTFILE.pdf, one slide per page (needs Debian's chromium)")
     return p
 
 

@@ -278,3 +278,73 @@ def choropleth(outlines: dict, points: dict, shaded: list[dict], unshaded: list[
     layout = _layout(title, lang, height, False, margin=dict(l=0, r=0, t=56, b=0), dragmode=False,
                      xaxis=hidden, yaxis=dict(hidden, scaleanchor="x", scaleratio=1 / max(math.cos(math.radians(lat0)), 0.05)))
     return go.Figure(data=data, layout=layout)
+
+
+# ---------------------------------------------------------------- big-room and export variants (town-hall deck, images, site)
+
+
+ROOM_FONT = "Liberation Sans, Arial, Helvetica, DejaVu Sans, sans-serif"  # installed fonts only: nothing to fetch
+
+
+def _bigger(font: dict | None, size: int) -> dict:
+    f = dict(font or {})
+    f["size"] = max(int(f.get("size") or 0), size)
+    f["family"] = ROOM_FONT
+    return f
+
+
+def scaled(fig: go.Figure, font_size: int = 26, height: int | None = None, width: int | None = None, title: bool = False) -> go.Figure:
+    """A copy of `fig` for the back of a room: every text at least `font_size` px (axes, ticks, legend, bar labels,
+    annotations, colour bar), thicker lines and larger markers; the title is dropped unless `title` (the slide says it).
+
+    Works on the figure's JSON (no validation per property), so it is cheap and leaves `fig` untouched."""
+    d = fig.to_plotly_json()
+    lay = dict(d.get("layout") or {})
+    lay["font"] = _bigger(lay.get("font"), font_size)
+    if title and lay.get("title"):
+        lay["title"] = {**lay["title"], "font": _bigger(lay["title"].get("font"), font_size + 4)}
+    else:
+        lay.pop("title", None)
+    for k in list(lay):
+        if k.startswith(("xaxis", "yaxis")) and isinstance(lay[k], dict):
+            ax = dict(lay[k])
+            ax["tickfont"] = _bigger(ax.get("tickfont"), font_size)
+            if isinstance(ax.get("title"), dict):
+                ax["title"] = {**ax["title"], "font": _bigger(ax["title"].get("font"), font_size)}
+            lay[k] = ax
+    if isinstance(lay.get("legend"), dict):
+        lay["legend"] = {**lay["legend"], "font": _bigger(lay["legend"].get("font"), font_size)}
+    if lay.get("annotations"):
+        lay["annotations"] = [{**a, "font": _bigger(a.get("font"), font_size)} for a in lay["annotations"]]
+    lay["hoverlabel"] = {**(lay.get("hoverlabel") or {}), "font": _bigger((lay.get("hoverlabel") or {}).get("font"), font_size)}
+    m = dict(lay.get("margin") or {})
+    m["t"] = max(int(m.get("t") or 0), 130 if lay.get("showlegend") else (90 if title else 30))
+    m["l"] = max(int(m.get("l") or 0), 40)  # automargin measures tick labels a little short at this size
+    m["r"] = max(int(m.get("r") or 0), 40)
+    lay["margin"] = m
+    if height is not None:
+        lay["height"] = height
+    if width is not None:
+        lay["width"] = width
+    data = []
+    for tr in d.get("data") or []:
+        tr = dict(tr)
+        if tr.get("text") is not None or "text" in str(tr.get("mode", "")):
+            tr["textfont"] = _bigger(tr.get("textfont"), font_size)
+        if isinstance(tr.get("line"), dict) and tr["line"].get("width"):
+            tr["line"] = {**tr["line"], "width": max(tr["line"]["width"], min(tr["line"]["width"] * 1.7, 6))}
+        mk = tr.get("marker")
+        if isinstance(mk, dict):
+            mk = dict(mk)
+            if isinstance(mk.get("size"), (int, float)) and mk["size"] >= 1:
+                mk["size"] = mk["size"] * 1.6
+            if isinstance(mk.get("colorbar"), dict):
+                cb = dict(mk["colorbar"])
+                cb["tickfont"] = _bigger(cb.get("tickfont"), font_size)
+                if isinstance(cb.get("title"), dict):
+                    cb["title"] = {**cb["title"], "font": _bigger(cb["title"].get("font"), font_size)}
+                cb["thickness"] = max(cb.get("thickness") or 0, 24)
+                mk["colorbar"] = cb
+            tr["marker"] = mk
+        data.append(tr)
+    return go.Figure(data=data, layout=lay, skip_invalid=True)
