@@ -203,6 +203,16 @@ def cmd_deck(args) -> int:
     return 0
 
 
+def cmd_site(args) -> int:
+    from stats import site
+
+    root = _store(args).root
+    result = site.build(root, Path(args.outdir), version=args.version)
+    print(f"Wrote a static site of release {result['version']} to {args.outdir}: {result['pages']} pages, {result['charts']} charts, "
+          f"{result['files']} files, {result['bytes'] / 1e6:.1f} MB. Serve it with any web server, e.g. python -m http.server -d {args.outdir}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m loaders", description="Bridges data command line: turn raw exports into versioned, publishable tables.")
     sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
@@ -270,6 +280,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--lang", default="en", help="language of the slides: en (default) or fr")
     sp.add_argument("--version", type=int, help="the release to show (default: the newest)")
     sp.add_argument("--pdf", action="store_true", help="also write OUTFILE.pdf, one slide per page (needs Debian's chromium)")
+
+    sp = add("site", cmd_site, "Write a static public site of a release (any web server can serve it; nothing from outside).")
+    sp.add_argument("outdir")
+    sp.add_argument("--version", type=int, help="the release to publish (default: the newest)")
     return p
 
 

@@ -35,6 +35,7 @@ WIDTH, HEIGHT, PNG_SCALE = 1200, 675, 2
 FONT = "Liberation Sans, Arial, Helvetica, DejaVu Sans, sans-serif"
 INK = "#111111"
 HEADER_H, LINE_H, FOOT_LINE_H = 30, 24, 19
+ALL_AREA_CHARTS = {"incidents.map", "community.area", "community.reach", "trust.areas"}  # charts that show every area
 
 _lock = threading.Lock()
 _server_started = False
@@ -203,7 +204,10 @@ def chart_period(chart, quarter_label: str, lang: str) -> str:
 
 
 def stamp_for(chart, area: str, quarter_label: str, version: int, lang: str, area_id: str | None = None, quarter: str | None = None) -> dict:
-    """The stamp of a chart of the pages, the deck or the site."""
+    """The stamp of a chart of the pages, the deck or the site (a chart of every area says so, whatever the view)."""
+    if getattr(chart, "key", None) in ALL_AREA_CHARTS:
+        area = t("area.all", lang)
+        area = area[:1].upper() + area[1:]
     return {"title": chart.title, "area": area, "period": chart_period(chart, quarter_label, lang), "source": chart.source,
             "version": version, "lang": lang, "area_id": area_id, "quarter": quarter, "key": chart.key}
 

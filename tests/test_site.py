@@ -1,0 +1,212 @@
+"""The static site (`python -m loaders site`): built from the demo, served by `python -m http.server` on a free loopback
+port (a subprocess, stopped after), crawled in Debian's chromium from index.html with every request to another host
+blocked and recorded: every page renders its charts, every link resolves (pages, anchors, downloads), and nothing is
+asked of any other host. Also: plotly.js is in the site once, the downloads are the release's export, the figures
+are the pages' own (same builders, same numbers), a chart saves as a stamped SVG and PNG from the site itself, and
+a folder that is not a Bridges site is never replaced.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlparse
+
+import pytest
+
+from loaders.demo import build_demo
+from loaders.store import Store
+from stats import site as S
+from stats import views
+from stats.read import open_release
+from tests.browser import ARTIFACTS, RequestLog, browser, free_port, have_chromium
+from tests.test_pages_app import build_fixture
+
+SHOTS = ARTIFACTS / "site"
+
+
+@contextlib.contextmanager
+def http_server(root: Path):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(root)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.time() + 20
+        while True:
+            try:
+                urllib.request.urlopen(base + "index.html", timeout=1).read()
+                break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise RuntimeError("http.server did not start")
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("site")
+    store = root / "store"
+    build_demo(Store(store))
+    out = root / "public"
+    from loaders.cli import main
+
+    t0 = time.perf_counter()
+    assert main(["site", str(out), "--data-dir", str(store)]) == 0
+    return {"out": out, "store": store, "seconds": time.perf_counter() - t0}
+
+
+def test_site_files(demo_site):
+    out = demo_site["out"]
+    assert demo_site["seconds"] < 30
+    pages = sorted(p.name for p in out.glob("*.html"))
+    areas = open_release(demo_site["store"]).query("SELECT area_id FROM areas")["area_id"].tolist()
+    for lang_suffix in ("", ".fr"):
+        assert f"index{lang_suffix}.html" in pages and f"data{lang_suffix}.html" in pages and f"area-all{lang_suffix}.html" in pages
+        for a in areas:
+            assert f"area-{a}{lang_suffix}.html" in pages
+    assert len(list(out.rglob("plotly*.js"))) == 1  # plotly.js once, beside every page
+    bundle = (out / "plotly.min.js").stat().st_size
+    assert bundle > 3_000_000
+    for p in out.glob("*.html"):
+        text = p.read_text(encoding="utf-8")
+        assert len(text) < bundle / 2, f"{p.name} seems to carry plotly.js itself"
+        if "js-plotly-plot" in text or "Plotly.newPlot" in text:
+            assert text.count('src="plotly.min.js"') == 1, p.name
+        assert not re.search(r'(src|href)="(https?:)?//', text), f"{p.name} points at another host"
+    downloads = {p.name for p in (out / "downloads").iterdir()}
+    assert {"incidents.csv", "incidents.parquet", "datapackage.json", "privacy_note.json"} <= downloads
+    assert (out / S.MARKER).exists()
+
+
+@pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")
+def test_site_served_renders_and_links_resolve(demo_site):
+    out = demo_site["out"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with http_server(out) as base, browser() as b:
+        host = urlparse(base).hostname
+        todo, seen, anchors, other_files = [base + "index.html"], {}, [], set()
+        page = b.new_page(viewport={"width": 1280, "height": 900})
+        log = RequestLog(page, host)
+        errors = []
+        page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
+        while todo:
+            url = todo.pop(0)
+            if url in seen:
+                continue
+            resp = page.goto(url)
+            assert resp is not None and resp.status == 200, url
+            plots = page.locator(".js-plotly-plot").count()
+            if plots:
+                page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {plots}", timeout=60000)
+            drawn = page.evaluate("[...document.querySelectorAll('.js-plotly-plot')].filter(p => p.querySelector('.main-svg .plot, .main-svg .trace, .main-svg .bars')).length")
+            seen[url] = (plots, drawn, page.evaluate("document.documentElement.lang"))
+            name = urlparse(url).path.strip("/") or "index.html"
+            if name in ("index.html", "area-MS.html", "area-MS.fr.html", "data.html"):
+                page.screenshot(path=str(SHOTS / f"{name}.png"))
+            ids = set(page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
+            for href in page.eval_on_selector_all("a[href], link[href], script[src]", "els => els.map(e => e.href || e.src)"):
+                assert urlparse(href).hostname == host, f"{url} links to another host: {href}"
+                target, frag = urldefrag(href)
+                if target.endswith(".html"):
+                    todo.append(target)
+                    if frag:
+                        anchors.append((target, frag, url))
+                elif target == url and frag:
+                    assert frag in ids, f"{url}: no #{frag}"
+                else:
+                    other_files.add(target)
+            seen[url] = (*seen[url], ids)
+        for target, frag, source in anchors:
+            assert frag in seen[target][3], f"{source} → {target}#{frag}: no such anchor"
+        for f in sorted(other_files):  # stylesheet, script, plotly.js, downloads
+            with urllib.request.urlopen(f, timeout=10) as r:
+                assert r.status == 200 and r.read(1) is not None, f
+        assert log.outside == [], log.outside
+        assert errors == [], errors[:3]
+    pages = {urlparse(u).path.strip("/") for u in seen}
+    assert pages == {p.name for p in out.glob("*.html")}, "every page is reachable by links from the index"
+    for url, (plots, drawn, lang, _) in seen.items():
+        assert drawn == plots, f"{url}: {drawn} of {plots} charts drawn"
+        assert lang == ("fr-CA" if url.endswith(".fr.html") else "en-CA"), url
+    assert seen[base + "area-MS.html"][0] >= 15
+    assert any(u.endswith("/downloads/incidents.csv") for u in other_files)
+
+
+@pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")
+def test_site_saves_a_chart_as_stamped_svg_and_png(demo_site, tmp_path):
+    from PIL import Image
+
+    with http_server(demo_site["out"]) as base, browser() as b:
+        page = b.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        log = RequestLog(page, "127.0.0.1")
+        page.goto(base + "area-MS.fr.html")
+        page.wait_for_selector("#fig-incidents-trend .main-svg")
+        fig = page.locator("#fig-incidents-trend")
+        with page.expect_download() as dl:
+            fig.locator('button[data-image="svg"]').click()
+        svg = Path(dl.value.path()).read_text(encoding="utf-8")
+        with page.expect_download() as dl2:
+            fig.locator('button[data-image="png"]').click()
+        png = Image.open(io.BytesIO(Path(dl2.value.path()).read_bytes()))
+        assert log.outside == []
+        assert dl.value.suggested_filename == "bridges-r1-MS-2026Q3-incidents-trend-fr.svg"
+        assert dl2.value.suggested_filename == "bridges-r1-MS-2026Q3-incidents-trend-fr.png"
+    for text in ("Incidents signalés par groupe d’infractions, Market Square", "Market Square · de T4 2023 à T3 2026",
+                 "Version 1 · Bridges", "Source : Riverton Police Service"):
+        assert text in svg, text
+    assert png.size == (2400, 1350)
+    grey = png.convert("L")
+    assert sum(1 for v in grey.crop((0, 0, 2400, 100)).getdata() if v < 110) > 1000  # the stamp's title is drawn
+
+
+def test_site_uses_the_pages_figures(tmp_path):
+    """Same builders: the Acme fixture's trend on the site has the numbers the overview page draws."""
+    store = build_fixture(tmp_path / "acme")
+    out = tmp_path / "site"
+    result = S.build(store, out)
+    assert result["pages"] == 2 * (3 + 1 + 2)  # 3 areas and all areas, index and data, in two languages
+    html = (out / "area-N1.html").read_text(encoding="utf-8")
+    ctx = views.context(open_release(store), "N1", "2026Q3", "en")
+    fig = views.trend_chart(ctx).figure
+    burg = next(tr for tr in fig.data if tr.name == "break and enter")
+    assert list(burg.y) == [1, None, None, 1, 10]
+    assert '"name":"break and enter"' in html and '"y":[1,null,null,1,10]' in html
+    assert "Northgate, Q3 2026" in html and "Break and enter: 10 in Q3 2026, up 900 % from 1 in Q2 2026, a real rise" in html
+    # text from the data stays text
+    from tests.test_pages_app import TRICKY_NAME
+
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert TRICKY_NAME not in index and "East_bank &lt;b&gt;*x*&lt;/b&gt;" in index
+    assert 'href="http://evil.example' not in index and "<b>*x*</b>" not in index
+
+
+def test_site_replaces_only_its_own_folder(tmp_path):
+    store = build_fixture(tmp_path / "acme")
+    out = tmp_path / "site"
+    S.build(store, out)
+    (out / "stale.html").write_text("old", encoding="utf-8")
+    S.build(store, out)  # a site Bridges wrote: replaced whole
+    assert not (out / "stale.html").exists() and (out / "index.html").exists()
+    other = tmp_path / "documents"
+    other.mkdir()
+    (other / "keep.txt").write_text("mine", encoding="utf-8")
+    from loaders.errors import InputError
+
+    with pytest.raises(InputError, match="not a site Bridges wrote"):
+        S.build(store, other)
+    assert (other / "keep.txt").read_text(encoding="utf-8") == "mine"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temporary folder left behind"
