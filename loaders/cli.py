@@ -213,6 +213,61 @@ def cmd_site(args) -> int:
     return 0
 
 
+def cmd_add_user(args) -> int:
+    import getpass
+
+    from . import audit, users
+
+    root = _store(args).root
+    password = None
+    if not args.oidc:
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = getpass.getpass(f"Password for {args.name} (at least {users.MIN_PASSWORD} characters): ")
+            if getpass.getpass("The same password again: ") != password:
+                raise InputError("the two passwords differ; nothing was changed. Run add-user again.")
+    name = users.add_user(root, args.name, args.role, password, oidc=args.oidc, by=getpass.getuser())
+    audit.record(root, "user-added", getpass.getuser(), user=name, role=args.role, via="identity provider" if args.oidc else "local account")
+    how = "signs in through the identity provider (st.login)" if args.oidc else "signs in with this password on the sign-in page"
+    print(f"{name} is an {args.role} and {how}. Accounts are in {users._path(root)}.")
+    return 0
+
+
+def cmd_remove_user(args) -> int:
+    import getpass
+
+    from . import audit, users
+
+    root = _store(args).root
+    if not users.remove_user(root, args.name):
+        raise InputError(f"there is no account '{args.name}'; run `python -m loaders users` to list them.")
+    audit.record(root, "user-removed", getpass.getuser(), user=args.name)
+    print(f"{args.name} can no longer sign in; a session already open is closed on its next page.")
+    return 0
+
+
+def cmd_users(args) -> int:
+    from . import users
+
+    accounts = users.load(_store(args).root)
+    if not accounts:
+        print("No accounts yet. Add one with: python -m loaders add-user NAME --role analyst")
+    for name, u in sorted(accounts.items()):
+        via = "identity provider" if u.get("oidc") else "local password"
+        print(f"{name}  {u.get('role')}  ({via}, added {u.get('created_at', '?')})")
+    return 0
+
+
+def cmd_audit(args) -> int:
+    from . import audit
+
+    rows = audit.entries(_store(args).root, args.limit)
+    if args.json:
+        _print_json(rows)
+        return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m loaders", description="Bridges data command line: turn raw exports into versioned, publishable tables.")
     sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
@@ -284,6 +339,21 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("site", cmd_site, "Write a static public site of a release (any web server can serve it; nothing from outside).")
     sp.add_argument("outdir")
     sp.add_argument("--version", type=int, help="the release to publish (default: the newest)")
+
+    sp = add("add-user", cmd_add_user, "Add an analyst account (asks for a password; only a salted scrypt hash is kept).")
+    sp.add_argument("name", help="a local sign-in name, or with --oidc the email the identity provider signs in with")
+    sp.add_argument("--role", required=True, choices=["analyst"])
+    sp.add_argument("--password-stdin", action="store_true", help="read the password from the first line of standard input")
+    sp.add_argument("--oidc", action="store_true", help="an identity-provider account (st.login): no password is stored")
+
+    sp = add("remove-user", cmd_remove_user, "Remove an account; its open sessions end on their next page.")
+    sp.add_argument("name")
+
+    sp = add("users", cmd_users, "List the accounts and their roles (never the password hashes).")
+
+    sp = add("audit", cmd_audit, "Show the audit log: sign-ins, uploads, publishes, rollbacks, deletions, redactions.")
+    sp.add_argument("--limit", type=int, default=100)
+    sp.add_argument("--json", action="store_true")
     return p
 
 
