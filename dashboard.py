@@ -10,7 +10,7 @@ whenever a folder named pages/ sits beside the entry script (it then serves ever
 import streamlit as st
 
 from stats.i18n import t
-from ui import state
+from ui import auth, state
 
 st.set_page_config(page_title="Bridges", page_icon="🌉", layout="wide", initial_sidebar_state="collapsed")
 
@@ -24,5 +24,7 @@ PAGES = [
     st.Page("public_pages/data.py", title=t("nav.data", lang), url_path="data"),
     st.Page("public_pages/town_hall.py", title=t("deck.nav", lang), url_path="town-hall"),  # presenter deck (ui/deck.py)
 ]
+# /sign-in for everyone; /upload, /preview and /releases only for a signed-in analyst (each also checks the role itself)
+PAGES += auth.pages()
 # the pages draw their own navigation (it keeps area, quarter and language in every link)
 st.navigation(PAGES, position="hidden").run()

@@ -266,6 +266,12 @@ def cmd_audit(args) -> int:
     if args.json:
         _print_json(rows)
         return 0
+    if not rows:
+        print("The audit log is empty.")
+    for e in reversed(rows):
+        extra = ", ".join(f"{k}={v}" for k, v in e.items() if k not in ("at", "event", "who"))
+        print(f"{e.get('at')}  {e.get('event')}  {e.get('who')}  {extra}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,5 @@
+"""/releases (analysts only): publish a draft with a note, every release and its corrections, restore, delete a draft, audit log."""
+from ui import analyst, releases
+
+user = analyst.start("releases")
+analyst.guarded(releases.body, user)

@@ -1,0 +1,5 @@
+"""/upload (analysts only): an export in, a draft out, with the validation and privacy reports; the page checks the role itself."""
+from ui import analyst, upload
+
+user = analyst.start("upload")
+analyst.guarded(upload.body, user)
