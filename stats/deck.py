@@ -26,6 +26,7 @@ from .releases import published_date
 SLIDES = ("title", "headlines", "changed", "categories", "map", "engagement", "said_did", "trust", "closing")
 CHART_FONT = 26  # px: chart text on a 1080p projector (body text is 28 px, figures 72 px)
 CHART_HEIGHT = 760  # px: the chart area of a 1920×1080 slide
+CHART_WIDTH = 1920 - 48 - 700 - 48 - 48  # px: beside the 700 px text column, inside the 48 px margins
 TOP_CATEGORIES = 6
 PROVIDER_FILE = "provider.toml"
 
@@ -137,7 +138,8 @@ def _for_room(chart: Chart | None, height: int = CHART_HEIGHT) -> Chart | None:
     """The chart with its figure scaled for the room (a copy: the pages' figure is not touched)."""
     if chart is None or chart.figure is None:
         return chart
-    return Chart(chart.key, chart.title, chart.sentence, figures.scaled(chart.figure, CHART_FONT, height), chart.table, chart.notes, chart.source)
+    return Chart(chart.key, chart.title, chart.sentence, figures.scaled(chart.figure, CHART_FONT, height, CHART_WIDTH), chart.table,
+                 chart.notes, chart.source)
 
 
 def _sentence(x: str) -> str:

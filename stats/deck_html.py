@@ -22,7 +22,7 @@ PLOT_CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": Fals
 STAGE_W, STAGE_H = 1920, 1080
 TEXT_W = 700  # px: the text column of a slide with a chart
 PAD = 48
-CHART_W = STAGE_W - 2 * PAD - TEXT_W - PAD  # the chart column of a split slide
+CHART_W = STAGE_W - 2 * PAD - TEXT_W - PAD  # the chart column of a split slide (= stats.deck.CHART_WIDTH)
 ACTION_MAX = 160  # characters of an action shown on a slide (the speaker notes have it all)
 
 # Sizes are in --u: 1 px of a 1920×1080 slide. The offline file draws a fixed 1920×1080 stage scaled to the window

@@ -28,7 +28,8 @@ GRID = "#D9D9D9"
 NO_DATA_FILL = "#E0E0E0"
 # light-to-mid blues (ColorBrewer Blues 1–6): black labels stay above 4.5:1 on every fill; outlines carry the shapes
 SEQUENTIAL = [[0.0, "#F7FBFF"], [0.25, "#DEEBF7"], [0.5, "#C6DBEF"], [0.75, "#9ECAE1"], [1.0, "#6BAED6"]]
-FONT = dict(family="Source Sans Pro, Source Sans 3, Arial, sans-serif", size=14, color=TEXT)
+# quoted: an unquoted "Source Sans 3" is not valid CSS, and the browser would drop the whole list ("Open Sans" instead)
+FONT = dict(family='"Source Sans Pro", "Source Sans 3", Arial, sans-serif', size=14, color=TEXT)
 SEPARATORS = {"fr": ", ", "en": ".,"}
 
 

@@ -68,12 +68,20 @@ def render(fig: go.Figure | dict, fmt: str, width: int, height: int, scale: floa
     if not available():
         raise ImageError(f"no chromium at {CHROMIUM}")
     spec = fig.to_plotly_json() if isinstance(fig, go.Figure) else fig
+    global _server_started
     with _lock:
-        k = _kaleido()
         try:
+            k = _kaleido()
             out = k.calc_fig_sync(spec, opts={"format": fmt, "width": width, "height": height, "scale": scale})
         except Exception as exc:  # noqa: BLE001 - kaleido raises many kinds; the caller shows one message
-            raise ImageError(f"kaleido could not draw the image: {exc}") from exc
+            try:  # start afresh next time (chromium may have died)
+                import kaleido
+
+                kaleido.stop_sync_server(silence_warnings=True)
+            except Exception:  # noqa: BLE001
+                pass
+            _server_started = False
+            raise ImageError(f"kaleido could not draw the image: {type(exc).__name__}: {exc}") from exc
     return out if isinstance(out, bytes) else str(out).encode("utf-8")
 
 

@@ -278,3 +278,40 @@ def test_cli_deck(store, tmp_path, capsys):
     assert "no area 'XX'" in capsys.readouterr().err
     assert main(["deck", str(out), "--quarter", "2001Q1", "--data-dir", str(store)]) == 2
     assert main(["deck", str(out), "--lang", "de", "--data-dir", str(store)]) == 2
+
+
+def test_deck_and_site_read_only_the_public_tables(store, tmp_path, monkeypatch):
+    """With Delta Lake unusable and the canonical tables, raw files and drafts gone, the deck file and the static site
+    are built all the same, with the same content: they read the release's public Parquet (open_release) and nothing else."""
+    import shutil
+    import sys
+
+    import deltalake
+
+    from stats import site as S
+
+    before_deck = H.document(D.build(open_release(store), "N1", "2026Q3", "en"))
+    S.build(store, tmp_path / "site-before")
+    copy = tmp_path / "store"
+    shutil.copytree(store, copy, ignore=shutil.ignore_patterns("tables", "raw", "drafts"))
+    real = deltalake.DeltaTable
+
+    class NoCanonical:
+        def __init__(self, *a, **k):
+            raise AssertionError("the deck or the site opened a canonical Delta table")
+
+        @staticmethod
+        def is_deltatable(*a, **k):
+            raise AssertionError("the deck or the site looked for a canonical Delta table")
+
+    for mod in list(sys.modules.values()):
+        if getattr(mod, "DeltaTable", None) is real:
+            monkeypatch.setattr(mod, "DeltaTable", NoCanonical)
+    after_deck = H.document(D.build(open_release(copy), "N1", "2026Q3", "en"))
+    assert after_deck == before_deck
+    S.build(copy, tmp_path / "site-after")
+    for p in sorted((tmp_path / "site-before").glob("*.html")):
+        a = (tmp_path / "site-after" / p.name).read_text(encoding="utf-8")
+        b = p.read_text(encoding="utf-8")
+        assert re.sub(r'id="plot-\d+"|"plot-\d+"', "", a) == re.sub(r'id="plot-\d+"|"plot-\d+"', "", b), p.name
+    assert not (copy / "tables").exists()

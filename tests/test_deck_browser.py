@@ -16,7 +16,7 @@ from loaders.demo import build_demo
 from loaders.store import Store
 from stats import deck as D
 from stats.read import open_release
-from tests.browser import ARTIFACTS, RequestLog, browser, have_chromium, streamlit_server
+from tests.browser import ARTIFACTS, ROOT, RequestLog, browser, have_chromium, streamlit_server
 
 pytestmark = pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")
 
@@ -46,6 +46,19 @@ MEASURE = """(root) => {
 }"""
 
 
+AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_RUN = """async () => { const r = await axe.run(document, {resultTypes: ['violations']});
+  return r.violations.filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.impact + ' ' + v.id + ': ' + v.help); }"""
+
+
+def _axe(page) -> list | None:
+    """Serious or critical axe-core violations (None when axe-core is not installed: npm ci --prefix tests/browser)."""
+    if not AXE.exists():
+        return None
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(AXE_RUN)
+
+
 def _check_sizes(m: dict, where: str) -> None:
     small = [x for x in m["text"] if x[0] < MIN_BODY - 0.01]
     assert not small, f"{where}: text under {MIN_BODY} px: {small[:5]}"
@@ -71,6 +84,12 @@ def _wait_slide(page, i: int, n: int, lang: str) -> None:
     page.wait_for_function("t => { const c = document.querySelector('.st-key-bridges-slide .counter'); return c && c.textContent === t; }",
                            arg=label, timeout=30000)
     page.wait_for_function("!document.querySelector('[data-testid=\"stApp\"][data-test-script-state=\"running\"]')", timeout=30000)
+    _keys_ready(page)
+
+
+def _keys_ready(page) -> None:
+    """The shortcut buttons are mounted (Streamlit loads the button component lazily; a key pressed before is lost)."""
+    page.wait_for_function("document.querySelectorAll('.st-key-bridges-keys button').length === 5", timeout=30000)
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
@@ -103,6 +122,8 @@ def test_presenter_page(demo, lang):
                 assert m["svgs"] == 0, f"slide {i} ({key}) should have no chart"
             _check_sizes(m, f"page slide {i} ({key}, {lang})")
             page.screenshot(path=str(SHOTS / f"page-{lang}-{i:02d}-{key}.png"))
+            if key in ("headlines", "map"):
+                assert not _axe(page), f"page slide {i}: {_axe(page)}"
             if i < n:
                 page.keyboard.press(FORWARD[i - 1])
         # back: ArrowLeft, then PageUp
@@ -124,22 +145,30 @@ def test_presenter_page_auto_advance_and_notes_in_step(demo):
         t0 = time.time()
         _wait_slide(page, 3, 9, "en")  # two steps of 2 s
         assert 3.0 < time.time() - t0 < 12.0
-        # the speaker-notes view follows the deck, and the deck follows the notes view
+        assert log.outside == []
+        page.close()
+        # N opens the speaker-notes view; it follows the deck, and the deck follows it
+        ctx = b.new_context(viewport=VIEW)
+        log = RequestLog(ctx, "127.0.0.1")  # the whole context: the notes window too, from its first request
+        page = ctx.new_page()
         page.goto(f"{base}/town-hall?area=HB&quarter=2026Q3&lang=en&slide=2")
         _wait_slide(page, 2, 9, "en")
-        href = page.get_attribute('.st-key-bridges-controls a[href*="notes=1"]', "href")
-        notes = b.new_page(viewport={"width": 1280, "height": 800})
-        nlog = RequestLog(notes, "127.0.0.1")
-        notes.goto(f"{base}/town-hall{href}" if href.startswith("?") else href)
+        assert page.evaluate("window.__bridgesDeckKeys === true")  # our few lines for F and N are on the page
+        page.wait_for_selector('.st-key-bridges-controls a[href*="notes=1"]', state="attached")  # N clicks this link
+        with page.expect_popup() as pop:
+            page.keyboard.press("n")
+        notes = pop.value
+        assert "notes=1" in notes.url and "room=" in notes.url
         notes.wait_for_selector(".st-key-bridges-notes h1", timeout=30000)
         assert notes.inner_text(".st-key-bridges-notes h1").startswith("Slide 2 of 9")
         # the "Next:" line is drawn a moment after the heading on a busy machine: wait for it
         notes.wait_for_function("document.querySelector('.st-key-bridges-notes').innerText.includes('Next: What changed since the last meeting')", timeout=30000)
+        _keys_ready(notes)
         notes.keyboard.press("ArrowRight")
         _wait_slide(page, 3, 9, "en")
         page.keyboard.press("PageDown")
         notes.wait_for_function("document.querySelector('.st-key-bridges-notes h1').textContent.startsWith('Slide 4 of 9')", timeout=15000)
-        assert log.outside == [] and nlog.outside == []
+        assert log.outside == []
 
 
 # ---------------------------------------------------------------- the offline file
@@ -181,6 +210,9 @@ def test_deck_file_from_disk(deck_file):
             if key in CHART_SLIDES:
                 assert m["svgs"] >= 1 and m["marks"] > 0, f"slide {i} ({key}): chart not drawn"
             _check_sizes(m, f"file slide {i} ({key})")
+            if key in ("title", "said_did"):
+                bad = _axe(page)
+                assert not bad, f"file slide {i}: {bad}"
             assert page.url.endswith(f"#{i}")
             page.screenshot(path=str(SHOTS / f"file-{i:02d}-{key}.png"))
             if i < 9:

@@ -221,3 +221,35 @@ def test_page_offers_png_and_svg_of_each_chart(store, monkeypatch):
     assert b"Northgate \xc2\xb7 Q3 2025 to Q3 2026" in svg and b"Release 1 \xc2\xb7 Bridges" in svg
     png = Image.open(io.BytesIO(offered["bridges-r1-N1-2026Q3-incidents-map.png"]()))
     assert png.size == (2400, 1350) and "All areas · Q3 2026" in png.text["Description"]  # the map shows every area
+
+
+def test_deck_page_offers_the_offline_file_and_every_slide_as_png(store, monkeypatch):
+    """AppTest on /town-hall: the two downloads under the slide give the offline deck file and a ZIP of nine slide PNGs."""
+    import streamlit as st
+    from streamlit.delta_generator import DeltaGenerator
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_pages_app import DASHBOARD
+
+    offered = {}
+    real = DeltaGenerator.download_button
+
+    def keep(self, label, data=None, file_name=None, *args, **kwargs):
+        offered[file_name] = data
+        return real(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", keep)
+    monkeypatch.setattr(st, "download_button", lambda *a, **k: keep(st._main, *a, **k))
+    monkeypatch.setenv("BRIDGES_DATA_DIR", str(store))
+    at = AppTest.from_file(DASHBOARD, default_timeout=120)
+    params = {"area": "N1", "quarter": "2026Q3", "lang": "fr"}
+    at.query_params.update(params)
+    at.run()
+    at.query_params.update(params)
+    at.switch_page("public_pages/town_hall.py").run()
+    assert not at.exception
+    assert {k for k in offered if "-deck-" in k} == {"bridges-r1-N1-2026Q3-deck-fr.html", "bridges-r1-N1-2026Q3-deck-fr-slides.zip"}
+    html = offered["bridges-r1-N1-2026Q3-deck-fr.html"]()
+    assert html.decode("utf-8") == H.document(D.build(open_release(store), "N1", "2026Q3", "fr"))
+    z = zipfile.ZipFile(io.BytesIO(offered["bridges-r1-N1-2026Q3-deck-fr-slides.zip"]()))
+    assert len(z.namelist()) == 9 and all(Image.open(io.BytesIO(z.read(n))).size == (1920, 1080) for n in z.namelist())

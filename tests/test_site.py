@@ -117,6 +117,10 @@ def test_site_served_renders_and_links_resolve(demo_site):
             name = urlparse(url).path.strip("/") or "index.html"
             if name in ("index.html", "area-MS.html", "area-MS.fr.html", "data.html"):
                 page.screenshot(path=str(SHOTS / f"{name}.png"))
+                from tests.test_deck_browser import _axe
+
+                bad = _axe(page)
+                assert not bad, f"{name}: {bad}"
             ids = set(page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
             for href in page.eval_on_selector_all("a[href], link[href], script[src]", "els => els.map(e => e.href || e.src)"):
                 assert urlparse(href).hostname == host, f"{url} links to another host: {href}"

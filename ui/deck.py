@@ -33,13 +33,16 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecor
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stMainMenu"] { display: none !important; }
 [data-testid="stAppViewContainer"], [data-testid="stMain"] { background: #FFFFFF; }
 .stMainBlockContainer, [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: none !important; }
+/* --u is one pixel of a 1920×1080 slide: the slide scales with the window (1px at 1080p) */
 .st-key-bridges-slide { --u: min(0.09260vh, 0.05209vw); height: 100vh !important; min-height: 100vh; gap: 0 !important; overflow: hidden; }
+.st-key-bridges-slide .bridges-deck { --u: min(0.09260vh, 0.05209vw); }
 [data-testid="stLayoutWrapper"]:has(> .st-key-bridges-slide) { flex: 0 0 100vh !important; height: 100vh !important; }
+[data-testid="stLayoutWrapper"]:has(> .st-key-slide-body) { flex: 1 1 auto !important; min-height: 0 !important; }
+.st-key-slide-chart [data-testid="stPlotlyChart"] { height: calc(760 * var(--u)) !important; }
 [data-testid="stLayoutWrapper"]:has(> .st-key-slide-text) { flex: 0 0 auto !important; width: auto !important; }
 [data-testid="stLayoutWrapper"]:has(> .st-key-slide-chart) { flex: 1 1 0 !important; min-width: 0 !important; }
 [data-testid="stLayoutWrapper"]:has(> .st-key-slide-body) { flex: 1 1 auto !important; min-height: 0 !important; }
 .st-key-bridges-slide [data-testid="stVerticalBlock"], .st-key-bridges-slide [data-testid="stHorizontalBlock"] { gap: 0 !important; }
-.st-key-bridges-slide .bridges-deck { --u: min(0.09260vh, 0.05209vw); }
 .st-key-bridges-slide [data-testid="stElementContainer"] { margin: 0 !important; }
 .st-key-slide-body { flex: 1 1 auto; padding: calc(32 * var(--u)) calc(48 * var(--u)) 0 !important; gap: calc(48 * var(--u)) !important; }
 .st-key-slide-text { width: calc(700 * var(--u)) !important; flex: none !important; }
@@ -57,7 +60,8 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecor
 </style>
 """
 
-# F: full screen; N: the speaker notes (the link below the slide). Our own few lines, nothing loaded from anywhere.
+# F: full screen; N: the speaker notes (the link below the slide). Our own few
+# lines, nothing loaded from anywhere.
 KEYS_JS = """<script>
 if (!window.__bridgesDeckKeys) {
   window.__bridgesDeckKeys = true;
@@ -120,9 +124,23 @@ def _deck(root: str, version: int, area: str | None, quarter: str | None, lang: 
     return D.build(rel, area, quarter, lang, runner(rel))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=8, show_spinner=False)
 def _deck_file(root: str, version: int, area: str | None, quarter: str | None, lang: str) -> bytes:
     return H.document(_deck(root, version, area, quarter, lang)).encode("utf-8")
+
+
+def _slides_zip(root: str, version: int, area: str | None, quarter: str | None, lang: str, stem: str) -> bytes:
+    """Every slide as PNG in a ZIP; if chromium cannot draw them, a ZIP holding a note that says so (never a traceback)."""
+    try:
+        return images.slides_zip(_deck_file(root, version, area, quarter, lang).decode("utf-8"), stem)
+    except images.ImageError:
+        import io
+        import zipfile
+
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("README.txt", t("deck.ui.images_failed", lang))
+        return buf.getvalue()
 
 
 def _int_param(name: str, default: int, lo: int, hi: int) -> int:
@@ -222,14 +240,30 @@ def _slide_view(deck: D.Deck, i: int, n: int, room: str) -> None:
                     st.html(f'<div class="bridges-deck slide-{s.key}"><div class="text">{H.text_html(s, deck.lang)}</div></div>')
                 with st.container(key="slide-chart"):
                     st.html(f'<div class="bridges-deck"><div class="chart"><h2>{H.esc(s.chart.title)}</h2></div></div>')
-                    st.plotly_chart(s.figure, theme=None, config=H.PLOT_CONFIG, width="stretch", key=f"deck-fig-{i}",
-                                    alt=s.chart.sentence)
+                    st.plotly_chart(_fill(s.figure), theme=None, config={**H.PLOT_CONFIG, "responsive": True}, width="stretch",
+                                    height="stretch", key=f"deck-fig-{i}", alt=s.chart.sentence)
         else:
             cls = "slide-title" if lay == "title" else f"slide-{s.key}"
             with st.container(key="slide-body"):
                 st.html(f'<div class="bridges-deck {cls}"><div class="body full"><div class="text">{H.text_html(s, deck.lang)}</div></div></div>')
         with st.container(key="slide-foot"):
             st.html(f'<div class="bridges-deck">{H.footer_html(deck, s, i, n)}</div>')
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _fill_spec(fig_json: str) -> dict:
+    import json
+
+    spec = json.loads(fig_json)
+    spec["layout"].pop("height", None)
+    spec["layout"].pop("width", None)
+    spec["layout"]["autosize"] = True
+    return spec
+
+
+def _fill(fig) -> dict:
+    """The slide's figure without a fixed size: it fills the chart area, which is sized with the window."""
+    return _fill_spec(fig.to_json())
 
 
 def _notes_view(deck: D.Deck, i: int, n: int, room: str) -> None:
@@ -257,7 +291,7 @@ def _controls(deck: D.Deck, root: str, version: int, room: str, lang: str) -> No
                            file_name=f"{stem}-{lang}.html", mime="text/html", key="deck-file", on_click="ignore")
         if images.available():
             st.download_button(t("deck.ui.download_images", lang),
-                               lambda: images.slides_zip(_deck_file(root, version, deck.area, deck.quarter, lang).decode("utf-8"), f"{stem}-{lang}"),
+                               lambda: _slides_zip(root, version, deck.area, deck.quarter, lang, f"{stem}-{lang}"),
                                file_name=f"{stem}-{lang}-slides.zip", mime="application/zip", key="deck-zip", on_click="ignore")
     st.markdown(md_escape(t("deck.ui.keys", lang)))
 
