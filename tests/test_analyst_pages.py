@@ -323,3 +323,60 @@ def test_personal_data_blocks_publishing_until_redacted(store, tmp_path):
     ok(at)
     assert store.current()["version"] == 2
     assert any(e["event"] == "redact" for e in audit.entries(store.root))
+
+
+# ---------------------------------------------------------------- delete a draft; a busy store on the page
+
+
+def _draft(store, at, realdata, tmp_path) -> str:
+    q4 = vancouver_q4(realdata, tmp_path / "crimedata_q4.csv")
+    upload(at, q4.name, q4.read_bytes(), quarter="2025Q4")
+    return check(at)["draft"]
+
+
+def test_delete_a_draft_on_the_releases_page(store, realdata, tmp_path):
+    at = analyst("upload")
+    draft = _draft(store, at, realdata, tmp_path)
+    sha = store.draft(draft)["sha256"]
+    go(at, "releases")
+    assert at.button(key="rel_delete").disabled  # not without saying yes
+    at.selectbox(key="rel_del_pick").set_value(draft)
+    at.checkbox(key="rel_del_sure").check().run()
+    at.button(key="rel_delete").click().run()
+    ok(at)
+    assert f"Draft {draft} is deleted." in texts(at)
+    assert store.list_drafts() == [] and "No draft is waiting. Upload a file first." in texts(at)
+    assert store.current()["version"] == 1  # nothing was published
+    assert store.raw_path(sha).exists()  # the uploaded file itself is kept
+    gone = [e for e in audit.entries(store.root) if e["event"] == "draft-deleted"]
+    assert gone and gone[0]["draft"] == draft and gone[0]["sha256"] == sha and gone[0]["who"] == OIDC
+
+
+def test_publish_while_another_analyst_publishes_says_try_again(store, realdata, tmp_path, monkeypatch):
+    """Another process holds the store's lock: the page says so in a sentence, the draft waits, and publishing later works."""
+    import subprocess
+    import sys
+
+    from loaders import actions
+
+    at = analyst("upload")
+    draft = _draft(store, at, realdata, tmp_path)
+    go(at, "releases")
+    monkeypatch.setattr(actions, "PUBLISH_WAIT", 0.5)
+    monkeypatch.setattr(actions.publish, "__defaults__", (0.5,))
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from filelock import FileLock; l = FileLock(sys.argv[1]); l.acquire();"
+                               " print('held', flush=True); time.sleep(60)", str(store.root / "store.lock")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        at.text_input(key="rel_note").input("Q4 2025")
+        at.button(key="rel_publish").click().run()
+        ok(at)
+        assert actions.BUSY in texts(at) and len(at.warning) == 1
+        assert store.current()["version"] == 1 and store.list_drafts() == [draft]
+    finally:
+        holder.kill()
+        holder.wait()
+    at.button(key="rel_publish").click().run()
+    ok(at)
+    assert "Release 2 is published." in texts(at) and store.current()["version"] == 2
+    assert [e["event"] for e in audit.entries(store.root)][:2] == ["publish", "publish-busy"]
