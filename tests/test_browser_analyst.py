@@ -38,6 +38,7 @@ def _no_session_sees_nothing(b, base: str, secrets: list[str]) -> None:
         page.goto(base + path)
         _idle(page)
         text = page.inner_text("body")
+        assert "Sign in for analysts" in text and "Page not found" not in text, path  # the sign-in form at that address
         assert page.locator('[data-testid="stFileUploader"]').count() == 0, path
         assert page.locator('input[type="file"]').count() == 0, path
         for s in ["Drafts waiting", "Audit log", "With the draft", "Signed in as", NAME, *secrets]:
@@ -106,4 +107,19 @@ def test_analyst_signs_in_uploads_publishes_and_nobody_else_sees_a_thing(tmp_pat
         pub.screenshot(path=str(SHOTS / "data-after-publish.png"), full_page=True)
 
         _no_session_sees_nothing(b, base, [draft[0], sha])
+        ctx.close()
+
+        # a reload (a new session) at /releases asks to sign in there, then shows that page, not /upload
+        ctx = b.new_context(viewport={"width": 1280, "height": 1000})
+        page = ctx.new_page()
+        page.goto(base + "/releases")
+        _idle(page)
+        page.get_by_text("The Releases page is for analysts. Sign in to continue to it.").wait_for(timeout=30000)
+        page.get_by_label("Name").fill(NAME)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("heading", name="Publish and history").wait_for(timeout=60000)
+        assert page.url.endswith("/releases")
+        page.get_by_role("heading", name="Restore an earlier release").wait_for(timeout=30000)  # release 2 is there to restore from
+        page.get_by_role("link", name="Upload").wait_for(timeout=30000)  # the analyst navigation is drawn
         ctx.close()

@@ -66,11 +66,25 @@ def is_analyst(user: User | None) -> bool:
 
 
 def pages() -> list:
-    """The sign-in page for everyone; the analyst pages only for a signed-in analyst (dashboard.py adds these)."""
+    """The sign-in page for everyone; the analyst pages only for a signed-in analyst (dashboard.py adds these).
+
+    Anyone else who asks for /upload, /preview or /releases gets the sign-in form at that address, never the page
+    script: once signed in, the same address (Streamlit keys a page by its url_path) runs the page they asked for.
+    """
     out = [st.Page(SIGNIN_PAGE, title="Sign in", url_path="sign-in", visibility="hidden")]
     if is_analyst(current_user()):
         out += [st.Page(path, title=title, url_path=url, visibility="hidden") for path, title, url in ANALYST_PAGES]
+    else:
+        out += [st.Page(_sign_in_for(title), title="Sign in", url_path=url, visibility="hidden") for _, title, url in ANALYST_PAGES]
     return out
+
+
+def _sign_in_for(title: str):
+    def sign_in_first() -> None:
+        sign_in_page(then=title)
+
+    sign_in_first.__name__ = f"sign_in_for_{title.lower()}"
+    return sign_in_first
 
 
 def require_analyst() -> User:
@@ -106,11 +120,15 @@ def oidc_providers() -> list[str | None]:
     return [None] if conf.get("client_id") else []
 
 
-def sign_in_page() -> None:
-    """The sign-in form; a signed-in analyst goes straight on to /upload."""
+def sign_in_page(then: str | None = None) -> None:
+    """The sign-in form; a signed-in analyst goes straight on to /upload (or, with `then`, stays on the page asked for)."""
     if is_analyst(current_user()):
+        if then:  # the navigation of this run still had the form at this address: run again to get the page
+            st.rerun()
         st.switch_page(ANALYST_PAGES[0][0])
     st.title("Sign in for analysts")
+    if then:
+        st.info(md_escape(f"The {then} page is for analysts. Sign in to continue to it."))
     st.markdown("Residents do not need to sign in: every published figure is on the public pages.")
     claims = _claims()
     if claims.get("is_logged_in") is True:

@@ -141,7 +141,7 @@ def edit(staged, dataset: str, sheet: str | None, suggestion: dict, name: str | 
 
 def _row(label, help_, opts, cur, wkey, callback, args, samples, spec) -> None:
     c1, c2, c3 = st.columns([3, 3, 4])
-    c1.markdown(f"**{md_escape(label)}**  \n:small[{md_escape(help_)}]")
+    c1.markdown(f"**{md_escape(label)}**  \n:small[{md_escape(help_.replace('`', ''))}]")  # the dictionary's code quotes read as noise here
     idx = opts.index(cur) if cur in opts else 0
     c2.selectbox(label, opts, index=idx, key=wkey, on_change=callback, args=args, label_visibility="collapsed")
     chosen = st.session_state.get(wkey, cur)
