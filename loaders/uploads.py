@@ -265,6 +265,32 @@ def published_duplicates(store: Store, draft_id: str) -> dict | None:
                       f"Check the quarter of this upload, or remove those rows from the export"}
 
 
+
+def areas_not_in_boundaries(store: Store, draft_id: str) -> dict | None:
+    """A warning when draft rows name areas the published boundary file does not have (they count only in the totals)."""
+    import collections
+
+    from .schema import dataset as get_dataset
+
+    meta = store.draft(draft_id)
+    if meta["dataset"] == "areas" or "area" not in {f.name for f in get_dataset(meta["dataset"]).fields}:
+        return None
+    pub = store.dataset_at("areas", store.current())
+    if pub is None:
+        return None
+    known = set(pub.to_table(columns=["area_id"]).column("area_id").to_pylist())
+    rows = store.draft_rows(draft_id)
+    if "area" not in rows.column_names:
+        return None
+    counts = collections.Counter(a for a in rows.column("area").to_pylist() if a is not None and a not in known)
+    if not counts:
+        return None
+    top = counts.most_common()
+    shown = [{"row": None, "value": f"{a} ({n:,} rows)"} for a, n in top[:5]]
+    return {"column": "area", "rows": sum(counts.values()), "examples": shown,
+            "reason": f"{len(top):,} area(s) not in the published boundaries: these rows count in the all-areas totals but on no area's "
+                      f"page or map. Check the area column of the mapping, or publish a boundary file that has them"}
+
 _CLI = [
     (re.compile(r"Choose --dataset (\w+)"), r"Choose '\1' as the dataset above"),
     (re.compile(r"[Cc]hoose one with --sheet NAME"), "choose the sheet above"),

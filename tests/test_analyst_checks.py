@@ -10,7 +10,7 @@ from loaders.mapping import Spec
 from loaders.store import Store
 from stats import preview
 
-from .analyst_kit import VANCOUVER, vancouver_q4, write_csv
+from .analyst_kit import ROOT, VANCOUVER, vancouver_q4, write_csv
 
 SPEC = {"id": "acme-rms", "dataset": "incidents", "title": "Acme RMS", "fields": {
     "incident_id": {"column": "Ref"}, "occurred_at": {"column": "When", "format": "%Y-%m-%d %H:%M"},
@@ -84,3 +84,29 @@ def test_preview_diff_and_public_tables_leave_the_store_untouched(tmp_path, real
     m = store.publish([d], "t", "Q4 corrected")
     published = {(c["quarter"], c.get("category")): (c["before"], c["after"]) for c in m["corrections"]}
     assert published == {(r["quarter"], r["category"]): (r["published"], r["draft"]) for r in rows if r["change"]}
+
+
+def test_areas_the_boundaries_do_not_have_are_a_warning(tmp_path, realdata):
+    """Vancouver's neighbourhoods uploaded to a store with other boundaries: a warning names them with their counts;
+    once Vancouver's own boundary file is published, only the two areas it does not have are left."""
+    store = Store(tmp_path / "store")
+    riverton = ingest(ROOT / "data" / "demo" / "riverton_neighbourhoods.geojson", "areas", store)
+    store.publish([riverton["draft"]], "t", "Riverton areas")
+    van = ingest(realdata / VANCOUVER, "incidents", store)
+    w = uploads.areas_not_in_boundaries(store, van["draft"])
+    assert w["rows"] == van["rows_accepted"] - _no_area(store, van["draft"]) and w["column"] == "area"
+    assert "24 area(s) not in the published boundaries" in w["reason"]
+    assert w["examples"][0]["value"].startswith("Central Business District (")
+    bounds = ingest(realdata / "vancouver-vpd-crimedata/local-area-boundary.geojson", "areas", store,
+                    population=realdata / "vancouver-vpd-crimedata/van_pop_2016.csv")
+    store.publish([bounds["draft"]], "t", "Vancouver areas")
+    again = ingest(realdata / VANCOUVER, "incidents", store)
+    left = uploads.areas_not_in_boundaries(store, again["draft"])
+    assert "2 area(s) not in the published boundaries" in left["reason"]  # the boundary file has no Stanley Park, no Musqueam
+    assert sorted(e["value"].split(" (")[0] for e in left["examples"]) == ["Musqueam", "Stanley Park"]
+    other = ingest(ROOT / "data" / "demo" / "riverton_neighbourhoods.geojson", "areas", store)
+    assert uploads.areas_not_in_boundaries(store, other["draft"]) is None  # a boundary file is not checked against itself
+
+
+def _no_area(store, draft) -> int:
+    return store.draft_rows(draft).column("area").null_count

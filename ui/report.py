@@ -69,9 +69,9 @@ def _rejections(store, report: dict, draft_id: str) -> None:
 
 def _warnings(store, report: dict, draft_id: str) -> None:
     warnings = list(report.get("warnings") or [])
-    dup = uploads.published_duplicates(store, draft_id)
-    if dup:
-        warnings.append(dup)
+    for extra in (uploads.published_duplicates(store, draft_id), uploads.areas_not_in_boundaries(store, draft_id)):
+        if extra:
+            warnings.append(extra)
     st.subheader("Warnings")
     if not warnings:
         st.markdown("No warnings.")
