@@ -11,11 +11,13 @@ PUBLISH_WAIT = 15.0  # seconds a publish waits for another one before saying "tr
 BUSY = "Another analyst is publishing right now, so nothing was changed and your draft is still waiting. Try again in a minute."
 
 
-def ingest_upload(store: Store, path: Path, dataset: str, who: str, profile=None, quarter: str | None = None, sheet: str | None = None) -> dict:
+def ingest_upload(store: Store, path: Path, dataset: str, who: str, profile=None, quarter: str | None = None, sheet: str | None = None,
+                  population: Path | None = None, population_profile=None, population_sheet: str | None = None) -> dict:
     """Ingest a staged upload into a draft (loaders.ingest, as the CLI does) and log it."""
     from .ingest import ingest
 
-    report = ingest(path, dataset, store, profile=profile, quarter=quarter or None, sheet=sheet)
+    report = ingest(path, dataset, store, profile=profile, quarter=quarter or None, sheet=sheet, population=population,
+                    population_profile=population_profile, population_sheet=population_sheet)
     audit.record(store.root, "draft", who, draft=report["draft"], file=report["file"], sha256=report["sha256"], dataset=dataset,
                  source=report["source"], rows_read=report["rows_read"], rows_accepted=report["rows_accepted"],
                  rows_rejected=report["rows_rejected"], privacy_hits=report.get("privacy_hit_count", 0))

@@ -51,9 +51,10 @@ def map_file(path: Path, dataset: str, profile: str | Path | Spec | None = None,
     return spec, raw, apply_spec(raw, spec, quarter)
 
 
-def _merge_population(frame: pd.DataFrame, pop_path: Path, sheet: str | None, warnings: list) -> tuple[pd.DataFrame, dict]:
-    """Join a population file onto areas by identifier or name (case and punctuation ignored)."""
-    pspec, praw, pres = map_file(pop_path, "areas", None, None, sheet)
+def _merge_population(frame: pd.DataFrame, pop_path: Path, sheet: str | None, warnings: list, profile=None) -> tuple[pd.DataFrame, dict]:
+    """Join a population file onto areas by identifier or name (case and punctuation ignored); `profile` maps a file
+    no built-in source knows (a saved mapping profile)."""
+    pspec, praw, pres = map_file(pop_path, "areas", profile, None, sheet)
     pop = pres.frame
     if pop.empty:
         raise InputError(f"{pop_path.name}: no population rows could be read.")
@@ -78,28 +79,30 @@ def _merge_population(frame: pd.DataFrame, pop_path: Path, sheet: str | None, wa
     if unmatched:
         warnings.append({"column": "population", "reason": f"{unmatched} area(s) have no population in {pop_path.name}; no rate will be shown for them", "rows": unmatched, "examples": [{"row": None, "value": str(v)} for v in frame.loc[frame["population"].isna(), "name"].head(5)]})
     frame = frame.astype({"population": "Int64", "population_year": "Int64"})
-    return frame, {"spec": pspec.id, "file": pop_path.name, "rows": int(len(pop)), "matched": matched}
+    return frame, {"spec": pspec.id, "spec_doc": pspec.raw, "file": pop_path.name, "sheet": sheet, "rows": int(len(pop)), "matched": matched}
 
 
 STAGES = ("read and map", "validate", "scan public text", "stage draft")
 
 
-def ingest(path: str | Path, dataset: str, store: Store, profile=None, quarter: str | None = None, sheet: str | None = None, population: str | Path | None = None, progress=None) -> dict:
+def ingest(path: str | Path, dataset: str, store: Store, profile=None, quarter: str | None = None, sheet: str | None = None, population: str | Path | None = None, progress=None,
+           population_profile=None, population_sheet: str | None = None) -> dict:
     """Ingest a file into a draft and return the report (a dict, also written beside the draft).
-    `progress(stage)`, if given, is called as each of STAGES begins (the CLI draws a bar from it)."""
+    `progress(stage)`, if given, is called as each of STAGES begins (the CLI draws a bar from it).
+    `population_profile` maps the population file when no built-in source knows it; `population_sheet` picks its sheet."""
     path = Path(path)
     _stage = progress or (lambda stage: None)
     _check_args(path, dataset, quarter)
     copy = store.keep_raw_async(path) if path.is_file() else None  # hashed and copied while the file is mapped
     try:
-        return _ingest(path, dataset, store, copy, profile, quarter, sheet, population, _stage)
+        return _ingest(path, dataset, store, copy, profile, quarter, sheet, population, _stage, population_profile, population_sheet)
     except BaseException:
         if copy is not None:
             copy.discard()
         raise
 
 
-def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, sheet, population, stage) -> dict:
+def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, sheet, population, stage, population_profile=None, population_sheet=None) -> dict:
     stage(STAGES[0])
     spec, raw, res = map_file(path, dataset, profile, quarter, sheet)
     frame = res.frame
@@ -125,7 +128,7 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
     if population:
         if dataset != "areas":
             raise InputError("--population goes with --dataset areas (boundaries plus their population).")
-        frame, pop_meta = _merge_population(frame, Path(population), None, warnings)
+        frame, pop_meta = _merge_population(frame, Path(population), population_sheet, warnings, population_profile)
 
     # public free text is scanned now, so the analyst sees every personal-data hit before publishing
     from gate.public import scan_frame
@@ -171,6 +174,7 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
         "privacy_hit_count": len(privacy_hits),
         "quarters": {},
         "date_range": None,
+        "population": {k: v for k, v in pop_meta.items() if k != "spec_doc"} if pop_meta else None,
     }
     if "quarter" in frame.columns and len(frame):
         report["quarters"] = {str(k): int(v) for k, v in frame["quarter"].value_counts().sort_index().items()}

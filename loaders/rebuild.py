@@ -34,7 +34,10 @@ def rebuild(src: Store, dest_dir: Path) -> dict:
                 pop = None
                 if op.get("population"):
                     pop = src.raw_path(op["population"]["sha256"])
-                report = ingest(src.raw_path(op["sha256"]), op["dataset"], dest, profile=Spec.from_dict(op["spec"]), quarter=op.get("quarter"), sheet=op.get("sheet"), population=pop)
+                pop_doc = (op.get("population") or {}).get("spec_doc")  # a saved profile's mapping travels with the release
+                report = ingest(src.raw_path(op["sha256"]), op["dataset"], dest, profile=Spec.from_dict(op["spec"]), quarter=op.get("quarter"), sheet=op.get("sheet"), population=pop,
+                                population_profile=Spec.from_dict(pop_doc) if pop_doc else None,
+                                population_sheet=(op.get("population") or {}).get("sheet"))
                 drafts.append(report["draft"])
             dest.publish(drafts, rel["by"], rel["note"], kind=rel["kind"])
         done.append(rel["version"])

@@ -139,7 +139,7 @@ def test_several_sheets_ask_which(store, realdata, tmp_path):
     at = upload(analyst(), f.name, f.read_bytes())
     ok(at)
     sheet = at.selectbox(key="upl_sheet")
-    assert "This workbook has 2 sheets with data. Which one holds the export?" in sheet.label.replace("\\", "")
+    assert "export.xlsx has 2 sheets with data. Which one holds the export?" in sheet.label.replace("\\", "")
     assert "upl_check" not in [b.key for b in at.button]  # nothing is read until a sheet is chosen
     sheet.set_value("Crimes").run()
     ok(at)

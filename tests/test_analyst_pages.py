@@ -380,3 +380,64 @@ def test_publish_while_another_analyst_publishes_says_try_again(store, realdata,
     ok(at)
     assert "Release 2 is published." in texts(at) and store.current()["version"] == 2
     assert [e["event"] for e in audit.entries(store.root)][:2] == ["publish", "publish-busy"]
+
+
+# ---------------------------------------------------------------- boundaries with a population file
+
+
+def test_boundaries_with_a_population_file_known_and_unknown(store, realdata, tmp_path):
+    """Areas: the boundary file plus a population file, one Bridges knows (Vancouver 2016) and one it maps once (renamed)."""
+    from .analyst_kit import read_csv, write_csv
+
+    van = realdata / "vancouver-vpd-crimedata"
+    at = analyst("upload")
+    upload(at, "local-area-boundary.geojson", (van / "local-area-boundary.geojson").read_bytes(), dataset="areas")
+    at.file_uploader(key="upl_pop").set_value(("van_pop_2016.csv", (van / "van_pop_2016.csv").read_bytes(), "text/csv")).run()
+    ok(at)
+    assert "Population file van_pop_2016.csv: recognised as a known export" in texts(at)
+    rep = check(at)
+    assert rep["population"]["matched"] == 22 and "Population from van_pop_2016.csv: 22 of 22 areas matched" in texts(at)
+    rows = store.draft_rows(rep["draft"]).to_pandas()
+    assert rows["population"].notna().all() and rows.loc[rows["area_id"] == "Kitsilano", "population"].iloc[0] > 40000
+
+    # the same figures under headers no loader knows: mapped once on the page, then the boundaries are checked with it
+    header, body = read_csv(van / "van_pop_2016.csv")
+    renamed = write_csv(tmp_path / "residents_by_local_area.csv", ["Local Area Name" if h == header[0] else f"Col {i}" for i, h in enumerate(header)], body)
+    at.file_uploader(key="upl_pop").set_value((renamed.name, renamed.read_bytes(), "text/csv")).run()
+    ok(at)
+    assert "Bridges does not know this population file yet" in texts(at)
+    assert not [b for b in at.button if b.key == "upl_check"]  # no check until the population file is mapped
+
+    def key(end: str) -> str:
+        return next(k for k in at.session_state if isinstance(k, str) and k.startswith("map_") and k.endswith(end))
+
+    assert at.selectbox(key=key("_f_area_id")).value == "Local Area Name"
+    at.selectbox(key=key("_f_population")).set_value("Col 1").run()
+    ok(at)
+    at.text_input(key=key("_profile_name")).input("Residents by area")
+    at.button(key=key("_save")).click().run()
+    ok(at)
+    assert profiles.load(store.root, "residents-by-area").fields["population"]["column"] == "Col 1"
+    assert "Population file residents_by_local_area.csv: recognised by your saved mapping profile 'residents-by-area'" in texts(at)
+    rep2 = check(at)
+    # the file says "Downtown" where the boundaries say "Central Business District" (the built-in source knows; a new profile does not)
+    assert rep2["population"]["matched"] == 21 and rep2["population"]["spec"] == "residents-by-area"
+    w = next(w for w in rep2["warnings"] if w["column"] == "population")
+    assert "1 area(s) have no population in residents_by_local_area.csv" in w["reason"] and w["examples"][0]["value"] == "Central Business District"
+    assert "1 area(s) have no population" in texts(at) or any("1 area(s) have no population" in str(v) for df in at.dataframe for v in df.value.to_numpy().ravel())
+    again = store.draft_rows(rep2["draft"]).to_pandas().set_index("area_id")["population"]
+    known = rows.set_index("area_id")["population"]
+    assert again.drop("Central Business District").to_dict() == known.drop("Central Business District").to_dict()
+    assert again.isna().sum() == 1
+    assert store.list_drafts() == [rep2["draft"]]  # the first check's draft was replaced
+    # publish: the release records the population file and its mapping, and a rebuild from the raw files gives the same tables
+    go(at, "releases")
+    at.text_input(key="rel_note").input("Vancouver boundaries and population")
+    at.button(key="rel_publish").click().run()
+    ok(at)
+    op = store.current()["ops"][0]
+    assert op["population"]["file"] == "residents_by_local_area.csv" and op["population"]["spec_doc"]["id"] == "residents-by-area"
+    from loaders.rebuild import rebuild
+
+    rebuild(store, tmp_path / "rebuilt")
+    assert Store(tmp_path / "rebuilt").current()["row_counts"] == store.current()["row_counts"]

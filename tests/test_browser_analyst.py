@@ -29,6 +29,13 @@ def _idle(page, timeout: float = 60000) -> None:
     page.wait_for_timeout(400)
 
 
+def _sign_in(page, password: str) -> None:
+    """Fill the local-account form and send it."""
+    page.get_by_label("Name").fill(NAME)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
 def _no_session_sees_nothing(b, base: str, secrets: list[str]) -> None:
     """Each analyst URL in a new browser context (no cookie, no session)."""
     for path in ANALYST_URLS:
@@ -63,13 +70,9 @@ def test_analyst_signs_in_uploads_publishes_and_nobody_else_sees_a_thing(tmp_pat
         log = RequestLog(page, "127.0.0.1")
         page.goto(base + "/sign-in")
         _idle(page)
-        page.get_by_label("Name").fill(NAME)
-        page.get_by_label("Password", exact=True).fill("not the password at all")
-        page.get_by_role("button", name="Sign in").click()
+        _sign_in(page, "not the password at all")
         page.get_by_text("The name or the password is wrong").wait_for(timeout=30000)
-        page.get_by_label("Name").fill(NAME)
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        _sign_in(page, PASSWORD)
         page.get_by_role("heading", name="Upload a quarter").wait_for(timeout=60000)
         assert page.url.endswith("/upload")
 
@@ -115,9 +118,7 @@ def test_analyst_signs_in_uploads_publishes_and_nobody_else_sees_a_thing(tmp_pat
         page.goto(base + "/releases")
         _idle(page)
         page.get_by_text("The Releases page is for analysts. Sign in to continue to it.").wait_for(timeout=30000)
-        page.get_by_label("Name").fill(NAME)
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        _sign_in(page, PASSWORD)
         page.get_by_role("heading", name="Publish and history").wait_for(timeout=60000)
         assert page.url.endswith("/releases")
         page.get_by_role("heading", name="Restore an earlier release").wait_for(timeout=30000)  # release 2 is there to restore from

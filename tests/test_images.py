@@ -187,8 +187,8 @@ def test_cli_deck_pdf(store, tmp_path):
     assert len(re.findall(rb"/Type\s*/Page[^s]", (tmp_path / "deck.pdf").read_bytes())) == 9
 
 
-def test_page_offers_png_and_svg_of_each_chart(store, monkeypatch):
-    """AppTest: every chart of the incidents page has a PNG and an SVG button; the files they give carry the stamp."""
+def _page_offering(store, monkeypatch, page: str, lang: str, keep_if=lambda name: True):
+    """AppTest on a public page for area N1, Q3 2026, recording the files its download buttons offer (name → data or callable)."""
     import streamlit as st
     from streamlit.delta_generator import DeltaGenerator
     from streamlit.testing.v1 import AppTest
@@ -199,7 +199,7 @@ def test_page_offers_png_and_svg_of_each_chart(store, monkeypatch):
     real = DeltaGenerator.download_button
 
     def keep(self, label, data=None, file_name=None, *args, **kwargs):
-        if file_name and file_name.endswith((".png", ".svg")):
+        if file_name and keep_if(file_name):
             offered[file_name] = data
         return real(self, label, data, file_name, *args, **kwargs)
 
@@ -207,12 +207,18 @@ def test_page_offers_png_and_svg_of_each_chart(store, monkeypatch):
     monkeypatch.setattr(st, "download_button", lambda *a, **k: keep(st._main, *a, **k))
     monkeypatch.setenv("BRIDGES_DATA_DIR", str(store))
     at = AppTest.from_file(DASHBOARD, default_timeout=120)
-    params = {"area": "N1", "quarter": "2026Q3", "lang": "en"}
+    params = {"area": "N1", "quarter": "2026Q3", "lang": lang}
     at.query_params.update(params)
     at.run()
     at.query_params.update(params)
-    at.switch_page("public_pages/incidents.py").run()
+    at.switch_page(page).run()
     assert not at.exception
+    return at, offered
+
+
+def test_page_offers_png_and_svg_of_each_chart(store, monkeypatch):
+    """AppTest: every chart of the incidents page has a PNG and an SVG button; the files they give carry the stamp."""
+    at, offered = _page_offering(store, monkeypatch, "public_pages/incidents.py", "en", lambda name: name.endswith((".png", ".svg")))
     charts = len(at.get("plotly_chart"))
     labels = [b.proto.label for b in at.get("download_button")]
     assert charts == 6 and labels.count("PNG image") == charts and labels.count("SVG image") == charts
@@ -225,29 +231,7 @@ def test_page_offers_png_and_svg_of_each_chart(store, monkeypatch):
 
 def test_deck_page_offers_the_offline_file_and_every_slide_as_png(store, monkeypatch):
     """AppTest on /town-hall: the two downloads under the slide give the offline deck file and a ZIP of nine slide PNGs."""
-    import streamlit as st
-    from streamlit.delta_generator import DeltaGenerator
-    from streamlit.testing.v1 import AppTest
-
-    from tests.test_pages_app import DASHBOARD
-
-    offered = {}
-    real = DeltaGenerator.download_button
-
-    def keep(self, label, data=None, file_name=None, *args, **kwargs):
-        offered[file_name] = data
-        return real(self, label, data, file_name, *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", keep)
-    monkeypatch.setattr(st, "download_button", lambda *a, **k: keep(st._main, *a, **k))
-    monkeypatch.setenv("BRIDGES_DATA_DIR", str(store))
-    at = AppTest.from_file(DASHBOARD, default_timeout=120)
-    params = {"area": "N1", "quarter": "2026Q3", "lang": "fr"}
-    at.query_params.update(params)
-    at.run()
-    at.query_params.update(params)
-    at.switch_page("public_pages/town_hall.py").run()
-    assert not at.exception
+    _, offered = _page_offering(store, monkeypatch, "public_pages/town_hall.py", "fr")
     assert {k for k in offered if "-deck-" in k} == {"bridges-r1-N1-2026Q3-deck-fr.html", "bridges-r1-N1-2026Q3-deck-fr-slides.zip"}
     html = offered["bridges-r1-N1-2026Q3-deck-fr.html"]()
     assert html.decode("utf-8") == H.document(D.build(open_release(store), "N1", "2026Q3", "fr"))

@@ -115,8 +115,8 @@ def edit(staged, dataset: str, sheet: str | None, suggestion: dict, name: str | 
             continue
         cur = _current(spec, fdef.name)
         opts = [NONE] + ([ROWHASH] if fdef.name == ds.key else []) + ([cur] if " + " in cur else []) + columns
-        _row(fdef.name + (" (required)" if fdef.required else ""), fdef.description, opts, cur, f"map_{h}_{fdef.name}",
-             _set_field, (state, fdef.name, f"map_{h}_{fdef.name}", staged.path, sheet, dataset), samples, spec)
+        _row(fdef.name + (" (required)" if fdef.required else ""), fdef.description, opts, cur, f"map_{h}_f_{fdef.name}",
+             _set_field, (state, fdef.name, f"map_{h}_f_{fdef.name}", staged.path, sheet, dataset), samples, spec)
     if dataset == "incidents":
         co = spec.get("coordinates") or {}
         for k in _coord_keys(spec):
@@ -128,7 +128,7 @@ def edit(staged, dataset: str, sheet: str | None, suggestion: dict, name: str | 
     _assignments(spec, suggestion, dataset, h)
     st.divider()
     if name is None:
-        given = st.text_input("Name of this mapping profile (your records system, e.g. 'acme-rms')", value=spec.get("id") or "", key=f"map_{h}_name")
+        given = st.text_input("Name of this mapping profile (your records system, e.g. 'acme-rms')", value=spec.get("id") or "", key=f"map_{h}_profile_name")
     if st.button("Save this mapping and check the file", key=f"map_{h}_save", type="primary"):
         out = profiles.with_assignments(spec, _chosen(spec, h))
         if name is None:

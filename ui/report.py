@@ -38,6 +38,10 @@ def show(store, user, draft_id: str, examples: list | None, recheck) -> None:
     if report.get("date_range"):
         qs = ", ".join(f"{q} ({n:,} rows)" for q, n in report["quarters"].items())
         st.markdown(md_escape(f"Dates from {report['date_range'][0]} to {report['date_range'][1]}; quarters: {qs}."))
+    pop = report.get("population")
+    if pop:
+        st.markdown(md_escape(f"Population from {pop['file']}: {pop['matched']:,} of {report['rows_accepted']:,} areas matched "
+                              f"({pop['rows']:,} rows in that file)."))
     _rejections(store, report, draft_id)
     _warnings(store, report, draft_id)
     _unmapped(report, recheck, draft_id)

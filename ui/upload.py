@@ -63,9 +63,10 @@ def body(user) -> None:
     st.success(md_escape(how))
     if spec.path is not None and spec.path.parent.name == profiles.DIR and _edit_profile(store, user, staged, dataset, sheet, quarter, spec):
         return
-    key = [staged.sha256, sheet, dataset, quarter, spec.id]
+    pop = _population(store, user, dataset, limit)
+    key = [staged.sha256, sheet, dataset, quarter, spec.id] + ([pop[0].sha256] if pop else [])
     if st.button("Check the file and make a draft", key="upl_check", type="primary"):
-        _check(store, user, staged.path, dataset, sheet, quarter, spec)
+        _check(store, user, staged.path, dataset, sheet, quarter, spec, population=pop)
     rep = st.session_state.get("upl_report")
     if rep and st.session_state.get("upl_report_for") == key:
         report.show(store, user, rep["draft"], rep.get("rejections"), lambda chosen, name: _assign(store, user, rep["draft"], chosen, name))
@@ -111,24 +112,50 @@ def _waiting(store, user) -> None:
     report.show(store, user, draft, examples, lambda chosen, name: _assign(store, user, draft, chosen, name))
 
 
-def _stage(store, user, f, dataset):
+def _stage(store, user, f, dataset, slot: str = "upl_staged"):
     """Keep the upload once (checked on the server: type, size, not empty) and log it with its sha256."""
-    have = st.session_state.get("upl_staged")
+    have = st.session_state.get(slot)
     if have and have["file_id"] == f.file_id:
         return have["staged"]
-    st.session_state.pop("upl_staged", None)
+    st.session_state.pop(slot, None)
     uploads.check(f.name, f.size, uploads.max_bytes(store.root))
     staged = uploads.stage(store.root, f.name, f.getvalue())
     audit.record(store.root, "upload", user.name, file=staged.name, sha256=staged.sha256, bytes=staged.size, dataset=dataset)
-    st.session_state["upl_staged"] = {"file_id": f.file_id, "staged": staged}
+    st.session_state[slot] = {"file_id": f.file_id, "staged": staged}
     return staged
 
 
-def _sheet(staged) -> str | None:
+def _population(store, user, dataset: str, limit: int):
+    """With boundaries: an optional population file, recognised or mapped like an export; (staged, Spec, sheet) or None.
+    While its mapping is being made, the page stops there."""
+    if dataset != "areas":
+        return None
+    f = st.file_uploader("Population by area (optional): a CSV, XLSX or JSON file with each area's name or ID and its population",
+                         key="upl_pop", max_upload_size=max(1, math.ceil(limit / 1048576)))
+    if f is None:
+        return None
+    staged = _stage(store, user, f, dataset, slot="upl_pop_staged")
+    sheet = _sheet(staged, key="upl_pop_sheet")
+    spec, how = _recognise(store, staged, "areas", sheet)
+    if spec is None:
+        st.markdown(md_escape(f"{staged.name}: Bridges does not know this population file yet. Map its area and population columns below; "
+                              "the mapping is saved and used again for the next file with the same columns."))
+        saved = mapping_editor.edit(staged, "areas", sheet, how)
+        if saved is None:
+            st.stop()
+        name, spec_doc = saved
+        profiles.save(store.root, name, spec_doc, list(uploads.samples(staged.path, sheet)), user.name)
+        audit.record(store.root, "profile-saved", user.name, profile=profiles.slug(name), dataset="areas", file=staged.name)
+        st.rerun()
+    st.success(md_escape(f"Population file {staged.name}: {how[0].lower()}{how[1:]}"))
+    return staged, spec, sheet
+
+
+def _sheet(staged, key: str = "upl_sheet") -> str | None:
     names = uploads.sheets(staged.path)
     if len(names) <= 1:
         return names[0] if names else None
-    pick = st.selectbox(md_escape(f"This workbook has {len(names)} sheets with data. Which one holds the export?"), [PICK_SHEET, *names], key="upl_sheet")
+    pick = st.selectbox(md_escape(f"{staged.name} has {len(names)} sheets with data. Which one holds the export?"), [PICK_SHEET, *names], key=key)
     if pick == PICK_SHEET:
         st.stop()
     return pick
@@ -156,15 +183,17 @@ def _recognise(store, staged, dataset: str, sheet: str | None):
     return None, found
 
 
-def _check(store, user, path: Path, dataset, sheet, quarter, spec: Spec, replaces: str | None = None) -> dict:
-    """Run loaders.ingest (as the CLI does); the previous draft of this same upload is replaced."""
+def _check(store, user, path: Path, dataset, sheet, quarter, spec: Spec, replaces: str | None = None, population=None) -> dict:
+    """Run loaders.ingest (as the CLI does); the previous draft of this same upload is replaced. `population`: (staged, Spec, sheet)."""
     old = replaces or (st.session_state.get("upl_report") or {}).get("draft")
+    pop_path, pop_spec, pop_sheet = (population[0].path, population[1], population[2]) if population else (None, None, None)
     with st.spinner("Checking every row…"):
-        rep = actions.ingest_upload(store, path, dataset, user.name, profile=spec, quarter=quarter, sheet=sheet)
+        rep = actions.ingest_upload(store, path, dataset, user.name, profile=spec, quarter=quarter, sheet=sheet, population=pop_path,
+                                    population_profile=pop_spec, population_sheet=pop_sheet)
     if old and old != rep["draft"] and old in store.list_drafts() and store.draft(old).get("sha256") == rep["sha256"]:
         actions.delete_draft(store, old, user.name, why="replaced by a new check of the same upload")
     st.session_state["upl_report"] = rep
-    st.session_state["upl_report_for"] = [rep["sha256"], sheet, dataset, quarter, spec.id]
+    st.session_state["upl_report_for"] = [rep["sha256"], sheet, dataset, quarter, spec.id] + ([population[0].sha256] if population else [])
     return rep
 
 
@@ -183,6 +212,12 @@ def _assign(store, user, draft_id: str, chosen: dict, name: str) -> None:
     profiles.save(store.root, prof_name, doc, headers, user.name)
     audit.record(store.root, "profile-saved", user.name, profile=profiles.slug(prof_name), dataset=meta["dataset"],
                  assigned=sum(len(v) for v in chosen.values()))
-    rep = _check(store, user, path, meta["dataset"], meta.get("sheet"), meta.get("quarter"), profiles.load(store.root, prof_name), replaces=draft_id)
+    popm = meta.get("population") or {}
+    pop = None
+    if popm.get("sha256"):  # boundaries checked with a population file: check them with it again
+        pstaged = uploads.stage(store.root, popm.get("file") or "population.csv", store.raw_path(popm["sha256"]).read_bytes())
+        pop = (pstaged, Spec.from_dict(popm["spec_doc"]) if popm.get("spec_doc") else None, popm.get("sheet"))
+    rep = _check(store, user, path, meta["dataset"], meta.get("sheet"), meta.get("quarter"), profiles.load(store.root, prof_name), replaces=draft_id,
+                 population=pop)
     st.session_state["upl_open"] = rep["draft"]
     st.rerun()
