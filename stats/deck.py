@@ -28,6 +28,7 @@ CHART_FONT = 26  # px: chart text on a 1080p projector (body text is 28 px, figu
 CHART_HEIGHT = 760  # px: the chart area of a 1920×1080 slide
 CHART_WIDTH = 1920 - 48 - 700 - 48 - 48  # px: beside the 700 px text column, inside the 48 px margins
 TOP_CATEGORIES = 6
+OPTIONAL = {"engagement": "engagement", "said_did": "feedback", "trust": "survey"}  # slide → the dataset it needs
 PROVIDER_FILE = "provider.toml"
 
 
@@ -357,6 +358,11 @@ def build(rel: Release, area: str | None, quarter: str | None, lang: str, run: C
     overview = views.overview(ctx)
     slides = [_title(ctx, meta), _headlines(ctx, overview), _changed(ctx, overview), _categories(ctx), _map(ctx), _engagement(ctx),
               _said_did(ctx), _trust(ctx), _closing(ctx, meta)]
+    # a dataset the service has not published gets no slide of "no data" in front of the room; the closing notes say so
+    absent = [key for key, name in OPTIONAL.items() if not ctx.rel.has(name)]
+    if absent:
+        slides = [s for s in slides if s.key not in absent]
+        slides[-1].notes.extend(t(f"nodata.{OPTIONAL[k]}", lang) for k in absent)
     for s in slides:
         if s.source:
             s.notes.append(s.source)

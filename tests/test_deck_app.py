@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from stats import deck as D
 from stats import deck_html as H
+from stats.i18n import t
 from stats.read import open_release
 from tests.test_pages_app import DASHBOARD, TRICKY_NAME, build_fixture
 
@@ -315,3 +316,24 @@ def test_deck_and_site_read_only_the_public_tables(store, tmp_path, monkeypatch)
         b = p.read_text(encoding="utf-8")
         assert re.sub(r'id="plot-\d+"|"plot-\d+"', "", a) == re.sub(r'id="plot-\d+"|"plot-\d+"', "", b), p.name
     assert not (copy / "tables").exists()
+
+
+def test_slides_of_datasets_not_published_are_left_out(tmp_path, realdata):
+    """A service that publishes only incidents (Vancouver's real export and boundaries): no "no data" slide in front of the
+    room; the closing slide's speaker notes say what is missing, and the offline file has the same six slides."""
+    from loaders.ingest import ingest
+    from loaders.store import Store
+
+    van = realdata / "vancouver-vpd-crimedata"
+    s = Store(tmp_path / "store")
+    a = ingest(van / "local-area-boundary.geojson", "areas", s, population=van / "van_pop_2016.csv")
+    i = ingest(van / "crimedata_csv_AllNeighbourhoods_2025.csv", "incidents", s)
+    s.publish([a["draft"], i["draft"]], "t", "incidents only")
+    for lang in ("en", "fr"):
+        d = D.build(open_release(s.root), "Kitsilano", "latest", lang)
+        assert [x.key for x in d.slides] == ["title", "headlines", "changed", "categories", "map", "closing"]
+        notes = " ".join(d.slides[-1].notes)
+        for key in ("nodata.engagement", "nodata.feedback", "nodata.survey"):
+            assert t(key, lang) in notes
+        html = H.document(d)
+        assert html.count('<section class="slide ') == 6
