@@ -97,3 +97,16 @@ class RequestLog:
 
 def wait_for_charts(page, n: int = 1, timeout: float = 60000):
     page.wait_for_function(f"document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length >= {n}", timeout=timeout)
+
+
+AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_SERIOUS = """async () => { const r = await axe.run(document, {resultTypes: ['violations']});
+  return r.violations.filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.impact + ' ' + v.id + ': ' + v.help); }"""
+
+
+def axe_violations(page) -> list | None:
+    """Serious or critical axe-core violations on the page (None when axe-core is not installed: npm ci --prefix tests/browser)."""
+    if not AXE.exists():
+        return None
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(AXE_SERIOUS)

@@ -13,7 +13,7 @@ import pytest
 
 from loaders.demo import build_demo
 from loaders.store import Store
-from tests.browser import ARTIFACTS, ROOT, RequestLog, browser, have_chromium, streamlit_server
+from tests.browser import ARTIFACTS, ROOT, RequestLog, axe_violations, browser, have_chromium, streamlit_server
 
 pytestmark = pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")
 
@@ -70,6 +70,7 @@ def test_analyst_signs_in_uploads_publishes_and_nobody_else_sees_a_thing(tmp_pat
         log = RequestLog(page, "127.0.0.1")
         page.goto(base + "/sign-in")
         _idle(page)
+        assert not axe_violations(page), f"sign-in: {axe_violations(page)}"
         _sign_in(page, "not the password at all")
         page.get_by_text("The name or the password is wrong").wait_for(timeout=30000)
         _sign_in(page, PASSWORD)
@@ -82,6 +83,7 @@ def test_analyst_signs_in_uploads_publishes_and_nobody_else_sees_a_thing(tmp_pat
         page.get_by_text("is staged. It is not public").wait_for(timeout=120000)
         _idle(page)
         page.screenshot(path=str(SHOTS / "upload-report.png"), full_page=True)
+        assert not axe_violations(page), f"upload report: {axe_violations(page)}"
         draft = Store(data).list_drafts()
         assert len(draft) == 1 and draft[0] in page.inner_text("body")
         sha = Store(data).draft(draft[0])["sha256"]
@@ -97,6 +99,7 @@ def test_analyst_signs_in_uploads_publishes_and_nobody_else_sees_a_thing(tmp_pat
         page.get_by_text("Release 2 is published.").wait_for(timeout=120000)
         _idle(page)
         page.screenshot(path=str(SHOTS / "releases.png"), full_page=True)
+        assert not axe_violations(page), f"releases: {axe_violations(page)}"
         assert not log.outside
 
         # the public /data page shows the new release to anyone

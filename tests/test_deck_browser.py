@@ -16,7 +16,7 @@ from loaders.demo import build_demo
 from loaders.store import Store
 from stats import deck as D
 from stats.read import open_release
-from tests.browser import ARTIFACTS, ROOT, RequestLog, browser, have_chromium, streamlit_server
+from tests.browser import ARTIFACTS, RequestLog, axe_violations, browser, have_chromium, streamlit_server
 
 pytestmark = pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")
 
@@ -44,19 +44,6 @@ MEASURE = """(root) => {
           marks: root.querySelectorAll('.main-svg .trace, .main-svg .point, .main-svg path.js-line, .main-svg .bars path').length,
           svgs: root.querySelectorAll('.main-svg').length};
 }"""
-
-
-AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
-AXE_RUN = """async () => { const r = await axe.run(document, {resultTypes: ['violations']});
-  return r.violations.filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.impact + ' ' + v.id + ': ' + v.help); }"""
-
-
-def _axe(page) -> list | None:
-    """Serious or critical axe-core violations (None when axe-core is not installed: npm ci --prefix tests/browser)."""
-    if not AXE.exists():
-        return None
-    page.add_script_tag(path=str(AXE))
-    return page.evaluate(AXE_RUN)
 
 
 def _check_sizes(m: dict, where: str) -> None:
@@ -123,7 +110,7 @@ def test_presenter_page(demo, lang):
             _check_sizes(m, f"page slide {i} ({key}, {lang})")
             page.screenshot(path=str(SHOTS / f"page-{lang}-{i:02d}-{key}.png"))
             if key in ("headlines", "map"):
-                assert not _axe(page), f"page slide {i}: {_axe(page)}"
+                assert not axe_violations(page), f"page slide {i}: {axe_violations(page)}"
             if i < n:
                 page.keyboard.press(FORWARD[i - 1])
         # back: ArrowLeft, then PageUp
@@ -211,7 +198,7 @@ def test_deck_file_from_disk(deck_file):
                 assert m["svgs"] >= 1 and m["marks"] > 0, f"slide {i} ({key}): chart not drawn"
             _check_sizes(m, f"file slide {i} ({key})")
             if key in ("title", "said_did"):
-                bad = _axe(page)
+                bad = axe_violations(page)
                 assert not bad, f"file slide {i}: {bad}"
             assert page.url.endswith(f"#{i}")
             page.screenshot(path=str(SHOTS / f"file-{i:02d}-{key}.png"))

@@ -25,7 +25,7 @@ from loaders.store import Store
 from stats import site as S
 from stats import views
 from stats.read import open_release
-from tests.browser import ARTIFACTS, RequestLog, browser, free_port, have_chromium
+from tests.browser import ARTIFACTS, RequestLog, axe_violations, browser, free_port, have_chromium
 from tests.test_pages_app import build_fixture
 
 SHOTS = ARTIFACTS / "site"
@@ -117,9 +117,7 @@ def test_site_served_renders_and_links_resolve(demo_site):
             name = urlparse(url).path.strip("/") or "index.html"
             if name in ("index.html", "area-MS.html", "area-MS.fr.html", "data.html"):
                 page.screenshot(path=str(SHOTS / f"{name}.png"))
-                from tests.test_deck_browser import _axe
-
-                bad = _axe(page)
+                bad = axe_violations(page)
                 assert not bad, f"{name}: {bad}"
             ids = set(page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
             for href in page.eval_on_selector_all("a[href], link[href], script[src]", "els => els.map(e => e.href || e.src)"):
