@@ -389,6 +389,8 @@ def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResu
                     ev.warn(colname, f"value not in the {'crosswalk' if 'crosswalk' in fs else 'value map'} for '{fname}'; left empty", missing, raw_vals)
                 else:
                     ev.add(missing, colname, raw_vals, f"'{fname}' value is not in the {'crosswalk ' + repr(fs['crosswalk']) if 'crosswalk' in fs else 'value map'}; assign it a canonical value in the mapping profile and ingest again")
+            if "" in mapping.values():  # a value mapped to "" is left empty on purpose ("Arrest = false" says nothing of the outcome)
+                mapped = pc.if_else(pc.fill_null(pc.equal(mapped, ""), False), pa.scalar(None, pa.string()), mapped)
             if "default" in fs:
                 mapped = pc.fill_null(mapped, str(fs["default"]))
             arr = mapped

@@ -8,6 +8,7 @@ the change by hand).
 """
 from __future__ import annotations
 
+import collections
 import csv
 import os
 from pathlib import Path
@@ -195,3 +196,15 @@ def test_vancouver_withheld_locations_have_no_point_and_day_precision(realdata_d
     assert (frame.loc[withheld, "time_precision"] == "day").all()
     assert frame["lat"].isna().sum() == 3148  # plus 2 collisions at '99XXXX UNKNOWN'
     assert frame["lat"].dropna().between(49.19, 49.32).all() and frame["lon"].dropna().between(-123.23, -123.02).all()
+
+
+def test_chicago_arrest_flag_gives_cleared_or_unknown_never_open(realdata_dir, tmp_path):
+    """Chicago's "Arrest" says whether an arrest was made: true is cleared, false leaves the status unknown (the value map
+    sends it to "" on purpose), so no row is called open and no warning is raised for it."""
+    path = realdata_dir / "chicago-cpd-crimes/sample-2024/Crimes_-_2001_to_Present.csv"
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        arrests = collections.Counter(r["Arrest"].strip().lower() for r in csv.DictReader(fh))
+    rep = ingest(path, "incidents", Store(tmp_path / "s"))
+    rows = Store(tmp_path / "s").draft_rows(rep["draft"]).to_pandas()
+    assert rows["status"].isna().sum() == arrests["false"] > 0 and (rows["status"] == "cleared").sum() == arrests["true"] > 0
+    assert not [w for w in rep["warnings"] if w.get("column") == "Arrest"] and "status" not in rep["unmapped"]
