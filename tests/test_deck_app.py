@@ -337,3 +337,24 @@ def test_slides_of_datasets_not_published_are_left_out(tmp_path, realdata):
             assert t(key, lang) in notes
         html = H.document(d)
         assert html.count('<section class="slide ') == 6
+
+
+def test_every_demo_area_in_the_first_and_the_latest_quarter(tmp_path):
+    """Every demo area (and all areas), in the first quarter of the data (nothing earlier to compare with) and the
+    latest, in both languages: nine slides, the file renders, and the first quarter says there is nothing to compare."""
+    from loaders.demo import build_demo
+    from loaders.store import Store
+
+    build_demo(Store(tmp_path / "demo"))
+    rel = open_release(tmp_path / "demo")
+    areas = ["all"] + rel.query("SELECT area_id FROM areas ORDER BY 1")["area_id"].tolist()
+    first, latest = rel.query("SELECT min(quarter) AS a, max(quarter) AS b FROM incidents").iloc[0]
+    assert len(areas) == 11
+    for area in areas:
+        for lang in ("en", "fr"):
+            for q in (first, latest):
+                d = D.build(rel, area, q, lang)
+                assert [s.key for s in d.slides] == list(D.SLIDES) and d.quarter == q
+                assert H.document(d).count('<section class="slide ') == 9
+                if q == first:
+                    assert slide(d, "changed").bullets == [t("changed.no_earlier", lang)], slide(d, "changed").bullets
