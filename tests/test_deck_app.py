@@ -255,6 +255,24 @@ def test_page_without_area_offers_a_choice(store, monkeypatch):
     assert len(at.selectbox) == 2
 
 
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_every_public_page_links_to_the_deck_of_its_area_and_quarter(store, monkeypatch, lang):
+    """Presenters find the deck from the public pages: the footer links to /town-hall with the area, quarter and language shown."""
+    monkeypatch.setenv("BRIDGES_DATA_DIR", str(store))
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    params = {"area": "N1", "quarter": "2026Q2", "lang": lang}
+    at.query_params.update(params)
+    at.run()
+    for page in ("overview", "incidents", "community", "feedback", "trust"):
+        at.query_params.update(params)
+        at.switch_page(f"public_pages/{page}.py").run()
+        assert not at.exception
+        deck = [x.proto for x in at.get("page_link") if x.proto.page == "town-hall"]
+        assert len(deck) == 1, page
+        assert deck[0].query_string == f"lang={lang}&area=N1&quarter=2026Q2"
+        assert deck[0].label.replace("\\", "") == t("footer.deck", lang)  # Markdown-escaped on the page
+
+
 def test_unknown_area_and_quarter_fall_back(store, monkeypatch):
     at = _page(store, monkeypatch, area="NOPE", quarter="1999Q1", lang="en", slide="99")
     body = _text(at)

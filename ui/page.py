@@ -14,6 +14,7 @@ from .data import current_release, runner
 from .render import md_escape, render, small
 
 PAGE_FILES = {p: f"public_pages/{p}.py" for p in views.PAGES}
+DECK_FILE = "public_pages/town_hall.py"
 # every page but the data page has an area and a quarter
 NEEDS_SELECTION = {"overview", "incidents", "community", "feedback", "trust"}
 
@@ -115,4 +116,6 @@ def footer(ctx: views.Ctx) -> None:
         link_to("data", t("footer.privacy", lang))
         link_to("data", t("footer.methodology", lang))
         link_to("data", t("footer.downloads", lang))
+        # the town-hall slides of the area and quarter shown (presenters find them here; /town-hall is not in the nav)
+        st.page_link(DECK_FILE, label=md_escape(t("footer.deck", lang)), query_params=state.current(ctx.area, ctx.quarter, lang))
     small(t("footer.text", lang, version=ctx.rel.version))
