@@ -76,6 +76,43 @@ def build_demo(store: Store, force: bool = False) -> dict:
         raise
 
 
+CHECKOUT_DATA = Path(__file__).resolve().parent.parent / "data"  # the store of a fresh clone
+
+
+def wanted(root: Path) -> bool:
+    """Build the demo into an empty store? Only the checkout's own data/ folder (a fresh clone) gets it, or any store with
+    BRIDGES_DEMO=1: a service that points BRIDGES_DATA_DIR at its own folder starts empty, never with fictional figures."""
+    import os
+
+    if os.environ.get("BRIDGES_DEMO", "").strip().lower() in ("1", "true", "yes"):
+        return True
+    return Path(root).resolve() == CHECKOUT_DATA.resolve()
+
+
+def demo_sources() -> set[str]:
+    """The source ids of the demo's exports (what its rows carry in `source`)."""
+    return {Spec.load(SOURCES_DIR / spec_name).id for _, _, spec_name in PLAN}
+
+
+def demo_rows(store: Store) -> dict[str, int]:
+    """Rows of the fictional demo in the current release, by dataset (empty when there are none)."""
+    import pyarrow.dataset as pads
+
+    cur = store.current()
+    if cur is None:
+        return {}
+    ids = sorted(demo_sources())
+    out = {}
+    for dataset, _, _ in PLAN:
+        ds = store.dataset_at(dataset, cur)
+        if ds is None or "source" not in ds.schema.names:
+            continue
+        n = ds.count_rows(filter=pads.field("source").isin(ids))
+        if n:
+            out[dataset] = n
+    return out
+
+
 def ensure_demo(store: Store, wait: float = ENSURE_WAIT) -> dict | None:
     """Build the demo only when the store has no release; safe when several processes call it at once.
 

@@ -371,7 +371,7 @@ def test_publish_while_another_analyst_publishes_says_try_again(store, realdata,
         at.text_input(key="rel_note").input("Q4 2025")
         at.button(key="rel_publish").click().run()
         ok(at)
-        assert actions.BUSY in texts(at) and len(at.warning) == 1
+        assert [w for w in at.warning if "Another analyst" in w.value] and actions.BUSY in texts(at)  # beside the demo warning
         assert store.current()["version"] == 1 and store.list_drafts() == [draft]
     finally:
         holder.kill()
@@ -441,3 +441,46 @@ def test_boundaries_with_a_population_file_known_and_unknown(store, realdata, tm
 
     rebuild(store, tmp_path / "rebuilt")
     assert Store(tmp_path / "rebuilt").current()["row_counts"] == store.current()["row_counts"]
+
+
+# ---------------------------------------------------------------- the fictional demo and a real service's store
+
+
+DEMO_MIX = "The release published now holds the fictional Riverton demo"
+
+
+def test_publishing_real_data_over_the_demo_is_warned(store, realdata, tmp_path):
+    """The store holds the demo: a real export's draft gets a warning on the preview and the releases pages; demo drafts do not."""
+    at = analyst("upload")
+    q4 = vancouver_q4(realdata, tmp_path / "crimedata_q4.csv")
+    upload(at, q4.name, q4.read_bytes(), quarter="2025Q4")
+    check(at)
+    for page in ("preview", "releases"):
+        go(at, page)
+        warn = [w.value.replace("\\", "") for w in at.warning if DEMO_MIX in w.value.replace("\\", "")]
+        assert len(warn) == 1 and "set BRIDGES_DATA_DIR to a new folder" in warn[0], page
+        assert "incidents" in warn[0] and "areas" in warn[0]
+
+
+def test_a_store_of_its_own_starts_empty_and_the_checkout_gets_the_demo(tmp_path, monkeypatch):
+    """BRIDGES_DATA_DIR at an empty folder: the public page says nothing is published and no demo is built there;
+    BRIDGES_DEMO=1 builds it; the checkout's own data/ folder is the one that gets it by default."""
+    from loaders import demo
+
+    root = tmp_path / "service"
+    monkeypatch.setenv("BRIDGES_DATA_DIR", str(root))
+    monkeypatch.delenv("BRIDGES_DEMO", raising=False)
+    at = app()
+    at.run()
+    ok(at)
+    assert "Nothing is published yet. Analysts sign in at /sign-in" in "\n".join(i.value.replace("\\", "") for i in at.info)
+    assert Store(root).current() is None
+    assert demo.wanted(demo.CHECKOUT_DATA) and not demo.wanted(root)
+    monkeypatch.setenv("BRIDGES_DEMO", "1")
+    assert demo.wanted(root)
+    trial = tmp_path / "trial"
+    monkeypatch.setenv("BRIDGES_DATA_DIR", str(trial))
+    at = app()
+    at.run()
+    ok(at)
+    assert Store(trial).current()["note"] == demo.NOTE and not at.info

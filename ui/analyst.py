@@ -45,6 +45,23 @@ def _link(path: str, label: str) -> None:
         pass
 
 
+def demo_warning(store: Store, draft_ids: list[str]) -> None:
+    """Warn before real data is published on top of the fictional demo (the public pages would mix the two)."""
+    from loaders import demo
+
+    sources = demo.demo_sources()
+    if not draft_ids or all(store.draft(d).get("source") in sources for d in draft_ids):
+        return
+    rows = demo.demo_rows(store)
+    if not rows:
+        return
+    what = ", ".join(f"{n:,} {name}" for name, n in rows.items())
+    st.warning(md_escape(f"The release published now holds the fictional Riverton demo ({what} rows). Publishing these drafts would "
+                         "mix your figures with made-up ones on the public pages. For a real service, start from an empty data "
+                         "folder: stop the server, set BRIDGES_DATA_DIR to a new folder and start it again (the demo is only built "
+                         "in this checkout's own data/ folder). Publish here only to try Bridges out."))
+
+
 def say(exc: BaseException) -> str:
     """The sentence an analyst reads for an error."""
     if isinstance(exc, InputError):

@@ -16,14 +16,16 @@ from stats.read import Release, open_release
 
 @st.cache_resource(show_spinner="Preparing the demo data (first run only)…")
 def _ensure_store(root: str) -> None:
-    """On a fresh clone the store is empty: build the demo once, in whichever process comes first."""
+    """On a fresh clone the store is empty: build the demo once, in whichever process comes first. A store elsewhere
+    (BRIDGES_DATA_DIR) stays empty until an analyst publishes, unless BRIDGES_DEMO=1 (loaders.demo.wanted)."""
     store = Store(root)
     if store.current() is None:
         try:
-            from loaders.demo import ensure_demo
+            from loaders.demo import ensure_demo, wanted
         except ImportError:
             return
-        ensure_demo(store)
+        if wanted(store.root):
+            ensure_demo(store)
 
 
 def current_release() -> Release | None:

@@ -11,6 +11,7 @@ from stats import preview, views
 from stats.i18n import label, quarter_label
 from stats.read import open_release
 
+from .analyst import demo_warning
 from .data import runner
 from .render import md_escape, render
 
@@ -44,6 +45,7 @@ def body(user) -> None:
     pick = st.multiselect("Drafts to preview (one per dataset)", ids, key="prev_pick")
     if not pick:
         return
+    demo_warning(store, pick)
     _diff(store, pick)
     rel = _preview(str(store.root), preview.draft_key(store, pick), tuple(sorted(pick)))
     _side_by_side(store, rel)

@@ -7,6 +7,7 @@ import streamlit as st
 from loaders import actions, audit
 from stats.i18n import label, quarter_label
 
+from .analyst import demo_warning
 from .render import md_escape
 
 
@@ -47,6 +48,7 @@ def _drafts(store, user) -> None:
     if "rel_pick" not in st.session_state:
         st.session_state["rel_pick"] = [newest]
     pick = st.multiselect("Drafts to publish together (one per dataset)", ids, key="rel_pick")
+    demo_warning(store, pick)
     note = st.text_input("Note for the release history (what this release is)", key="rel_note", placeholder="Q3 2026 incidents")
     if st.button("Publish", key="rel_publish", type="primary", disabled=not pick):
         out = actions.publish(store, pick, user.name, note)
