@@ -484,3 +484,20 @@ def test_a_store_of_its_own_starts_empty_and_the_checkout_gets_the_demo(tmp_path
     at.run()
     ok(at)
     assert Store(trial).current()["note"] == demo.NOTE and not at.info
+
+
+def test_sign_in_page_of_a_new_installation_says_how_to_make_the_first_account(tmp_path, monkeypatch):
+    from loaders import users
+
+    root = tmp_path / "new"
+    monkeypatch.setenv("BRIDGES_DATA_DIR", str(root))
+    at = app()
+    at.run()
+    at.switch_page("analyst_pages/signin.py").run()
+    ok(at)
+    first = "No analyst account exists on this server yet"
+    assert any(first in i.value for i in at.info) and "python -m loaders add-user NAME --role analyst" in texts(at)
+    users.add_user(root, "first-analyst", "analyst", "a long enough password")
+    at.run()
+    ok(at)
+    assert not any(first in i.value for i in at.info)

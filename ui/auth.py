@@ -136,7 +136,11 @@ def sign_in_page(then: str | None = None) -> None:
                              "analyst. Ask the administrator to run: python -m loaders add-user EMAIL --role analyst --oidc"))
         if st.button("Sign out", key="signin_oidc_out"):
             st.logout()
-    for p in oidc_providers():
+    providers = oidc_providers()
+    if not providers and not users.load(_root()):  # a new installation: say how to make the first account
+        st.info("No analyst account exists on this server yet. Whoever runs the server makes the first one: "
+                "python -m loaders add-user NAME --role analyst (it asks for a password), then signs in here.")
+    for p in providers:
         label = f"Sign in with {p}" if p else "Sign in with your organisation's account"
         if st.button(md_escape(label), key=f"signin_oidc_{p or 'default'}", type="primary"):
             st.login(p) if p else st.login()
