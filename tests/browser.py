@@ -107,6 +107,7 @@ AXE_SERIOUS = """async () => { const r = await axe.run(document, {resultTypes: [
 def axe_violations(page) -> list | None:
     """Serious or critical axe-core violations on the page (None when axe-core is not installed: npm ci --prefix tests/browser)."""
     if not AXE.exists():
+        assert not os.environ.get("BRIDGES_REQUIRE_AXE"), f"axe-core is missing at {AXE}"
         return None
     page.add_script_tag(path=str(AXE))
     return page.evaluate(AXE_SERIOUS)

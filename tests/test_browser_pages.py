@@ -8,6 +8,8 @@ axe-core comes from the npm registry: `npm ci --prefix tests/browser` (.ci/run d
 """
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from loaders.demo import build_demo
@@ -69,6 +71,7 @@ def visits(tmp_path_factory):
                 opened = _open_tables(page)
                 html = page.content()
                 violations = None
+                assert AXE.exists() or not os.environ.get("BRIDGES_REQUIRE_AXE"), f"axe-core is missing at {AXE}"
                 if AXE.exists():
                     page.add_script_tag(path=str(AXE))
                     violations = page.evaluate(AXE_RUN)
