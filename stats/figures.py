@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 
 import plotly.graph_objects as go
 
@@ -228,6 +229,11 @@ def _interp(colorscale, x: float) -> str:
     return colorscale[-1][1]
 
 
+def _label_lines(text: str, width: int = 12) -> list[str]:
+    """A map label on lines of about `width` characters ("University Heights" on two), so it stays inside its shape."""
+    return textwrap.wrap(text, width, break_long_words=False) or [text]
+
+
 def choropleth(outlines: dict, points: dict, shaded: list[dict], unshaded: list[dict], *, title: str, lang: str,
                colorbar_title: str, highlight: str | None = None, height: int = 540) -> go.Figure:
     """Areas filled by value and labelled with it, drawn as plain SVG shapes: no base map, no tiles, no topojson, no fonts.
@@ -264,7 +270,7 @@ def choropleth(outlines: dict, points: dict, shaded: list[dict], unshaded: list[
     if labelled:
         data.append(dict(
             type="scatter", x=[points[s["id"]][0] for s in labelled], y=[points[s["id"]][1] for s in labelled], mode="text",
-            text=["<br>".join(esc(x) for x in (s.get("short") or [s["label"]])) for s in labelled],
+            text=["<br>".join(esc(x) for part in (s.get("short") or [s["label"]]) for x in _label_lines(str(part))) for s in labelled],
             textfont=dict(color="#000000", size=12), hoverinfo="skip", showlegend=False,
         ))
     if vals and points:
