@@ -189,7 +189,7 @@ def time_pages(root: Path, repeat: int, area: str | None) -> dict:
 
 def rss_with_sessions(root: Path, sessions: int = 20) -> dict:
     """Start `streamlit run dashboard.py` on the store, open `sessions` browser tabs over the pages, report the server's RSS."""
-    from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_charts
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port, stop, wait_for_charts
 
     port = free_port()
     env = {**os.environ, "BRIDGES_DATA_DIR": str(root)}
@@ -237,11 +237,7 @@ def rss_with_sessions(root: Path, sessions: int = 20) -> dict:
             b.close()
         return {"idle_rss_mib": idle / 2**20, "rss_20_sessions_mib": peak / 2**20, "open_all_s": opened}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
 
 

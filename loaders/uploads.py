@@ -70,7 +70,7 @@ def stage(root, name: str, data: bytes) -> Staged:
     """Check an upload, then keep it at uploads/<sha256 prefix>/<name> in the store (old staged files are removed)."""
     check(name, len(data), max_bytes(root))
     base = Path(root) / STAGE_DIR
-    _prune(base)
+    prune(base)
     tmp_dir = base / f".tmp-{os.getpid()}-{time.time_ns()}"
     tmp_dir.mkdir(parents=True)
     try:
@@ -85,13 +85,14 @@ def stage(root, name: str, data: bytes) -> Staged:
     return Staged(final_dir / tmp.name, sha, len(data), tmp.name)
 
 
-def _prune(base: Path) -> None:
+def prune(base: Path, keep_s: float = KEEP_STAGED_S) -> None:
+    """Remove the folders in `base` untouched for more than `keep_s` seconds (staged uploads, previews)."""
     if not base.exists():
         return
     now = time.time()
     for d in base.iterdir():
         try:
-            if now - d.stat().st_mtime > KEEP_STAGED_S:
+            if now - d.stat().st_mtime > keep_s:
                 shutil.rmtree(d, ignore_errors=True)
         except OSError:
             continue
@@ -261,8 +262,8 @@ def published_duplicates(store: Store, draft_id: str) -> dict | None:
     if not hits:
         return None
     return {"column": ds.key, "rows": len(hits), "examples": [{"row": None, "value": f"{k} (published in {q})"} for k, q in hits[:5]],
-            "reason": f"ID already published in another quarter that this upload does not replace; publishing would count the incident twice. "
-                      f"Check the quarter of this upload, or remove those rows from the export"}
+            "reason": "ID already published in another quarter that this upload does not replace; publishing would count the incident twice. "
+                      "Check the quarter of this upload, or remove those rows from the export"}
 
 
 

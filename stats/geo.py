@@ -43,25 +43,6 @@ def label_point(geom: dict) -> tuple[float, float] | None:
     return None if best is None else (best[1], best[2])
 
 
-def feature_collection(shapes) -> tuple[dict, dict[str, tuple[float, float]]]:
-    """(FeatureCollection with each feature's id = area_id, {area_id: label point}) from (area_id, geometry text) pairs."""
-    feats, points = [], {}
-    for area_id, text in shapes:
-        if not text:
-            continue
-        try:
-            geom = json.loads(text) if isinstance(text, str) else text
-        except (TypeError, ValueError):
-            continue
-        if not isinstance(geom, dict) or not _rings(geom):
-            continue
-        feats.append({"type": "Feature", "id": str(area_id), "properties": {}, "geometry": geom})
-        p = label_point(geom)
-        if p:
-            points[str(area_id)] = p
-    return {"type": "FeatureCollection", "features": feats}, points
-
-
 MAX_VERTICES = 400  # per area: a map of 150 areas stays a few tens of thousands of points at most
 
 

@@ -8,20 +8,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import shutil
-import time
 import uuid
-from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from loaders.schema import dataset as get_dataset
 from loaders.store import Store, _count_table, to_arrow_schema
+from loaders.uploads import prune
 
-from .read import PUBLIC_TABLES, Release, _empty_table
+from .read import Release, release_from_folder
 
 PREVIEW_DIR = "preview"
 KEEP_S = 24 * 3600
@@ -62,7 +59,7 @@ def build(store: Store, draft_ids: list[str]) -> Release:
     tables = dict(cur["tables"]) if cur else {}
     public, note = store._build_public(tables, fresh)  # the same step publish runs
     root = store.root / PREVIEW_DIR
-    _prune(root)
+    prune(root, KEEP_S)
     out = root / f"{draft_key(store, draft_ids)}-{uuid.uuid4().hex[:6]}"
     out.mkdir(parents=True)
     for name, t in public.items():
@@ -72,36 +69,7 @@ def build(store: Store, draft_ids: list[str]) -> Release:
     manifest = {"version": version, "published_at": dt.datetime.now(dt.timezone.utc).isoformat(), "by": "preview", "note": "preview",
                 "kind": "preview", "privacy": note, "tables": {**tables, **{n: None for n in fresh}}, "drafts": metas,
                 "ops": [{k: m.get(k) for k in ("draft", "dataset", "sha256", "file", "source", "rows")} for m in metas], "corrections": []}
-    return _open(store, manifest, out)
-
-
-def _open(store: Store, manifest: dict, folder: Path) -> Release:
-    con = duckdb.connect(":memory:")
-    sources = {}
-    for name in PUBLIC_TABLES:
-        f = folder / f"{name}.parquet"
-        if f.exists():
-            sources[name] = pads.dataset(str(f), format="parquet")
-            con.execute(f"CREATE VIEW \"{name}\" AS SELECT * FROM read_parquet('{str(f).replace(chr(39), chr(39) * 2)}')")
-        else:
-            empty = _empty_table(name)
-            sources[name] = pads.dataset(empty)
-            con.register("_bridges_empty", empty)
-            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _bridges_empty')
-            con.unregister("_bridges_empty")
-    return Release(store, manifest, con, sources)
-
-
-def _prune(root: Path) -> None:
-    if not root.exists():
-        return
-    now = time.time()
-    for d in root.iterdir():
-        try:
-            if now - d.stat().st_mtime > KEEP_S:
-                shutil.rmtree(d, ignore_errors=True)
-        except OSError:
-            continue
+    return release_from_folder(store, manifest, out)
 
 
 def sources(rel: Release, published: list[dict]) -> list[dict]:

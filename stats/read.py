@@ -1,7 +1,6 @@
 """Open a published release's public tables (the gate's output only) and query them with DuckDB."""
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,21 +90,25 @@ def open_release(data_dir: str | Path | None = None, version: int | None = None)
     with _lock:
         if key in _open:
             return _open[key]
-        pdir = public_dir(store, manifest)
-        sources = {}
-        con = duckdb.connect(":memory:")
-        for name in PUBLIC_TABLES:
-            f = pdir / f"{name}.parquet" if pdir else None
-            if f is not None and f.exists():
-                sources[name] = pads.dataset(str(f), format="parquet")
-                path = str(f).replace("'", "''")
-                con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet(\'{path}\')')
-            else:
-                empty = _empty_table(name)
-                sources[name] = pads.dataset(empty)
-                con.register("_bridges_empty", empty)
-                con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _bridges_empty')
-                con.unregister("_bridges_empty")
-        rel = Release(store, manifest, con, sources)
+        rel = release_from_folder(store, manifest, public_dir(store, manifest))
         _open[key] = rel
         return rel
+
+
+def release_from_folder(store: Store, manifest: dict, folder: Path | None) -> Release:
+    """A Release over the public Parquet files in `folder` (a table that is not there reads as empty)."""
+    sources = {}
+    con = duckdb.connect(":memory:")
+    for name in PUBLIC_TABLES:
+        f = folder / f"{name}.parquet" if folder else None
+        if f is not None and f.exists():
+            sources[name] = pads.dataset(str(f), format="parquet")
+            path = str(f).replace("'", "''")
+            con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet(\'{path}\')')
+        else:
+            empty = _empty_table(name)
+            sources[name] = pads.dataset(empty)
+            con.register("_bridges_empty", empty)
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _bridges_empty')
+            con.unregister("_bridges_empty")
+    return Release(store, manifest, con, sources)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import re
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urldefrag, urljoin, urlparse
+from urllib.parse import urldefrag, urlparse
 
 import pytest
 
@@ -25,7 +24,7 @@ from loaders.store import Store
 from stats import site as S
 from stats import views
 from stats.read import open_release
-from tests.browser import ARTIFACTS, RequestLog, axe_violations, browser, free_port, have_chromium
+from tests.browser import ARTIFACTS, RequestLog, axe_violations, browser, free_port, have_chromium, stop
 from tests.test_pages_app import build_fixture
 
 SHOTS = ARTIFACTS / "site"
@@ -49,11 +48,7 @@ def http_server(root: Path):
                 time.sleep(0.1)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 @pytest.fixture(scope="module")
