@@ -10,7 +10,8 @@ whenever a folder named pages/ sits beside the entry script (it then serves ever
 import streamlit as st
 
 from stats.i18n import t
-from ui import auth, state
+from ui.analyst import auth
+from ui import state
 
 st.set_page_config(page_title="Bridges", page_icon="🌉", layout="wide", initial_sidebar_state="collapsed")
 
@@ -22,7 +23,7 @@ PAGES = [
     st.Page("public_pages/feedback.py", title=t("nav.feedback", lang), url_path="feedback"),
     st.Page("public_pages/trust.py", title=t("nav.trust", lang), url_path="trust"),
     st.Page("public_pages/data.py", title=t("nav.data", lang), url_path="data"),
-    st.Page("public_pages/town_hall.py", title=t("deck.nav", lang), url_path="town-hall"),  # presenter deck (ui/deck.py)
+    st.Page("public_pages/town_hall.py", title=t("deck.nav", lang), url_path="town-hall"),  # presenter deck (ui/public/deck.py)
 ]
 # /sign-in for everyone; /upload, /preview and /releases only for a signed-in analyst (each also checks the role itself)
 PAGES += auth.pages()

@@ -4,8 +4,8 @@
 
 Builds the demo store in a temporary folder unless --data-dir is given, then times, each in a fresh process so the
 figures include start-up and imports (what a presenter or a cron job sees):
-- `python -m loaders deck` for one area (Market Square) and for all areas, in English and French;
-- `python -m loaders site` for the whole release (every area, both languages, downloads);
+- `python -m bridges deck` for one area (Market Square) and for all areas, in English and French;
+- `python -m bridges site` for the whole release (every area, both languages, downloads);
 - with --pdf, the deck with its PDF; with --images, one chart as a stamped PNG and SVG, and the slides as PNGs.
 Prints one line per measurement: the median of --repeat runs (default 3) with the fastest and slowest, and sizes.
 """
@@ -27,7 +27,7 @@ REPEAT = 3
 
 
 def run(args: list[str], repeat: int | None = None) -> str:
-    """`python -m loaders ARGS` in a fresh process, `repeat` times: "median s (min–max)"."""
+    """`python -m bridges ARGS` in a fresh process, `repeat` times: "median s (min–max)"."""
     times = []
     for _ in range(repeat or REPEAT):
         t0 = time.perf_counter()
@@ -79,15 +79,16 @@ def main() -> None:
 
 
 def _plotly_js() -> str:
-    from stats.deck_html import plotly_js
+    from outputs.deck_html import plotly_js
 
     return plotly_js()
 
 
 def _images(data: Path) -> None:
-    from stats import deck as D
-    from stats import deck_html as H
-    from stats import images, views
+    from outputs import deck as D
+    from outputs import deck_html as H
+    from outputs import images
+    from stats import views
     from stats.read import open_release
 
     rel = open_release(data)

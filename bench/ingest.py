@@ -108,7 +108,7 @@ def child_floor(src: Path, work: Path) -> None:
 def child_bridges(src: Path, work: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from loaders.ingest import ingest
-    from loaders.store import Store
+    from store.versioned import Store
 
     store = Store(work / "data")
     t0 = time.perf_counter()
@@ -125,7 +125,7 @@ def child_profile(src: Path, work: Path) -> None:
 
     sys.path.insert(0, str(ROOT))
     from loaders.ingest import ingest
-    from loaders.store import Store
+    from store.versioned import Store
 
     store = Store(work / "data")
     prof = cProfile.Profile()

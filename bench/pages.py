@@ -41,8 +41,8 @@ def build_store(rows: int) -> Path:
     """A store whose release 1 has public tables of `rows` incidents (reused when already built)."""
     import duckdb
 
-    from loaders.demo import build_demo
-    from loaders.store import Store
+    from demo.build import build_demo
+    from store.versioned import Store
 
     root = CACHE / f"pages-{rows}"
     stamp = root / f".gen-{GEN_VERSION}"

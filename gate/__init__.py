@@ -1,4 +1,4 @@
-"""The public gate's building blocks: location generalization, sensitive masking, small-cell suppression, free-text scanning, safe CSV."""
+"""Stage 3, the publication gate (privacy rules only): allowlist, location generalising, sensitive masking, small-cell suppression, free-text scanning, safe CSV. May import model only."""
 from .location import DEFAULT_CELL_M, DEFAULT_GUARD_M, Grid, generalize_block, generalize_blocks, haversine_m, snap_points
 from .scanner import Hit, Scanner, scan, scan_column
 from .sensitive import mask_sensitive, sensitive_rows

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from loaders.schema import SENSITIVE_CATEGORIES
+from model.schema import SENSITIVE_CATEGORIES
 
 from .location import DEFAULT_GRID, Grid, generalize_blocks
 

@@ -1,6 +1,6 @@
-"""Entry point of `python -m loaders`."""
+"""Entry point of `python -m bridges`, kept as an alias of `python -m bridges`."""
 import sys
 
-from .cli import main
+from bridges.cli import main
 
 sys.exit(main())

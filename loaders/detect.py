@@ -1,7 +1,7 @@
 """Recognise which known source family an export comes from, by its headers alone."""
 from __future__ import annotations
 
-from .errors import InputError
+from model.errors import InputError
 from .mapping import Spec, builtin_specs
 from .textio import RawTable
 

@@ -1,6 +1,8 @@
 """Ingest one raw export: read, recognise, map, validate, account for every row and stage a draft."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import re
 from collections import Counter
 from pathlib import Path
@@ -10,11 +12,13 @@ import pandas as pd
 
 from . import validate
 from .detect import detect
-from .errors import InputError
+from model.errors import InputError
 from .mapping import MAX_EXAMPLES, Spec, apply_spec
-from .schema import dataset as get_dataset
-from .store import Store
+from model.schema import dataset as get_dataset
 from .textio import ROW_COL, read_any
+
+if TYPE_CHECKING:  # the caller's store stages the draft; loaders never import the store at run time
+    from store.versioned import Store
 
 QUARTER_RE = re.compile(r"^\d{4}Q[1-4]$")
 
@@ -44,7 +48,7 @@ def map_file(path: Path, dataset: str, profile: str | Path | Spec | None = None,
     else:
         spec = detect(raw, dataset)
         if spec is None:
-            raise InputError(f"{Path(path).name}: the columns do not match any known export. Run `python -m loaders inspect {Path(path).name} --output profile.toml`, check the suggested mapping, then ingest with --profile profile.toml.")
+            raise InputError(f"{Path(path).name}: the columns do not match any known export. Run `python -m bridges inspect {Path(path).name} --output profile.toml`, check the suggested mapping, then ingest with --profile profile.toml.")
     if spec.dataset != dataset:
         raise InputError(f"{Path(path).name}: the mapping '{spec.id}' is for {spec.dataset}, not {dataset}. Choose --dataset {spec.dataset}.")
     return spec, raw, apply_spec(raw, spec, quarter)
@@ -108,7 +112,7 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
     rejections = list(raw.bad_rows) + res.rejections
     rejected = len(raw.bad_rows) + res.rejected_count
     warnings = list(res.warnings)
-    reasons = Counter(_reason_group(r["reason"]) for r in raw.bad_rows)
+    reasons = Counter(reason_group(r["reason"]) for r in raw.bad_rows)
     reasons.update(res.reason_counts)
 
     # the schema's own checks (types, allowed values, ranges) are the last gate
@@ -202,7 +206,7 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
     return report
 
 
-def _reason_group(reason: str) -> str:
+def reason_group(reason: str) -> str:
     """Group rejection reasons by their wording without the row-specific part."""
     return re.sub(r"\(first seen at row \d+\)", "(first seen earlier)", reason)
 
@@ -218,7 +222,7 @@ def format_report(r: dict) -> str:
     if r["rejection_reasons"]:
         lines.append("Rejected rows, by reason:")
         for reason, n in r["rejection_reasons"].items():
-            ex = next((x for x in r["rejections"] if _reason_group(x["reason"]) == reason), None)
+            ex = next((x for x in r["rejections"] if reason_group(x["reason"]) == reason), None)
             where = ""
             if ex and ex.get("row"):
                 where = f" e.g. row {ex['row']}" + (f", column '{ex['column']}'" if ex.get("column") else "") + f", value {ex['value']!r}"
@@ -230,9 +234,9 @@ def format_report(r: dict) -> str:
         lines.append(f"Personal data found in public text ({r['privacy_hit_count']:,}); publishing is blocked until it is redacted:")
         for h in r["privacy_hits"][:10]:
             lines.append(f"  - row {h['row']}, column '{h['column']}': {h['kind']} '{h['match']}'")
-        lines.append(f"  Redact with: python -m loaders redact {r.get('draft') or 'DRAFT'} --all   (or fix the export and ingest again)")
+        lines.append(f"  Redact with: python -m bridges redact {r.get('draft') or 'DRAFT'} --all   (or fix the export and ingest again)")
     for w in r["warnings"]:
         lines.append(f"Warning: {w['rows']:,} row(s): {w['reason']}" + (f" (column '{w['column']}')" if w.get("column") else ""))
     if r.get("draft"):
-        lines.append(f"Draft {r['draft']} is staged (not public). Publish it with: python -m loaders publish {r['draft']} --by NAME --note TEXT")
+        lines.append(f"Draft {r['draft']} is staged (not public). Publish it with: python -m bridges publish {r['draft']} --by NAME --note TEXT")
     return "\n".join(lines)

@@ -18,8 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import parse
-from .errors import InputError
-from .schema import Dataset, dataset as get_dataset
+from model.errors import InputError
+from model.schema import Dataset, dataset as get_dataset
 from .textio import ROW_COL, RawTable
 
 HERE = Path(__file__).parent
@@ -200,7 +200,7 @@ def _column(table: pa.Table, name: str, where: str) -> pa.ChunkedArray:
             return table[lower[name.lower()]]
         found = [c for c in table.column_names if c != ROW_COL]
         shown = ", ".join(found[:30]) + (f" … ({len(found)} in all)" if len(found) > 30 else "")
-        raise InputError(f"{where}: the column '{name}' named by the mapping is not in the file. Columns found: {shown}. Fix the profile, or run `python -m loaders inspect {where}` to suggest a new one.")
+        raise InputError(f"{where}: the column '{name}' named by the mapping is not in the file. Columns found: {shown}. Fix the profile, or run `python -m bridges inspect {where}` to suggest a new one.")
     return table[name]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import tomli_w
 
-from .errors import InputError
+from model.errors import InputError
 from .mapping import Spec
 
 DIR = "profiles"

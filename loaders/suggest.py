@@ -8,9 +8,9 @@ from pathlib import Path
 
 from . import validate
 from .detect import detect, score as detect_score
-from .errors import InputError
+from model.errors import InputError
 from .mapping import Spec, apply_spec, builtin_specs
-from .schema import DATASETS, dataset as get_dataset
+from model.schema import DATASETS, dataset as get_dataset
 from .suggest_columns import (
     Column, contains_seq, has_time, is_narrative, match_rule, norm_header, null_markers,
     personal_reason, profile, rules, strip_time,
@@ -543,7 +543,7 @@ def _known(raw: RawTable, spec: Spec) -> dict:
         "detected_source": spec.id,
         "source_title": spec.title,
         "message": f"{name} is a known export, {spec.title} (built-in source '{spec.id}', {spec.dataset}), so no profile is needed: "
-                   f"ingest it with python -m loaders ingest {name} --dataset {spec.dataset}.",
+                   f"ingest it with python -m bridges ingest {name} --dataset {spec.dataset}.",
         "toml": None,
         "fields": fields,
         "coordinates": spec.coordinates,

@@ -6,7 +6,7 @@ import re
 import textwrap
 from typing import TYPE_CHECKING
 
-from .schema import CATEGORIES, dataset as get_dataset
+from model.schema import CATEGORIES, dataset as get_dataset
 
 if TYPE_CHECKING:  # pragma: no cover
     from .suggest import Draft
@@ -75,7 +75,7 @@ def render(d: "Draft") -> str:
     name = raw.path.name
     where = f"sheet {raw.sheet!r} of " if raw.sheet else ""
 
-    ext(comment(f"Mapping profile DRAFTED by `python -m loaders inspect` from {where}{name} ({raw.kind}, {raw.rows_read:,} rows, "
+    ext(comment(f"Mapping profile DRAFTED by `python -m bridges inspect` from {where}{name} ({raw.kind}, {raw.rows_read:,} rows, "
                 f"{len(raw.columns)} columns) on {dt.date.today().isoformat()}. It is a suggestion, not a decision: an analyst must check it "
                 "before the first ingest, and can then reuse it every quarter for exports of the same system."))
     add("#")
@@ -85,7 +85,7 @@ def render(d: "Draft") -> str:
     if d.crosswalks:
         ext(comment("3. each crosswalk line: a raw value and the canonical value it becomes. Lines marked TODO are unassigned: "
                     "their rows are rejected (and listed as unmapped) until you assign them. Nothing is turned into \"other\" for you;", "  "))
-    ext(comment(f"4. then run: python -m loaders ingest {name} --dataset {d.dataset} --profile THIS_FILE and read the report "
+    ext(comment(f"4. then run: python -m bridges ingest {name} --dataset {d.dataset} --profile THIS_FILE and read the report "
                 "(rows read = accepted + rejected, with a reason for every rejected row).", "  "))
     if d.trial:
         add("#")

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from .errors import InputError
+from model.errors import InputError
 
 ROW_COL = "__row__"  # spreadsheet-style row number: the header is row 1, the first record row 2
 SNIFF_BYTES = 64 * 1024

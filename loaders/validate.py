@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .schema import Dataset, dataset as get_dataset
+from model.schema import Dataset, dataset as get_dataset
 
 
 @lru_cache(maxsize=None)

@@ -1,5 +1,5 @@
 """/data: downloads of every public table, release history and corrections, privacy note, sources, methodology, data dictionary."""
-from ui import downloads, page
+from ui.public import downloads, page
 
 ctx = page.start("data")
 downloads.contents(ctx)

@@ -1,6 +1,6 @@
 """/incidents: trend by offence group, map and table by area (rates per 1,000), time of day and week, status, response times."""
 from stats.i18n import t
-from ui import page
+from ui.public import page
 
 ctx = page.start("incidents")
 measures = ["rate", "count"]

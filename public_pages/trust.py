@@ -1,7 +1,7 @@
 """/trust: survey measures over time by area with the number of respondents (withheld where too few answered)."""
 from stats import queries
 from stats.i18n import label, t
-from ui import page
+from ui.public import page
 
 ctx = page.start("trust")
 measures = sorted(ctx.q(queries.survey_measures) or ["trust"], key=lambda m: (m != "trust", m))

@@ -1,1 +1,1 @@
-"""Read side: queries over published releases, comparisons, figures and summaries (no Streamlit)."""
+"""Stage 4, the read side: open a published release's public files and turn them into queries, comparisons, sentences, figures and page blocks. May import model only; never the write side (loaders, store, accounts)."""

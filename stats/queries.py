@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from model.public import ALL_AREAS, UNKNOWN_AREA  # noqa: F401 (pages and views read them from here)
+
 from .read import Release
 
-ALL_AREAS = "__all__"  # area value of the all-areas rows in the count cubes
-UNKNOWN_AREA = "(unknown)"  # area value the gate gives rows with no area in the count cubes
 RESOLVED = ("resolved", "closed")
 OPEN = ("open", "in_progress")
 

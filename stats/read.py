@@ -10,17 +10,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as pads
 
-from loaders.store import Store, default_data_dir
+from model.public import PUBLIC_FIELDS, PUBLIC_TABLES
+from model.releases import Published, default_data_dir
+from model.schema import DATASETS
 
-# The public tables every release has (the gate writes them; an absent one reads as empty).
-PUBLIC_TABLES = ("incidents", "incident_counts", "engagement", "feedback", "feedback_counts", "survey", "areas")
 
 
 @dataclass
 class Release:
     """One published release: its manifest, privacy note and the public tables, queried by DuckDB."""
 
-    store: Store
+    store: Published
     manifest: dict
     con: duckdb.DuckDBPyConnection
     sources: dict  # public table name -> Arrow dataset
@@ -61,9 +61,6 @@ _COUNT_KEYS = {"incident_counts": "category", "feedback_counts": "topic"}
 
 def _empty_table(name: str) -> pa.Table:
     """An empty table with the public columns and types of `name`, so queries on a dataset a release lacks read as empty."""
-    from gate.public import PUBLIC_FIELDS
-    from loaders.schema import DATASETS
-
     if name in _COUNT_KEYS:
         schema = pa.schema([("quarter", pa.string()), ("area", pa.string()), (_COUNT_KEYS[name], pa.string()), ("n", pa.int64()), ("suppressed", pa.bool_())])
         return schema.empty_table()
@@ -75,14 +72,13 @@ def _empty_table(name: str) -> pa.Table:
     return pa.schema(fields).empty_table()
 
 
-def public_dir(store: Store, manifest: dict) -> Path | None:
-    rel = manifest.get("public")
-    return store.root / rel if rel else None
+def public_dir(store: Published, manifest: dict) -> Path | None:
+    return store.public_folder(manifest)
 
 
 def open_release(data_dir: str | Path | None = None, version: int | None = None) -> Release | None:
     """The release `version` (default: the newest) of the store at data_dir, or None when nothing is published."""
-    store = Store(Path(data_dir) if data_dir else default_data_dir())
+    store = Published(Path(data_dir) if data_dir else default_data_dir())
     manifest = store.release(version) if version else store.current()
     if manifest is None:
         return None
@@ -95,7 +91,7 @@ def open_release(data_dir: str | Path | None = None, version: int | None = None)
         return rel
 
 
-def release_from_folder(store: Store, manifest: dict, folder: Path | None) -> Release:
+def release_from_folder(store: Published, manifest: dict, folder: Path | None) -> Release:
     """A Release over the public Parquet files in `folder` (a table that is not there reads as empty)."""
     sources = {}
     con = duckdb.connect(":memory:")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from loaders.store import Store
+from model.releases import Published
 
 from .i18n import date, label, num, quarter_label, t
 
@@ -15,7 +15,7 @@ def published_date(manifest: dict) -> dt.date | None:
         return None
 
 
-def history(store: Store, upto: int) -> list[dict]:
+def history(store: Published, upto: int) -> list[dict]:
     """Every release up to `upto`, newest first."""
     return [m for m in reversed(store.releases()) if m["version"] <= upto]
 
@@ -37,7 +37,7 @@ def release_summary(m: dict, lang: str) -> str:
              datasets=", ".join(label("dataset", d, lang) for d in datasets) or "–")
 
 
-def sources(store: Store, manifest: dict) -> list[dict]:
+def sources(store: Published, manifest: dict) -> list[dict]:
     """For each dataset of the release, the upload its pinned table version came from: dataset, title, file, rows, release."""
     out = []
     pinned = manifest.get("tables", {})

@@ -138,7 +138,7 @@ def _cube(ctx: Ctx) -> pd.DataFrame:
     return ctx.q(queries.incidents_by_quarter, ctx.area)
 
 
-def _totals(cube: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
+def cube_totals(cube: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
     """Visible totals and hidden-cell counts by quarter."""
     if cube.empty:
         return {}, {}
@@ -154,7 +154,7 @@ def trend_chart(ctx: Ctx) -> Chart:
     title = t("incidents.trend.title", lang, where=ctx.where, span=ctx.span(qs))
     if cube.empty or not qs:
         return Chart("incidents.trend", title, t("s.no_incidents", lang, where=ctx.where), None, source=ctx.source("incidents"))
-    totals, hidden = _totals(cube)
+    totals, hidden = cube_totals(cube)
     vis = cube[~cube["suppressed"].astype(bool)]
     order = vis.groupby("category")["n"].sum().sort_values(ascending=False, kind="stable")
     cats = list(order.index)
@@ -198,7 +198,7 @@ def trend_chart(ctx: Ctx) -> Chart:
     return Chart("incidents.trend", title, sentence, fig, pd.DataFrame(rows), notes, ctx.source("incidents"))
 
 
-def _area_rows(ctx: Ctx, quarter: str, cube_by_area: pd.DataFrame) -> list[dict]:
+def area_rows(ctx: Ctx, quarter: str, cube_by_area: pd.DataFrame) -> list[dict]:
     """Every area of the areas table with its count, hidden cells, population and rate for the quarter."""
     by = {r.area: r for r in cube_by_area.itertuples()}
     rows = []
@@ -213,7 +213,7 @@ def _area_rows(ctx: Ctx, quarter: str, cube_by_area: pd.DataFrame) -> list[dict]
     return rows
 
 
-def _reason(rate, lang: str) -> str:
+def no_rate_reason(rate, lang: str) -> str:
     return t(f"rate.{rate.reason}", lang, min=num(MIN_POPULATION, lang), pop=num(rate.population, lang) if rate.population else "")
 
 
@@ -231,7 +231,7 @@ def map_chart(ctx: Ctx, measure: str = "rate") -> Chart:
     title = t(f"incidents.map.title_{measure}", lang, quarter=ctx.ql(q))
     if not q:
         return Chart("incidents.map", title, t("s.no_incidents", lang, where=t("area.all", lang)), None, source=ctx.source("incidents"))
-    rows = _area_rows(ctx, q, ctx.q(queries.incidents_by_area, q))
+    rows = area_rows(ctx, q, ctx.q(queries.incidents_by_area, q))
     notes = []
     if measure == "rate" and rows and all(r["rate"].value is None for r in rows):
         measure = "count"  # no area has a population: counts, and say so
@@ -250,7 +250,7 @@ def map_chart(ctx: Ctx, measure: str = "rate") -> Chart:
             val, txt = round(r["rate"].value, 1), num(r["rate"].value, lang, 1)
         else:
             val, txt = None, t("rate.none_short", lang)
-        full = f"{r['name']}: {txt}" if val is not None else f"{r['name']}: {_reason(r['rate'], lang)}"
+        full = f"{r['name']}: {txt}" if val is not None else f"{r['name']}: {no_rate_reason(r['rate'], lang)}"
         item = {"id": r["id"], "value": val, "label": full, "short": [r["name"], txt]}
         (shaded if val is not None else unshaded).append(item)
     fig = None
@@ -262,14 +262,14 @@ def map_chart(ctx: Ctx, measure: str = "rate") -> Chart:
     fmtv = (lambda r: t("value.rate", lang, v=num(r["rate"].value, lang, 1))) if measure == "rate" else (lambda r: t("value.incidents", lang, v=num(r["n"], lang)))
     high = max(ranked, key=key) if ranked else None
     low = min(ranked, key=key) if ranked else None
-    no_rate = [(r["name"], _reason(r["rate"], lang)) for r in rows if r["rate"].value is None] if measure == "rate" else []
+    no_rate = [(r["name"], no_rate_reason(r["rate"], lang)) for r in rows if r["rate"].value is None] if measure == "rate" else []
     sentence = sentences.area_map(ctx.ql(q), measure, (high["name"], fmtv(high)) if high else None, (low["name"], fmtv(low)) if low else None, no_rate, lang)
     table = pd.DataFrame([{
         t("col.area", lang): r["name"],
         t("col.incidents", lang): num(r["n"], lang) + (" + " + t("cell.hidden_cells", lang, n=r["hidden"]) if r["hidden"] else ""),
         t("col.residents", lang): num(r["population"], lang) if r["population"] else "–",
         t("col.population_source", lang): (f"{r['pop_source'] or ''} ({r['pop_year']})" if r["population"] else "–"),
-        t("col.rate", lang): num(r["rate"].value, lang, 1) if r["rate"].value is not None else _reason(r["rate"], lang),
+        t("col.rate", lang): num(r["rate"].value, lang, 1) if r["rate"].value is not None else no_rate_reason(r["rate"], lang),
     } for r in rows])
     pn = _population_note(rows, lang)
     if pn:
@@ -436,7 +436,7 @@ def attendance_chart(ctx: Ctx) -> Chart:
 def reach_chart(ctx: Ctx) -> Chart:
     lang, q = ctx.lang, ctx.quarter
     title = t("community.reach.title", lang, quarter=ctx.ql(q))
-    inc = _area_rows(ctx, q, ctx.q(queries.incidents_by_area, q)) if q else []
+    inc = area_rows(ctx, q, ctx.q(queries.incidents_by_area, q)) if q else []
     eng = ctx.q(queries.engagement_by_area, q) if q else pd.DataFrame(columns=["area", "attendees"])
     att = {str(a): int(v) for a, v in zip(eng["area"], eng["attendees"]) if a is not None and not pd.isna(a)}
     rows = []
@@ -460,8 +460,8 @@ def reach_chart(ctx: Ctx) -> Chart:
     table = pd.DataFrame([{
         t("col.area", lang): r["name"], t("col.attendance", lang): num(r["attendees"], lang), t("col.incidents", lang): num(r["n"], lang),
         t("col.residents", lang): num(r["population"], lang) if r["population"] else "–",
-        t("community.reach.attendance", lang): num(r["reach"].value, lang, 1) if r["reach"].value is not None else _reason(r["reach"], lang),
-        t("community.reach.incidents", lang): num(r["rate"].value, lang, 1) if r["rate"].value is not None else _reason(r["rate"], lang),
+        t("community.reach.attendance", lang): num(r["reach"].value, lang, 1) if r["reach"].value is not None else no_rate_reason(r["reach"], lang),
+        t("community.reach.incidents", lang): num(r["rate"].value, lang, 1) if r["rate"].value is not None else no_rate_reason(r["rate"], lang),
     } for r in rows])
     notes = [t("note.reach", lang)]
     pn = _population_note(rows, lang)
@@ -703,7 +703,7 @@ def overview(ctx: Ctx) -> list:
     blocks: list = []
     metrics = []
     cube = _cube(ctx)
-    totals, hidden = _totals(cube)
+    totals, hidden = cube_totals(cube)
     extra = [t("s.hidden_not_counted", lang, n=num(hidden[q], lang))] if hidden.get(q) else []
     metrics.append(_metric_counts(ctx, "incidents", t("metric.incidents", lang), totals, ctx.quarters, extra))
     eng = ctx.q(queries.engagement_by_quarter, ctx.area)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from loaders import users
-from loaders.demo import build_demo
-from loaders.store import Store
+from accounts import users
+from demo.build import build_demo
+from store.versioned import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DASHBOARD = str(ROOT / "dashboard.py")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from loaders import profiles, uploads
+from loaders import profiles
+from store import uploads
 from loaders.ingest import ingest
 from loaders.mapping import Spec
-from loaders.store import Store
-from stats import preview
+from store.versioned import Store
+from store import preview
 
 from .analyst_kit import ROOT, VANCOUVER, vancouver_q4, write_csv
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
-from loaders import actions, audit
+from bridges import actions
+from accounts import audit
 from loaders.ingest import ingest
 from loaders.mapping import Spec
-from loaders.store import Store
+from store.versioned import Store
 
 ROUNDS = 20
 SPEC = {"id": "acme-rms", "dataset": "incidents", "title": "Acme RMS", "fields": {

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from loaders import uploads
-from loaders.errors import InputError
-from loaders.store import Store
+from store import uploads
+from model.errors import InputError
+from store.versioned import Store
 
 from .analyst_kit import VANCOUVER, analyst, check, demo_store, errors, fresh_store, ok, read_csv, texts, upload
 
@@ -176,7 +176,7 @@ def test_quarter_written_wrongly(store, realdata):
 
 
 def test_unexpected_failure_is_a_sentence_and_a_log_line(store, realdata, monkeypatch):
-    from loaders import actions
+    from bridges import actions
 
     def boom(*a, **k):
         raise RuntimeError("disk on fire")

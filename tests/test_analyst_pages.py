@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from loaders import audit, profiles
-from loaders.store import Store
+from accounts import audit
+from loaders import profiles
+from store.versioned import Store
 
 from .analyst_kit import (LOCAL, OIDC, PASSWORD, VANCOUVER, analyst, app, check, demo_store, errors, fresh_store, go, ok,
                           renamed_chicago, texts, upload, vancouver_q4)
@@ -121,7 +122,7 @@ def test_local_account_signs_in_through_the_form(store):
 
 
 def test_removed_account_loses_access_on_the_next_page(store):
-    from loaders import users
+    from accounts import users
 
     at = app()
     at.run()
@@ -175,7 +176,7 @@ def test_known_export_upload_preview_publish_correct_and_roll_back(store, realda
     go(at, "preview")
     body = texts(at)
     assert "This upload replaces Q4 2025, already published" in body
-    diff = [r for r in __import__("stats.preview", fromlist=["x"]).count_diff(store, [rep2["draft"]]) if r["change"]]
+    diff = [r for r in __import__("store.preview", fromlist=["x"]).count_diff(store, [rep2["draft"]]) if r["change"]]
     assert diff and all(r["quarter"] == "2025Q4" for r in diff)
     burg = next(r for r in diff if r["category"] == "burglary")
     assert f"Q4 2025 break and enter {burg['published']:,} → {burg['draft']:,}" in body
@@ -357,7 +358,7 @@ def test_publish_while_another_analyst_publishes_says_try_again(store, realdata,
     import subprocess
     import sys
 
-    from loaders import actions
+    from bridges import actions
 
     at = analyst("upload")
     draft = _draft(store, at, realdata, tmp_path)
@@ -437,7 +438,7 @@ def test_boundaries_with_a_population_file_known_and_unknown(store, realdata, tm
     ok(at)
     op = store.current()["ops"][0]
     assert op["population"]["file"] == "residents_by_local_area.csv" and op["population"]["spec_doc"]["id"] == "residents-by-area"
-    from loaders.rebuild import rebuild
+    from store.rebuild import rebuild
 
     rebuild(store, tmp_path / "rebuilt")
     assert Store(tmp_path / "rebuilt").current()["row_counts"] == store.current()["row_counts"]
@@ -465,7 +466,7 @@ def test_publishing_real_data_over_the_demo_is_warned(store, realdata, tmp_path)
 def test_a_store_of_its_own_starts_empty_and_the_checkout_gets_the_demo(tmp_path, monkeypatch):
     """BRIDGES_DATA_DIR at an empty folder: the public page says nothing is published and no demo is built there;
     BRIDGES_DEMO=1 builds it; the checkout's own data/ folder is the one that gets it by default."""
-    from loaders import demo
+    from demo import build as demo
 
     root = tmp_path / "service"
     monkeypatch.setenv("BRIDGES_DATA_DIR", str(root))
@@ -487,7 +488,7 @@ def test_a_store_of_its_own_starts_empty_and_the_checkout_gets_the_demo(tmp_path
 
 
 def test_sign_in_page_of_a_new_installation_says_how_to_make_the_first_account(tmp_path, monkeypatch):
-    from loaders import users
+    from accounts import users
 
     root = tmp_path / "new"
     monkeypatch.setenv("BRIDGES_DATA_DIR", str(root))
@@ -496,7 +497,7 @@ def test_sign_in_page_of_a_new_installation_says_how_to_make_the_first_account(t
     at.switch_page("analyst_pages/signin.py").run()
     ok(at)
     first = "No analyst account exists on this server yet"
-    assert any(first in i.value for i in at.info) and "python -m loaders add-user NAME --role analyst" in texts(at)
+    assert any(first in i.value for i in at.info) and "python -m bridges add-user NAME --role analyst" in texts(at)
     users.add_user(root, "first-analyst", "analyst", "a long enough password")
     at.run()
     ok(at)

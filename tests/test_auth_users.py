@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from loaders import audit, cli, signin, users
-from loaders.errors import InputError
+from accounts import audit, signin, users
+from bridges import cli
+from model.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 PW = "correct horse battery staple"

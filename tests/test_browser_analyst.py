@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from loaders.demo import build_demo
-from loaders.store import Store
+from demo.build import build_demo
+from store.versioned import Store
 from tests.browser import ARTIFACTS, ROOT, RequestLog, axe_violations, browser, have_chromium, streamlit_server
 
 pytestmark = pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")

@@ -2,7 +2,7 @@
 import pytest
 
 from loaders.ingest import ingest
-from loaders.store import Store
+from store.versioned import Store
 from tests.browser import ARTIFACTS, RequestLog, browser, have_chromium, streamlit_server, wait_for_charts
 
 pytestmark = pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")

@@ -12,8 +12,8 @@ import os
 
 import pytest
 
-from loaders.demo import build_demo
-from loaders.store import Store
+from demo.build import build_demo
+from store.versioned import Store
 from tests.browser import ARTIFACTS, ROOT, RequestLog, browser, have_chromium, streamlit_server, wait_for_charts
 
 pytestmark = pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 from deltalake import DeltaTable
 
-from loaders.errors import InputError
+from model.errors import InputError
 from loaders.ingest import ingest
-from loaders.store import Store
+from store.versioned import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = ["ID", "Case Number", "Date", "Block", "IUCR", "Primary Type", "Description", "Location Description",
@@ -36,7 +36,7 @@ Q1_ROWS = 30
 
 CHILD = r"""
 import os, signal, sys, time
-from loaders.store import Store
+from store.versioned import Store
 root, draft, point = sys.argv[1:4]
 def hook(p):
     if p == point:

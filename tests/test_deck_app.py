@@ -1,4 +1,4 @@
-"""The town-hall deck: every slide's content for a fixture area and quarter, in English and French (stats.deck directly,
+"""The town-hall deck: every slide's content for a fixture area and quarter, in English and French (outputs.deck directly,
 then the /town-hall page in AppTest), the closing slide from provider.toml, the speaker-notes view and the CLI.
 
 The store is the "Acme" fixture of test_pages_app.py (known numbers; see its docstring): Northgate (N1), Q3 2026.
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from stats import deck as D
-from stats import deck_html as H
+from outputs import deck as D
+from outputs import deck_html as H
 from stats.i18n import t
 from stats.read import open_release
 from tests.test_pages_app import DASHBOARD, TRICKY_NAME, build_fixture
@@ -284,7 +284,7 @@ def test_unknown_area_and_quarter_fall_back(store, monkeypatch):
 
 
 def test_cli_deck(store, tmp_path, capsys):
-    from loaders.cli import main
+    from bridges.cli import main
 
     out = tmp_path / "deck.html"
     assert main(["deck", str(out), "--area", "N1", "--quarter", "latest", "--lang", "fr", "--data-dir", str(store)]) == 0
@@ -307,7 +307,7 @@ def test_deck_and_site_read_only_the_public_tables(store, tmp_path, monkeypatch)
 
     import deltalake
 
-    from stats import site as S
+    from outputs import site as S
 
     before_deck = H.document(D.build(open_release(store), "N1", "2026Q3", "en"))
     S.build(store, tmp_path / "site-before")
@@ -340,7 +340,7 @@ def test_slides_of_datasets_not_published_are_left_out(tmp_path, realdata):
     """A service that publishes only incidents (Vancouver's real export and boundaries): no "no data" slide in front of the
     room; the closing slide's speaker notes say what is missing, and the offline file has the same six slides."""
     from loaders.ingest import ingest
-    from loaders.store import Store
+    from store.versioned import Store
 
     van = realdata / "vancouver-vpd-crimedata"
     s = Store(tmp_path / "store")
@@ -360,8 +360,8 @@ def test_slides_of_datasets_not_published_are_left_out(tmp_path, realdata):
 def test_every_demo_area_in_the_first_and_the_latest_quarter(tmp_path):
     """Every demo area (and all areas), in the first quarter of the data (nothing earlier to compare with) and the
     latest, in both languages: nine slides, the file renders, and the first quarter says there is nothing to compare."""
-    from loaders.demo import build_demo
-    from loaders.store import Store
+    from demo.build import build_demo
+    from store.versioned import Store
 
     build_demo(Store(tmp_path / "demo"))
     rel = open_release(tmp_path / "demo")

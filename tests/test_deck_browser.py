@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from loaders.demo import build_demo
-from loaders.store import Store
-from stats import deck as D
+from demo.build import build_demo
+from store.versioned import Store
+from outputs import deck as D
 from stats.read import open_release
 from tests.browser import ARTIFACTS, RequestLog, axe_violations, browser, have_chromium, streamlit_server
 
@@ -164,7 +164,7 @@ def test_presenter_page_auto_advance_and_notes_in_step(demo):
 @pytest.fixture(scope="module")
 def deck_file(demo, tmp_path_factory):
     out = tmp_path_factory.mktemp("usb") / "town-hall-MS.html"
-    from loaders.cli import main
+    from bridges.cli import main
 
     assert main(["deck", str(out), "--area", "MS", "--quarter", "2026Q3", "--data-dir", str(demo)]) == 0
     return out

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from loaders import demo, demo_gen
+from demo import build as demo, generate as demo_gen
 from loaders.detect import detect
 from loaders.ingest import ingest
 from loaders.mapping import load_crosswalk
-from loaders.store import Store
+from store.versioned import Store
 from loaders.textio import read_any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,13 +56,13 @@ def test_demo_files_are_committed_and_small():
     assert {p.name for p in DEMO.iterdir() if not p.name.startswith(".")} == names
     assert sum(p.stat().st_size for p in DEMO.iterdir()) < 5_000_000
     assert "FICTIONAL" in (DEMO / "README.md").read_text(encoding="utf-8")
-    assert "python -m loaders.demo_gen" in (DEMO / "README.md").read_text(encoding="utf-8")
+    assert "python -m demo.generate" in (DEMO / "README.md").read_text(encoding="utf-8")
 
 
 def test_generator_is_deterministic(tmp_path):
     demo_gen.generate(tmp_path)
     for name in [*demo_gen.FILES.values(), "README.md"]:
-        assert (tmp_path / name).read_bytes() == (DEMO / name).read_bytes(), f"{name} differs: run python -m loaders.demo_gen and commit data/demo/"
+        assert (tmp_path / name).read_bytes() == (DEMO / name).read_bytes(), f"{name} differs: run python -m demo.generate and commit data/demo/"
 
 
 def test_builtin_specs_recognise_every_demo_file():
@@ -199,7 +199,7 @@ def test_boundaries_tile_without_overlap_and_points_fall_inside(built):
 
 
 def test_ensure_demo_builds_once_when_two_processes_race(tmp_path):
-    code = "import sys; from loaders.store import Store; from loaders.demo import ensure_demo; m = ensure_demo(Store(sys.argv[1])); print('built' if m else 'skipped')"
+    code = "import sys; from store.versioned import Store; from demo.build import ensure_demo; m = ensure_demo(Store(sys.argv[1])); print('built' if m else 'skipped')"
     procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outs = [p.communicate(timeout=300) for p in procs]
     assert all(p.returncode == 0 for p in procs), outs
@@ -209,7 +209,7 @@ def test_ensure_demo_builds_once_when_two_processes_race(tmp_path):
 
 
 def test_cli_demo_and_force(tmp_path, capsys):
-    from loaders.cli import main
+    from bridges.cli import main
 
     assert main(["demo", "--data-dir", str(tmp_path)]) == 0
     assert "release 1" in capsys.readouterr().out

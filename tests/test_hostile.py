@@ -1,7 +1,7 @@
 """Hostile input: every broken, odd or malicious file ends in a clear one-line error or an exact import.
 
 Each file is made here (tmp_path) and run through the command line as a subprocess
-(`python -m loaders ingest FILE --dataset … --data-dir DIR --json`). An error must exit non-zero
+(`python -m bridges ingest FILE --dataset … --data-dir DIR --json`). An error must exit non-zero
 with one line on stderr that names the file and says what to do, and no traceback anywhere; an
 import must account for every row (read = accepted + rejected) with the exact counts expected,
 and store hostile text (formulas, HTML) as the text it is. Error cases are also run in-process
@@ -24,9 +24,9 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from loaders.errors import InputError
+from model.errors import InputError
 from loaders.ingest import ingest
-from loaders.store import Store
+from store.versioned import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -290,7 +290,7 @@ CASES = {
     "xlsx_merged_header": (lambda t: (xlsx(t / "merged.xlsx", {"Data": [["Incident", None, "When", "Where"], ["1", "x", "2024-01-01", "here"]]}, merge="A1:B1"), []), "incidents", ("error", ["merged cells", "Unmerge"])),
     # ---- the wrong file, dataset or settings
     "wrong_dataset": (lambda t: (write(t / "chicago.csv", chicago_csv(plain(3))), []), "feedback", ("error", ["an incidents export", "--dataset incidents"])),
-    "unknown_columns": (lambda t: (write(t / "mystery.csv", "Foo,Bar,Baz\n1,2,3\n4,5,6\n"), []), "incidents", ("error", ["do not match any known export", "python -m loaders inspect mystery.csv"])),
+    "unknown_columns": (lambda t: (write(t / "mystery.csv", "Foo,Bar,Baz\n1,2,3\n4,5,6\n"), []), "incidents", ("error", ["do not match any known export", "python -m bridges inspect mystery.csv"])),
     "profile_syntax_error": (_bad_profile, "incidents", ("error", ["not valid TOML", "line 3"], "broken.toml")),
     "profile_missing": (lambda t: (write(t / "for_no_profile.csv", chicago_csv(plain(3))), ["--profile", str(t / "missing.toml")]), "incidents", ("error", ["no such profile"], "missing.toml")),
     "profile_wrong_columns": (_profile_missing_column, "incidents", ("error", ["'call_id'", "not in the file", "inspect"])),
@@ -452,7 +452,7 @@ def test_validation_screen_agrees_with_pandera():
     import pandera.pandas as pa_
 
     from loaders import validate
-    from loaders.schema import DATASETS
+    from model.schema import DATASETS
 
     rnd = np.random.default_rng(7)
     for name, ds in DATASETS.items():
@@ -522,7 +522,7 @@ def test_fast_paths_give_the_same_report(tmp_path, monkeypatch):
 def test_cli_never_shows_a_traceback(tmp_path, monkeypatch, capsys):
     """An unexpected failure inside the loaders still ends in one line and exit 1, the detail in a log file."""
     import loaders.ingest as ingest_mod
-    from loaders.cli import main
+    from bridges.cli import main
 
     def boom(*a, **k):
         raise ValueError("internal\nproblem")

@@ -23,9 +23,10 @@ import zipfile
 import pytest
 from PIL import Image
 
-from stats import deck as D
-from stats import deck_html as H
-from stats import images, views
+from outputs import deck as D
+from outputs import deck_html as H
+from outputs import images
+from stats import views
 from stats.read import open_release
 from tests.browser import have_chromium
 from tests.test_pages_app import build_fixture
@@ -180,7 +181,7 @@ def test_slides_as_images_and_pdf(store):
 
 
 def test_cli_deck_pdf(store, tmp_path):
-    from loaders.cli import main
+    from bridges.cli import main
 
     out = tmp_path / "deck.html"
     assert main(["deck", str(out), "--area", "N1", "--pdf", "--data-dir", str(store)]) == 0

@@ -1,4 +1,4 @@
-"""`python -m loaders inspect`: drafting mapping profiles for exports never seen before, and ingesting with them."""
+"""`python -m bridges inspect`: drafting mapping profiles for exports never seen before, and ingesting with them."""
 from __future__ import annotations
 
 import csv
@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from loaders.errors import InputError
+from model.errors import InputError
 from loaders.ingest import ingest, map_file
 from loaders.mapping import Spec
-from loaders.schema import CATEGORIES, dataset as get_dataset
-from loaders.store import Store
+from model.schema import CATEGORIES, dataset as get_dataset
+from store.versioned import Store
 from loaders.suggest import inspect_file
 from loaders.suggest_columns import match_rule, norm_header, rules
 

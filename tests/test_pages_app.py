@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from loaders.ingest import ingest
 from loaders.mapping import Spec
-from loaders.store import Store
+from store.versioned import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DASHBOARD = str(ROOT / "dashboard.py")
@@ -360,7 +360,7 @@ def test_data_page(app, lang):
 
 
 def test_downloads_are_formula_safe_with_bom(fixture_store):
-    from stats import downloads
+    from outputs import downloads
     from stats.read import open_release
 
     rel = open_release(fixture_store)
@@ -425,7 +425,7 @@ def test_no_pages_folder_beside_the_entry():
 
 def test_nothing_published(tmp_path, monkeypatch):
     monkeypatch.setenv("BRIDGES_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr("loaders.demo.ensure_demo", lambda store: None)
+    monkeypatch.setattr("demo.build.ensure_demo", lambda store: None)
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
     at.query_params["lang"] = "fr"
     at.run()

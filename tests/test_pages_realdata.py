@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from loaders.ingest import ingest
-from loaders.store import Store
+from store.versioned import Store
 
 DASHBOARD = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 PAGES = ("overview", "incidents", "community", "feedback", "trust", "data")

@@ -4,7 +4,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from loaders.ingest import ingest
-from loaders.store import Store
+from store.versioned import Store
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 

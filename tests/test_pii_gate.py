@@ -46,9 +46,9 @@ import pytest
 from gate.location import Grid, haversine_m
 from gate.public import PUBLIC_FIELDS, _record_ids, store_secret
 from gate.spreadsheet import TRIGGERS
-from loaders.errors import InputError
+from model.errors import InputError
 from loaders.ingest import ingest
-from loaders.store import Store
+from store.versioned import Store
 from tests.browser import browser, have_chromium, streamlit_server
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,8 +19,8 @@ import pyarrow.compute as pc
 import pytest
 
 from loaders.ingest import ingest
-from loaders.schema import CATEGORIES, INCIDENT_STATUSES, TIME_PRECISIONS
-from loaders.store import Store
+from model.schema import CATEGORIES, INCIDENT_STATUSES, TIME_PRECISIONS
+from store.versioned import Store
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -11,8 +11,8 @@ import pytest
 import loaders.ingest as ingest_mod
 import loaders.mapping as mapping_mod
 from loaders.ingest import ingest
-from loaders.schema import dataset as get_dataset
-from loaders.store import Store
+from model.schema import dataset as get_dataset
+from store.versioned import Store
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 GOLDEN = Path(__file__).parent / "golden"

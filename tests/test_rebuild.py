@@ -4,8 +4,8 @@ import sys
 from pathlib import Path
 
 from loaders.ingest import ingest
-from loaders.rebuild import rebuild
-from loaders.store import Store
+from store.rebuild import rebuild
+from store.versioned import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 

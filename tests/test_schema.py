@@ -2,12 +2,13 @@
 import pandas as pd
 import pyarrow.parquet as pq
 
-from loaders import dictionary, validate
-from loaders.schema import DATASETS, dataset
+from model import dictionary
+from loaders import validate
+from model.schema import DATASETS, dataset
 
 
 def test_data_dictionary_is_current():
-    assert dictionary.DOC.read_text(encoding="utf-8") == dictionary.render(), "docs/data-dictionary.md is stale: run python -m loaders.dictionary"
+    assert dictionary.DOC.read_text(encoding="utf-8") == dictionary.render(), "docs/data-dictionary.md is stale: run python -m model.dictionary"
 
 
 def test_arrow_schema_carries_descriptions(tmp_path):

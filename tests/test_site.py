@@ -1,4 +1,4 @@
-"""The static site (`python -m loaders site`): built from the demo, served by `python -m http.server` on a free loopback
+"""The static site (`python -m bridges site`): built from the demo, served by `python -m http.server` on a free loopback
 port (a subprocess, stopped after), crawled in Debian's chromium from index.html with every request to another host
 blocked and recorded: every page renders its charts, every link resolves (pages, anchors, downloads), and nothing is
 asked of any other host. Also: plotly.js is in the site once, the downloads are the release's export, the figures
@@ -19,9 +19,9 @@ from urllib.parse import urldefrag, urlparse
 
 import pytest
 
-from loaders.demo import build_demo
-from loaders.store import Store
-from stats import site as S
+from demo.build import build_demo
+from store.versioned import Store
+from outputs import site as S
 from stats import views
 from stats.read import open_release
 from tests.browser import ARTIFACTS, RequestLog, axe_violations, browser, free_port, have_chromium, stop
@@ -57,7 +57,7 @@ def demo_site(tmp_path_factory):
     store = root / "store"
     build_demo(Store(store))
     out = root / "public"
-    from loaders.cli import main
+    from bridges.cli import main
 
     t0 = time.perf_counter()
     assert main(["site", str(out), "--data-dir", str(store)]) == 0
@@ -201,7 +201,7 @@ def test_site_replaces_only_its_own_folder(tmp_path):
     other = tmp_path / "documents"
     other.mkdir()
     (other / "keep.txt").write_text("mine", encoding="utf-8")
-    from loaders.errors import InputError
+    from model.errors import InputError
 
     with pytest.raises(InputError, match="not a site Bridges wrote"):
         S.build(store, other)

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from deltalake import DeltaTable
 
-from loaders.errors import InputError
+from model.errors import InputError
 from loaders.ingest import ingest
-from loaders.store import Store, StoreBusy
+from store.versioned import Store, StoreBusy
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = ["ID", "Case Number", "Date", "Block", "IUCR", "Primary Type", "Description", "Location Description",
@@ -240,7 +240,7 @@ def test_failed_table_write_leaves_the_old_release(store, tmp_path):
 
 def _publisher(root: str, work: str, who: int, rounds: int, queue) -> None:
     """One process: ingest a draft for its own quarter each round and try to publish it."""
-    from loaders.store import Store, StoreBusy
+    from store.versioned import Store, StoreBusy
 
     store = Store(Path(root))
     quarter = ["2024Q1", "2024Q2"][who]

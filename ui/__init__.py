@@ -1,1 +1,1 @@
-"""Streamlit glue shared by the pages: cached release, URL state, language."""
+"""Streamlit glue: ui.public for residents and presenters, ui.analyst for analysts, shared URL state, cached release and rendering here. May import stats and outputs; ui.analyst may import every stage."""

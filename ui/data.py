@@ -10,22 +10,23 @@ import importlib
 
 import streamlit as st
 
-from loaders.store import Store, default_data_dir
+from model.releases import Published, default_data_dir
 from stats.read import Release, open_release
 
 
 @st.cache_resource(show_spinner="Preparing the demo data (first run only)…")
 def _ensure_store(root: str) -> None:
     """On a fresh clone the store is empty: build the demo once, in whichever process comes first. A store elsewhere
-    (BRIDGES_DATA_DIR) stays empty until an analyst publishes, unless BRIDGES_DEMO=1 (loaders.demo.wanted)."""
-    store = Store(root)
+    (BRIDGES_DATA_DIR) stays empty until an analyst publishes, unless BRIDGES_DEMO=1 (demo.build.wanted)."""
+    store = Published(root)
     if store.current() is None:
         try:
-            from loaders.demo import ensure_demo, wanted
+            from demo.build import ensure_demo, wanted
+            from store.versioned import Store
         except ImportError:
             return
         if wanted(store.root):
-            ensure_demo(store)
+            ensure_demo(Store(store.root))
 
 
 def current_release() -> Release | None:

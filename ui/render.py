@@ -50,7 +50,7 @@ def chart(c: B.Chart, lang: str) -> None:
         if c.figure is not None:
             c.figure.update_layout(title=None, margin=dict(t=70 if c.figure.layout.showlegend else 20))
             st.plotly_chart(c.figure, theme=None, config=PLOTLY_CONFIG, width="stretch", key=f"fig-{c.key}")
-            from . import images  # PNG and SVG of the chart, stamped (ui/images.py)
+            from ui.public import images# PNG and SVG of the chart, stamped (ui/public/images.py)
 
             images.buttons(c, lang)
         for n in c.notes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..textio import ROW_COL
+from loaders.textio import ROW_COL
 
 # the overall scores only; the S_*/T_* demographic breakdowns are never mapped
 MEASURES = ("SAFETY", "TRUST", "T_LISTEN", "T_RESPECT")

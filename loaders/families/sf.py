@@ -4,8 +4,8 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..mapping import load_crosswalk
-from ..schema import SENSITIVE_CATEGORIES
+from loaders.mapping import load_crosswalk
+from model.schema import SENSITIVE_CATEGORIES
 
 # Codes that mark a report as domestic (SFPD files them as extra rows of the same Incident ID).
 DOMESTIC = r"Domestic Violence|DVU related|Spouse, Cohabitee|former Spouse or Dating Relationship"

@@ -1,0 +1,59 @@
+"""Where a store keeps its published releases, read only: the data folder, the release manifests and their public folders."""
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from model.errors import InputError
+
+RELEASE_RE = re.compile(r"^(\d{6})\.json$")
+
+
+def default_data_dir() -> Path:
+    """The store's folder: $BRIDGES_DATA_DIR, else the checkout's own data/."""
+    return Path(os.environ.get("BRIDGES_DATA_DIR") or Path(__file__).resolve().parent.parent / "data")
+
+
+class Published:
+    """The published side of a store: release manifests (releases/NNNNNN.json) and their public files, read only."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    @property
+    def releases_dir(self) -> Path:
+        return self.root / "releases"
+
+    def releases(self) -> list[dict]:
+        """Every release manifest, oldest first."""
+        if not self.releases_dir.exists():
+            return []
+        out = []
+        for p in sorted(self.releases_dir.iterdir()):
+            if RELEASE_RE.match(p.name):
+                out.append(json.loads(p.read_text(encoding="utf-8")))
+        return out
+
+    def current(self) -> dict | None:
+        """The newest release manifest, or None for an empty store."""
+        if not self.releases_dir.exists():
+            return None
+        names = sorted(p.name for p in self.releases_dir.iterdir() if RELEASE_RE.match(p.name))
+        if not names:
+            return None
+        return json.loads((self.releases_dir / names[-1]).read_text(encoding="utf-8"))
+
+    def release(self, version: int) -> dict:
+        """The manifest of release `version`; an input error naming the releases there are when it does not exist."""
+        p = self.releases_dir / f"{int(version):06d}.json"
+        if not p.exists():
+            have = [r["version"] for r in self.releases()]
+            raise InputError(f"there is no release {version}. Releases: {', '.join(map(str, have)) or 'none yet'}.")
+        return json.loads(p.read_text(encoding="utf-8"))
+
+    def public_folder(self, manifest: dict) -> Path | None:
+        """The folder of a release's public Parquet files (None for a release that has none)."""
+        rel = manifest.get("public")
+        return self.root / rel if rel else None

@@ -1,0 +1,1 @@
+"""Stage 5, what a release becomes outside the pages: the town-hall deck and its file, the static site, stamped images, open-data downloads and export. May import stats, model and gate.spreadsheet."""

@@ -1,0 +1,1 @@
+"""Stage 2, the versioned store: raw files by sha256, drafts, Delta tables, releases, rebuild, upload staging and draft previews. May import model, loaders, gate and stats (a preview reads a draft release like a published one)."""

@@ -1,0 +1,534 @@
+"""The versioned store: raw files by sha256, drafts, Delta Lake tables and release manifests."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from deltalake import CommitProperties, DeltaTable, PostCommitHookProperties, write_deltalake
+from filelock import FileLock, Timeout
+
+from model.errors import InputError
+from model.releases import Published, default_data_dir  # noqa: F401 (default_data_dir: callers import it from here)
+from model.schema import DATASETS, dataset as get_dataset
+
+if TYPE_CHECKING:  # pandas is not needed to publish or read releases, and costs half a second to import
+    import pandas as pd
+
+LOCK_TIMEOUT = 60.0
+# Every release must stay readable: Delta's default deletes commit logs older than 30 days when it writes a
+# checkpoint, after which time travel to those versions (and so to old releases) fails. Keep them all.
+TABLE_CONFIG = {
+    "delta.enableExpiredLogCleanup": "false",
+    "delta.logRetentionDuration": "interval 36500 days",
+    "delta.deletedFileRetentionDuration": "interval 36500 days",
+}
+KEEP_LOGS = PostCommitHookProperties(create_checkpoint=True, cleanup_expired_logs=False)
+
+
+class StoreBusy(Exception):
+    """Another publish holds the store; the caller should try again in a moment."""
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+
+
+def write_json_atomic(path: Path, doc: dict, exclusive: bool = False) -> None:
+    """Write JSON so that readers see the old file or the new one, never half; `exclusive` never replaces."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=1, ensure_ascii=False, default=str)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if exclusive:
+            os.link(tmp, path)  # fails if the file exists: no release is ever overwritten
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class RawCopy:
+    """One pass over an upload: hash it and copy it to a temporary file in raw/, off the main thread
+    (hashlib and file I/O release the GIL), then publish it read-only under its sha256."""
+
+    def __init__(self, store: "Store", path: Path):
+        self.store, self.path = store, path
+        self._out: tuple[str, str] | None = None
+        self._err: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="bridges-raw-copy", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        tmp = None
+        try:
+            self.store.raw_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.store.raw_dir)
+            h = hashlib.sha256()
+            with open(self.path, "rb") as src, os.fdopen(fd, "wb") as dst:
+                for chunk in iter(lambda: src.read(4 << 20), b""):
+                    h.update(chunk)
+                    dst.write(chunk)
+                dst.flush()
+                os.fsync(dst.fileno())
+            self._out = (h.hexdigest(), tmp)
+        except BaseException as exc:  # handed to the caller by result()
+            self._err = exc
+            if tmp and os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def result(self) -> tuple[str, Path]:
+        self._thread.join()
+        if self._err is not None:
+            raise self._err
+        sha, tmp = self._out
+        ext = "".join(s for s in self.path.suffixes[-1:]).lower()[:10] or ".bin"
+        dest = self.store.raw_dir / f"{sha}{ext}"
+        try:
+            if not dest.exists():
+                os.chmod(tmp, 0o444)
+                try:
+                    os.link(tmp, dest)  # never replaces: the first copy of these bytes stays as it is
+                except FileExistsError:
+                    pass
+                _fsync_dir(self.store.raw_dir)
+        finally:
+            os.unlink(tmp)
+        return sha, dest
+
+    def discard(self) -> None:
+        self._thread.join()
+        if self._out and os.path.exists(self._out[1]):
+            os.unlink(self._out[1])
+
+
+class Store(Published):
+    """One data directory: raw/, drafts/, tables/, releases/ (the published side read as model.releases.Published)."""
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.root)!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Store) and other.root == self.root
+
+    __hash__ = None
+
+    # ---------- layout
+    @property
+    def raw_dir(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def drafts_dir(self) -> Path:
+        return self.root / "drafts"
+
+    @property
+    def tables_dir(self) -> Path:
+        return self.root / "tables"
+
+
+    def table_path(self, name: str) -> Path:
+        return self.tables_dir / name
+
+    def lock(self) -> FileLock:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(self.root / "store.lock"))
+
+    # ---------- raw files
+    def keep_raw(self, path: Path) -> tuple[str, Path]:
+        """Copy an upload into raw/ named by its sha256, read-only; the same bytes are stored once."""
+        return self.keep_raw_async(path).result()
+
+    def keep_raw_async(self, path: Path) -> "RawCopy":
+        """Start copying an upload into raw/ (hashing it on the way) in a background thread; call
+        .result() to keep it under its sha256, or .discard() when the upload was refused."""
+        return RawCopy(self, Path(path))
+
+    def raw_path(self, sha: str) -> Path:
+        found = list(self.raw_dir.glob(f"{sha}*"))
+        if not found:
+            raise InputError(f"raw file {sha[:12]}… is missing from {self.raw_dir}; the store cannot be rebuilt without it.")
+        return found[0]
+
+    # ---------- drafts
+    def new_draft(self, dataset: str, sha: str, frame: pd.DataFrame, meta: dict) -> str:
+        """Stage canonical rows as a draft (never public) and return its id."""
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        draft_id = f"{dataset}-{stamp}-{sha[:8]}"
+        d = self.drafts_dir / draft_id
+        n = 1
+        while d.exists():
+            n += 1
+            d = self.drafts_dir / f"{draft_id}-{n}"
+        draft_id = d.name
+        tmp = self.drafts_dir / f".tmp-{draft_id}"
+        tmp.mkdir(parents=True)
+        table = frame if isinstance(frame, pa.Table) else to_arrow(frame, dataset)
+        pq.write_table(table, tmp / "rows.parquet", write_statistics=False)  # read whole, once, by publish
+        write_json_atomic(tmp / "draft.json", {**meta, "draft": draft_id, "uid": uuid.uuid4().hex, "dataset": dataset, "created_at": _now(), "rows": table.num_rows})
+        os.rename(tmp, d)
+        return draft_id
+
+    def draft(self, draft_id: str) -> dict:
+        p = self.drafts_dir / draft_id / "draft.json"
+        if not p.exists():
+            have = ", ".join(self.list_drafts()) or "none"
+            raise InputError(f"there is no draft '{draft_id}'. Drafts waiting: {have}.")
+        return json.loads(p.read_text(encoding="utf-8"))
+
+    def draft_rows(self, draft_id: str) -> pa.Table:
+        return pq.read_table(self.drafts_dir / draft_id / "rows.parquet")
+
+    def redact_draft(self, draft_id: str, edits: list[dict] | None = None, redact_all: bool = False) -> list[dict]:
+        """Fix public text in a draft: replace given cells ({index, column, text}) and/or blank every
+        scanned hit with [redacted]; rescan and return the hits that remain."""
+        from gate.public import scan_frame
+
+        meta = self.draft(draft_id)
+        table = self.draft_rows(draft_id)
+        frame = table.to_pandas()
+        for e in edits or []:
+            if e["column"] not in frame.columns:
+                raise InputError(f"draft '{draft_id}' has no column '{e['column']}'.")
+            frame.at[int(e["index"]), e["column"]] = e["text"]
+        if redact_all:
+            for h in scan_frame(frame, meta["dataset"]):
+                cur = frame.at[h["index"], h["column"]]
+                frame.at[h["index"], h["column"]] = str(cur).replace(h["match"], "[redacted]")
+            # a hit the replacement could not isolate is blanked whole
+            for h in scan_frame(frame, meta["dataset"]):
+                frame.at[h["index"], h["column"]] = "[redacted]"
+        hits = scan_frame(frame, meta["dataset"])
+        d = self.drafts_dir / draft_id
+        tmp = d / "rows.parquet.tmp"
+        pq.write_table(to_arrow(frame, meta["dataset"]), tmp)
+        os.replace(tmp, d / "rows.parquet")
+        rows_by_index = {h["index"]: h["row"] for h in meta.get("privacy_hits", [])}
+        for h in hits:
+            h["row"] = rows_by_index.get(h["index"], h["row"])
+        meta["privacy_hits"] = hits
+        meta.setdefault("redactions", []).append({"at": _now(), "edits": len(edits or []), "all": redact_all})
+        write_json_atomic(d / "draft.json", meta)
+        return hits
+
+    def list_drafts(self) -> list[str]:
+        if not self.drafts_dir.exists():
+            return []
+        return sorted(p.name for p in self.drafts_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+    def delete_draft(self, draft_id: str) -> None:
+        self.draft(draft_id)
+        self._remove_draft_dir(draft_id)
+
+    def _remove_draft_dir(self, draft_id: str) -> None:
+        """Rename first (atomic), then delete: a crash never leaves half a draft behind in the list."""
+        src = self.drafts_dir / draft_id
+        if not src.exists():
+            return
+        trash = self.drafts_dir / f".trash-{draft_id}-{os.getpid()}"
+        os.rename(src, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+
+    def _published_in(self, draft_id: str) -> int | None:
+        """The release that already published this draft (a crash can stop a publish between writing the
+        release and removing its drafts), or None. Drafts are told apart by a unique id, not by name:
+        a name can come back when the same file is ingested again within the same second."""
+        p = self.drafts_dir / draft_id / "draft.json"
+        uid = json.loads(p.read_text(encoding="utf-8")).get("uid") if p.exists() else None
+        if not uid:
+            return None
+        for r in reversed(self.releases()):
+            if any(o.get("uid") == uid for o in r.get("ops", [])):
+                return r["version"]
+        return None
+
+    # ---------- releases
+
+    def dataset_at(self, name: str, release: dict | None) -> pa.dataset.Dataset | None:
+        """The Arrow dataset of one table as of a release (None when the release has no such table)."""
+        if release is None or release["tables"].get(name) is None:
+            return None
+        dt_ = DeltaTable(str(self.table_path(name)), version=release["tables"][name])
+        return dt_.to_pyarrow_dataset()
+
+    def _pinned_table(self, name: str, pinned: int | None) -> DeltaTable | None:
+        """The Delta table brought back to the pinned version (undoing commits a crashed publish left behind)."""
+        path = self.table_path(name)
+        if not DeltaTable.is_deltatable(str(path)):
+            return None
+        t = DeltaTable(str(path))
+        if pinned is not None and t.version() != pinned:
+            t.restore(pinned, commit_properties=CommitProperties(custom_metadata={"bridges": "restore to last release before writing"}), post_commithook_properties=KEEP_LOGS)
+            t = DeltaTable(str(path))
+        return t
+
+    def publish(self, draft_ids: list[str], by: str, note: str, kind: str = "publish", wait: float = LOCK_TIMEOUT, _hook=None) -> dict:
+        """Make drafts a new release, atomically: the store is at the old release or the new one, never between."""
+        if not by or not note:
+            raise InputError("say who publishes (--by) and why (--note); both go in the release history.")
+        try:
+            with self.lock().acquire(timeout=wait):
+                return self._publish_locked(draft_ids, by, note, kind, _hook)
+        except Timeout:
+            raise StoreBusy("another publish is in progress; try again in a minute.") from None
+
+    def _publish_locked(self, draft_ids, by, note, kind, _hook) -> dict:
+        cur = self.current()
+        version = (cur["version"] if cur else 0) + 1
+        tables = dict(cur["tables"]) if cur else {}
+        for d in draft_ids:
+            done = self._published_in(d)
+            if done is not None:
+                self._remove_draft_dir(d)
+                raise InputError(f"draft '{d}' was already published as release {done} (the publish was interrupted before it tidied up); nothing to do.")
+        drafts = [self.draft(d) for d in draft_ids]
+        for d in drafts:
+            hits = d.get("privacy_hits") or []
+            if hits:
+                h = hits[0]
+                raise InputError(f"draft '{d['draft']}' still holds {len(hits)} piece(s) of personal data in public text (first: {h['kind']} in row {h['row']}, column '{h['column']}'). Redact them first: python -m bridges redact {d['draft']} --all (or fix the export and ingest again).")
+        seen = set()
+        for d in drafts:
+            if d["dataset"] in seen:
+                raise InputError(f"two drafts for {d['dataset']} in one publish; publish them one after the other.")
+            seen.add(d["dataset"])
+        corrections, ops, writes, fresh = [], [], [], {}
+        for d in drafts:
+            name = d["dataset"]
+            ds = get_dataset(name)
+            rows = self.draft_rows(d["draft"])
+            rows = rows.cast(to_arrow_schema(name))
+            path = self.table_path(name)
+            t = self._pinned_table(name, tables.get(name))
+            props = CommitProperties(custom_metadata={"release": str(version), "by": by, "note": note[:500], "draft": d["draft"]})
+            quarters = sorted(pc.unique(rows.column("quarter")).drop_null().to_pylist()) if "quarter" in ds.names and rows.num_rows else []
+            if t is None or tables.get(name) is None or not ds.quarter_from:
+                before = self._counts(name, cur, quarters) if ds.quarter_from else {}
+                path.parent.mkdir(parents=True, exist_ok=True)
+                writes.append(lambda path=path, rows=rows, props=props: write_deltalake(str(path), rows, mode="overwrite", schema_mode="overwrite", configuration=TABLE_CONFIG, commit_properties=props, post_commithook_properties=KEEP_LOGS))
+                fresh[name] = rows
+            else:
+                before = self._counts(name, cur, quarters)
+                pred = "quarter IN (" + ", ".join("'" + q.replace("'", "''") + "'" for q in quarters) + ")" if quarters else "false"
+                writes.append(lambda t=t, rows=rows, pred=pred, props=props: write_deltalake(t, rows, mode="overwrite", predicate=pred, commit_properties=props, post_commithook_properties=KEEP_LOGS))
+                import pyarrow.dataset as pads
+
+                kept = t.to_pyarrow_dataset().to_table(filter=~pads.field("quarter").isin(quarters)) if quarters else t.to_pyarrow_table()
+                fresh[name] = pa.concat_tables([kept.cast(rows.schema), rows])
+            if ds.quarter_from:
+                after = _count_table(rows, name)
+                corrections += _diff_counts(name, before, after)
+            ops.append({k: d.get(k) for k in ("draft", "uid", "dataset", "sha256", "file", "source", "spec", "quarter", "sheet", "population", "rows")})
+
+        # the tables are written (Rust, no GIL) while the public gate works on the same rows in memory
+        failure: list[BaseException] = []
+
+        def write_all():
+            try:
+                for w in writes:
+                    w()
+            except BaseException as exc:  # re-raised below, in the publishing thread
+                failure.append(exc)
+
+        writer = threading.Thread(target=write_all, name="bridges-delta-write")
+        writer.start()
+        try:
+            staged, privacy = self._stage_public(version, self._build_public(tables, fresh))
+        finally:
+            writer.join()
+        if failure:
+            raise failure[0]
+        if _hook:
+            _hook("after-table-write")
+        for d in drafts:
+            tables[d["dataset"]] = DeltaTable(str(self.table_path(d["dataset"]))).version()
+        # the publication step's output: the only tables any public output may read
+        public_rel = self._commit_public(version, staged)
+        if _hook:
+            _hook("after-public")
+        manifest = {
+            "version": version,
+            "published_at": _now(),
+            "by": by,
+            "note": note,
+            "kind": kind,
+            "public": public_rel,
+            "privacy": privacy,
+            "parent": cur["version"] if cur else None,
+            "tables": tables,
+            "row_counts": {n: self._rows(n, v) for n, v in tables.items()},
+            "raw_files": [{"sha256": o["sha256"], "file": o["file"], "dataset": o["dataset"]} for o in ops if o.get("sha256")],
+            "ops": ops,
+            "corrections": corrections,
+        }
+        if _hook:
+            _hook("before-manifest")
+        write_json_atomic(self.releases_dir / f"{version:06d}.json", manifest, exclusive=True)
+        if _hook:
+            _hook("after-manifest")
+        for d in drafts:
+            self._remove_draft_dir(d["draft"])
+        return manifest
+
+    def rollback(self, version: int, by: str, note: str, wait: float = LOCK_TIMEOUT) -> dict:
+        """Restore an earlier release as a new release; every release stays readable."""
+        if not by or not note:
+            raise InputError("say who rolls back (--by) and why (--note); both go in the release history.")
+        try:
+            with self.lock().acquire(timeout=wait):
+                target = self.release(version)
+                cur = self.current()
+                new = cur["version"] + 1
+                manifest = {
+                    "version": new,
+                    "published_at": _now(),
+                    "by": by,
+                    "note": note,
+                    "kind": "rollback",
+                    "restores": target["version"],
+                    "parent": cur["version"],
+                    "tables": dict(target["tables"]),
+                    "public": target.get("public"),
+                    "privacy": target.get("privacy", {}),
+                    "row_counts": dict(target["row_counts"]),
+                    "raw_files": [],
+                    "ops": [],
+                    "corrections": [],
+                }
+                write_json_atomic(self.releases_dir / f"{new:06d}.json", manifest, exclusive=True)
+                return manifest
+        except Timeout:
+            raise StoreBusy("another publish is in progress; try again in a minute.") from None
+
+    @property
+    def public_dir(self) -> Path:
+        return self.root / "public"
+
+    def _build_public(self, tables: dict, fresh: dict) -> tuple[dict, dict]:
+        """Run the public gate over a release's canonical tables (in memory where just written)."""
+        from gate.public import PrivacyConfig, PublicTextError, build_public, store_secret
+
+        canonical = {n: (DeltaTable(str(self.table_path(n)), version=v).to_pyarrow_table() if v is not None else None) for n, v in tables.items() if n not in fresh}
+        canonical.update(fresh)
+        try:
+            return build_public(canonical, PrivacyConfig.load(self.root), store_secret(self.root))
+        except PublicTextError as exc:
+            raise InputError(str(exc)) from None
+
+    def _stage_public(self, version: int, built: tuple[dict, dict]) -> tuple[Path, dict]:
+        """Write the gate's output for a release into a hidden folder (not yet part of any release)."""
+        public, note = built
+        tmp = self.public_dir / f".tmp-{version:06d}-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir(parents=True)
+        for name, t in public.items():
+            pq.write_table(t, tmp / f"{name}.parquet")
+        write_json_atomic(tmp / "privacy_note.json", note)
+        return tmp, note
+
+    def _commit_public(self, version: int, tmp: Path) -> str:
+        """Rename the staged public folder into place; the manifest written next makes it a release."""
+        final = self.public_dir / f"{version:06d}"
+        if final.exists():  # left by a publish killed before its manifest: no release refers to it
+            shutil.rmtree(final)
+        os.rename(tmp, final)
+        _fsync_dir(self.public_dir)
+        return str(final.relative_to(self.root))
+
+    def _rows(self, name: str, version: int | None) -> int:
+        if version is None:
+            return 0
+        dt_ = DeltaTable(str(self.table_path(name)), version=version)
+        return int(pa.table(dt_.get_add_actions(flatten=True)).column("num_records").to_numpy().sum())
+
+    def _counts(self, name: str, release: dict | None, quarters: list[str]) -> dict:
+        ds_ = self.dataset_at(name, release)
+        if ds_ is None or not quarters:
+            return {}
+        import pyarrow.dataset as pads
+
+        cols = ["quarter", "category"] if name == "incidents" else ["quarter"]
+        t = ds_.to_table(columns=cols, filter=pads.field("quarter").isin(quarters))
+        return _count_table(t, name)
+
+
+def _count_table(t: pa.Table, name: str) -> dict:
+    if t.num_rows == 0:
+        return {}
+    keys = ["quarter", "category"] if name == "incidents" else ["quarter"]
+    g = t.select(keys).group_by(keys).aggregate([([], "count_all")])
+    return {tuple(r[k] for k in keys): r["count_all"] for r in g.to_pylist()}
+
+
+def _diff_counts(name: str, before: dict, after: dict) -> list[dict]:
+    """Corrections: each (quarter[, category]) whose count changed when a quarter was replaced."""
+    if not before:
+        return []
+    out = []
+    quarters = {k[0] for k in before}
+    for key in sorted(set(before) | {k for k in after if k[0] in quarters}):
+        b, a = before.get(key, 0), after.get(key, 0)
+        if a != b:
+            item = {"dataset": name, "quarter": key[0], "before": b, "after": a}
+            if len(key) > 1:
+                item["category"] = key[1]
+            out.append(item)
+    return out
+
+
+def to_arrow_schema(name: str) -> pa.Schema:
+    return get_dataset(name).arrow_schema()
+
+
+def to_arrow(frame: pd.DataFrame, name: str) -> pa.Table:
+    """A canonical frame as an Arrow table with the schema's types and field descriptions."""
+    schema = to_arrow_schema(name)
+    frame = frame.reset_index(drop=True)
+    cols = []
+    for f in schema:
+        if f.name in frame.columns:
+            arr = pa.array(frame[f.name], from_pandas=True) if not hasattr(frame[f.name].array, "__arrow_array__") else pa.array(frame[f.name].array)
+            cols.append(arr.cast(f.type) if arr.type != f.type else arr)
+        else:
+            cols.append(pa.nulls(len(frame), f.type))
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+def all_datasets() -> list[str]:
+    return list(DATASETS)

@@ -1,0 +1,1 @@
+"""Streamlit glue of the analyst pages: sign-in, upload, preview, releases. May import every stage."""

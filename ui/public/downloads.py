@@ -1,0 +1,60 @@
+"""The /data page's Streamlit parts: a table of contents and the download buttons (files made only when asked for)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from outputs import downloads as D
+from stats.blocks import Downloads
+from stats.i18n import num, t
+from stats.read import open_release
+
+from ui.render import md_escape
+
+SECTIONS = ("downloads", "history", "privacy", "sources", "methodology", "dictionary")
+
+
+def contents(ctx) -> None:
+    lang = ctx.lang
+    st.markdown(md_escape(t("data.contents", lang)))
+    # same-page anchors: the headings below carry these ids
+    st.markdown("\n".join(f"- [{md_escape(t(f'data.h.{s}', lang))}](#{s})" for s in SECTIONS))
+
+
+# Small tables are handed to the button as bytes (one file per release in the media store, shared by every
+# session): the browser downloads on the click itself. Bigger ones are made only when asked for (a deferred
+# download), so a page view never builds a CSV of millions of rows.
+DIRECT_MAX_ROWS = 50_000
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _small(root: str, version: int, name: str, kind: str) -> bytes:
+    rel = open_release(root, version)
+    return D.csv_bytes(rel, name) if kind == "csv" else D.parquet_bytes(rel, name)
+
+
+def _data(root: str, version: int, name: str, kind: str, rows: int):
+    if rows <= DIRECT_MAX_ROWS:
+        return _small(root, version, name, kind)
+    if kind == "csv":
+        return lambda: D.csv_bytes(open_release(root, version), name)
+    return lambda: D.parquet_bytes(open_release(root, version), name)
+
+
+FORMATS = ("csv", "parquet")
+
+
+def buttons(ctx, block: Downloads) -> None:
+    """A format choice, then one button per table (seven buttons, not fourteen: browsers hold back an eleventh
+    download in a row from one page, and one choice reads more simply)."""
+    lang, rel = ctx.lang, ctx.rel
+    root, version = str(rel.store.root), rel.version
+    if st.session_state.get("dl_format") not in FORMATS:
+        st.session_state["dl_format"] = "csv"
+    kind = st.radio(md_escape(t("data.download.format", lang)), FORMATS, key="dl_format", horizontal=True,
+                    format_func=lambda f: t(f"data.download.format_{f}", lang))
+    mime = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}[kind]
+    for name, label, rows in block.items:
+        with st.container(horizontal=True, key=f"dl-{name}", vertical_alignment="center"):
+            st.download_button(md_escape(t(f"data.download.{kind}", lang, label=label)), _data(root, version, name, kind, rows),
+                               file_name=D.file_name(rel, name, kind), mime=mime, key=f"{kind}-{name}", on_click="ignore")
+            st.markdown(md_escape(t("data.download.rows", lang, rows=num(rows, lang))))

@@ -1,0 +1,121 @@
+"""What every public page shares: URL state, header (release, data as of, language, navigation), footer."""
+from __future__ import annotations
+
+import streamlit as st
+
+import json
+
+from stats import queries, views
+from stats.i18n import date, language_name, locale, quarter_label, t
+from stats.releases import published_date
+
+from ui import state
+from ui.data import current_release, runner
+from ui.render import md_escape, render, small
+
+PAGE_FILES = {p: f"public_pages/{p}.py" for p in views.PAGES}
+DECK_FILE = "public_pages/town_hall.py"
+# every page but the data page has an area and a quarter
+NEEDS_SELECTION = {"overview", "incidents", "community", "feedback", "trust"}
+
+
+def link_to(page: str, label: str, params: dict | None = None) -> None:
+    st.page_link(PAGE_FILES[page], label=md_escape(label), query_params=params if params is not None else _params())
+
+
+def _params() -> dict:
+    return st.session_state.get("_bridges_params") or {"lang": state.lang()}
+
+
+def start(page: str) -> views.Ctx | None:
+    """Read the URL, open the release, draw the header and the selectors; None when nothing is published."""
+    lang = state.lang()
+    _document_language(lang)
+    rel = current_release()
+    if rel is None:
+        st.title(t(f"nav.{page}", lang))
+        st.info(md_escape(t("nothing_published", lang)))
+        st.stop()
+    run = runner(rel)
+    ctx = views.context(rel, state.raw("area"), state.raw("quarter"), lang, run)
+    _header(page, ctx)
+    if page in NEEDS_SELECTION:
+        _selectors(ctx, page)
+    params = state.current(ctx.area, ctx.quarter, lang)
+    st.session_state["_bridges_params"] = params
+    state.write(**{"area": ctx.area, "quarter": ctx.quarter, "lang": lang})
+    return ctx
+
+
+def _document_language(lang: str) -> None:
+    """Tell screen readers the page's language (<html lang="fr-CA">): Streamlit's page always says "en".
+    The value is a catalog's locale code, never text from the data."""
+    code = json.dumps(locale(lang).replace("_", "-"))
+    st.html(f"<script>document.documentElement.lang = {code};</script>", unsafe_allow_javascript=True, width="content")
+
+
+def _nav(page: str, ctx: views.Ctx) -> None:
+    params = state.current(ctx.area, ctx.quarter, ctx.lang)
+    with st.container(horizontal=True, key="bridges-nav", gap="small", vertical_alignment="center"):
+        for p in views.PAGES:
+            if p == page:  # the current page: plain bold text, not a greyed-out link (contrast)
+                st.markdown(f"**{md_escape(t(f'nav.{p}', ctx.lang))}**", width="content")
+            else:
+                st.page_link(PAGE_FILES[p], label=md_escape(t(f"nav.{p}", ctx.lang)), query_params=params)
+    with st.container(horizontal=True, key="bridges-lang", gap="small"):
+        for other in state.other_languages(ctx.lang):
+            st.page_link(PAGE_FILES[page], label=md_escape(language_name(other)), query_params={**params, "lang": other},
+                         help=t("switch_language", other))
+
+
+def _header(page: str, ctx: views.Ctx) -> None:
+    lang = ctx.lang
+    _nav(page, ctx)
+    st.title(md_escape(t(f"page.{page}.title", lang)))
+    st.markdown(md_escape(t(f"page.{page}.intro", lang)))
+    pub = published_date(ctx.rel.manifest)
+    as_of = ctx.q(queries.data_as_of)
+    small(t("release_line", lang, version=ctx.rel.version, published=date(pub, lang) if pub else "–",
+            as_of=date(as_of.date(), lang) if as_of is not None else "–"))
+
+
+def _selectors(ctx: views.Ctx, page: str) -> None:
+    lang = ctx.lang
+    ids = [""] + sorted(ctx.names, key=lambda a: ctx.names[a].lower())
+    names = ctx.names
+    qs = list(reversed(ctx.all_quarters))
+    c1, c2 = st.columns(2)
+    with c1:
+        area = state.select("area", t("select.area", lang), ids, ctx.area or "", lambda a: names.get(a, a) if a else t("area.all", lang), page)
+    with c2:
+        quarter = state.select("quarter", t("select.quarter", lang), qs, ctx.quarter, lambda q: quarter_label(q, lang), page) if qs else None
+    ctx.area = area or None
+    ctx.quarter = quarter or ctx.quarter
+
+
+def body(page: str, ctx: views.Ctx, downloads=None, hooks: dict | None = None, **opts) -> None:
+    render(views.page(page, ctx, **opts), ctx.lang, lambda p, label: link_to(p, label), downloads, hooks)
+
+
+def choice(key: str, label: str, options: list[str], format_func, default: str | None = None) -> str:
+    """The value of a radio drawn later by `radio(key, ...)` (read first, so the page can be built with it)."""
+    v = st.session_state.get(key, default or options[0])
+    return v if v in options else options[0]
+
+
+def radio(key: str, label: str, options: list[str], format_func) -> None:
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = options[0]
+    st.radio(md_escape(label), options, key=key, format_func=format_func, horizontal=True)
+
+
+def footer(ctx: views.Ctx) -> None:
+    lang = ctx.lang
+    st.divider()
+    with st.container(horizontal=True, key="bridges-footer", gap="small"):
+        link_to("data", t("footer.privacy", lang))
+        link_to("data", t("footer.methodology", lang))
+        link_to("data", t("footer.downloads", lang))
+        # the town-hall slides of the area and quarter shown (presenters find them here; /town-hall is not in the nav)
+        st.page_link(DECK_FILE, label=md_escape(t("footer.deck", lang)), query_params=state.current(ctx.area, ctx.quarter, lang))
+    small(t("footer.text", lang, version=ctx.rel.version))
