@@ -22,7 +22,9 @@ import re
 import shutil
 import tempfile
 import time
+from importlib import resources
 from pathlib import Path
+from string import Template
 
 import pandas as pd
 import plotly.io as pio
@@ -41,80 +43,18 @@ MARKER = ".bridges-site"  # a folder with this file is a site Bridges wrote, and
 SECTIONS = ("overview", "incidents", "community", "feedback", "trust")
 PLOT_CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": True, "scrollZoom": False}
 ROOT = Path(__file__).resolve().parents[1]
-CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-       "img-src 'self' data: blob:; font-src 'self'; connect-src 'none'; frame-src 'none'; object-src 'none'")
 
-CSS = """
-:root { --ink: #1A1A1A; --muted: #333333; --link: #00558C; --rule: #BBBBBB; --accent: #0072B2; }
-* { box-sizing: border-box; }
-body { margin: 0; font-family: "Source Sans Pro", "Liberation Sans", Arial, "DejaVu Sans", sans-serif; color: var(--ink);
-  background: #FFFFFF; font-size: 17px; line-height: 1.5; }
-a { color: var(--link); }
-a:focus, button:focus, summary:focus { outline: 3px solid #000000; outline-offset: 2px; }
-.skip { position: absolute; left: -999px; } .skip:focus { left: 8px; top: 8px; background: #FFFFFF; padding: 4px 8px; }
-header.site { border-bottom: 1px solid var(--rule); padding: 10px 24px; display: flex; flex-wrap: wrap; gap: 8px 24px; align-items: baseline; }
-header.site .brand { font-weight: 700; font-size: 19px; color: var(--ink); text-decoration: none; }
-header.site nav a { margin-right: 16px; }
-main { max-width: 1100px; margin: 0 auto; padding: 8px 24px 48px; }
-h1 { font-size: 32px; line-height: 1.2; } h2 { font-size: 26px; margin-top: 40px; border-top: 2px solid var(--ink); padding-top: 12px; }
-h3 { font-size: 21px; margin-top: 28px; } h4 { font-size: 18px; margin: 0 0 6px; }
-.meta, .note, .source { color: var(--muted); font-size: 15px; }
-.metrics { display: grid; grid-template-columns: repeat(auto-fit, minmax(230px, 1fr)); gap: 16px; margin: 16px 0; }
-.metric { border: 1px solid var(--rule); border-left: 6px solid var(--accent); padding: 10px 14px; }
-.metric .label { font-weight: 700; } .metric .value { font-size: 34px; font-weight: 700; line-height: 1.15; }
-.metric p { margin: 4px 0; font-size: 15px; }
-figure.chart { margin: 24px 0 32px; padding: 0; }
-figure.chart .plot { min-height: 200px; }
-.image-links { font-size: 15px; margin: 6px 0; }
-.image-links button { font: inherit; color: var(--link); background: none; border: 1px solid var(--link); border-radius: 4px; padding: 2px 10px;
-  cursor: pointer; margin-left: 6px; }
-details { margin: 8px 0; } summary { cursor: pointer; color: var(--link); }
-.table-wrap { overflow-x: auto; }
-table { border-collapse: collapse; margin: 8px 0; font-size: 15px; }
-th, td { border: 1px solid var(--rule); padding: 4px 8px; text-align: left; vertical-align: top; }
-th { background: #F2F2F2; }
-ul.areas li { margin: 6px 0; }
-pre { background: #F5F5F5; padding: 8px; overflow-x: auto; }
-footer.site { border-top: 1px solid var(--rule); padding: 16px 24px; color: var(--muted); font-size: 15px; }
-"""
 
-# Saves a chart as PNG or SVG with the stamp (the same frame as outputs.images, handed over in data-stamp), offline:
-# Plotly.toImage draws the chart's SVG, the frame goes around it, and a canvas turns it into a PNG.
-JS = r"""
-(function () {
-  function save(blob, name) {
-    var a = document.createElement('a'); a.href = URL.createObjectURL(blob); a.download = name;
-    document.body.appendChild(a); a.click(); setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
-  }
-  function stamped(gd, st) {
-    return Plotly.toImage(gd, {format: 'svg', width: st.width, height: st.height - st.top - st.bottom}).then(function (url) {
-      var svg = decodeURIComponent(url.slice(url.indexOf(',') + 1));
-      return st.before + '<svg x="0" y="' + st.top + '"' + svg.slice(svg.indexOf('<svg') + 4) + st.after;
-    });
-  }
-  window.bridgesImage = function (button) {
-    var fig = button.closest('figure'), gd = fig.querySelector('.js-plotly-plot'), st = JSON.parse(fig.getAttribute('data-stamp'));
-    var fmt = button.getAttribute('data-image');
-    return stamped(gd, st).then(function (svg) {
-      if (fmt === 'svg') { save(new Blob([svg], {type: 'image/svg+xml'}), st.file + '.svg'); return svg; }
-      return new Promise(function (resolve) {
-        var img = new Image();
-        img.onload = function () {
-          var c = document.createElement('canvas'); c.width = st.width * 2; c.height = st.height * 2;
-          var x = c.getContext('2d'); x.scale(2, 2); x.fillStyle = '#FFFFFF'; x.fillRect(0, 0, st.width, st.height);
-          x.drawImage(img, 0, 0, st.width, st.height);
-          c.toBlob(function (b) { save(b, st.file + '.png'); resolve(svg); }, 'image/png');
-        };
-        img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg);
-      });
-    });
-  };
-  document.addEventListener('click', function (e) {
-    var b = e.target.closest && e.target.closest('button[data-image]');
-    if (b) { e.preventDefault(); window.bridgesImage(b); }
-  });
-})();
-"""
+def asset(name: str) -> str:
+    """A style, script or page template of outputs/assets/ (plain files beside this module, read through importlib.resources)."""
+    return (resources.files(__package__) / "assets" / name).read_text(encoding="utf-8")
+
+
+# The style and the script every page links (written once as site.css and site.js; the script saves a chart as a
+# stamped PNG or SVG, offline), and the page every section goes into (its Content-Security-Policy allows only 'self').
+CSS = asset("site.css")
+JS = asset("site.js")
+PAGE = Template(asset("site-page.html"))
 
 
 def esc(x) -> str:
@@ -215,13 +155,10 @@ class _Page:
         nav = (f'<nav aria-label="{esc(t("site.title", lang))}"><a href="index{suffix(lang)}.html">{esc(t("site.home", lang))}</a>'
                f'<a href="data{suffix(lang)}.html">{esc(t("nav.data", lang))}</a>{others}</nav>')
         foot = t("site.generated", lang, version=site.rel.version, published=site.published[lang]) + " " + t("footer.text", lang, version=site.rel.version)
-        return (f'<!DOCTYPE html>\n<html lang="{esc(locale(lang).replace("_", "-"))}"><head><meta charset="utf-8">'
-                f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-                f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">'
-                f'<title>{esc(self.title)} · {esc(t("site.title", lang))}</title><link rel="stylesheet" href="site.css">'
-                f'<script src="site.js" defer></script></head><body><a class="skip" href="#main">{esc(t("site.skip", lang))}</a>'
-                f'<header class="site"><a class="brand" href="index{suffix(lang)}.html">{esc(t("site.title", lang))}</a>{nav}</header>'
-                f'<main id="main">{"".join(self.parts)}</main><footer class="site"><p>{esc(foot)}</p></footer></body></html>')
+        return PAGE.substitute(
+            lang=esc(locale(lang).replace("_", "-")), title=esc(self.title), site_title=esc(t("site.title", lang)),
+            skip=esc(t("site.skip", lang)), home=esc(f"index{suffix(lang)}.html"), nav=nav, main="".join(self.parts), foot=esc(foot),
+        )
 
 
 class _Site:

@@ -13,6 +13,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from importlib import resources
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -27,59 +28,16 @@ from ui import state
 from ui.data import current_release, runner
 from ui.render import md_escape
 
-# The Streamlit chrome, hidden for a projector; --u is one pixel of a 1920×1080 slide, so the slide scales with the window.
-PAGE_CSS = """
-<style>
-header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stMainMenu"] { display: none !important; }
-[data-testid="stAppViewContainer"], [data-testid="stMain"] { background: #FFFFFF; }
-.stMainBlockContainer, [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: none !important; }
-/* --u is one pixel of a 1920×1080 slide: the slide scales with the window (1px at 1080p) */
-.st-key-bridges-slide { --u: min(0.09260vh, 0.05209vw); height: 100vh !important; min-height: 100vh; gap: 0 !important; overflow: hidden; }
-.st-key-bridges-slide .bridges-deck { --u: min(0.09260vh, 0.05209vw); }
-[data-testid="stLayoutWrapper"]:has(> .st-key-bridges-slide) { flex: 0 0 100vh !important; height: 100vh !important; }
-[data-testid="stLayoutWrapper"]:has(> .st-key-slide-body) { flex: 1 1 auto !important; min-height: 0 !important; }
-.st-key-slide-chart [data-testid="stPlotlyChart"] { height: calc(760 * var(--u)) !important; }
-[data-testid="stLayoutWrapper"]:has(> .st-key-slide-text) { flex: 0 0 auto !important; width: auto !important; }
-[data-testid="stLayoutWrapper"]:has(> .st-key-slide-chart) { flex: 1 1 0 !important; min-width: 0 !important; }
-[data-testid="stLayoutWrapper"]:has(> .st-key-slide-body) { flex: 1 1 auto !important; min-height: 0 !important; }
-.st-key-bridges-slide [data-testid="stVerticalBlock"], .st-key-bridges-slide [data-testid="stHorizontalBlock"] { gap: 0 !important; }
-.st-key-bridges-slide [data-testid="stElementContainer"] { margin: 0 !important; }
-.st-key-slide-body { flex: 1 1 auto; padding: calc(32 * var(--u)) calc(48 * var(--u)) 0 !important; gap: calc(48 * var(--u)) !important; }
-.st-key-slide-text { width: calc(700 * var(--u)) !important; flex: none !important; }
-.st-key-slide-chart { flex: 1 1 0 !important; min-width: 0; padding-left: calc(48 * var(--u)); }
-.st-key-slide-foot { margin-top: auto; }
-.st-key-slide-body .body { padding: 0 !important; }
-.st-key-bridges-controls { padding: 24px 48px; gap: 16px; }
-.st-key-bridges-controls button, .st-key-bridges-controls a, .st-key-bridges-controls p { font-size: 28px !important; }
-.st-key-bridges-keys { position: absolute !important; width: 1px !important; height: 1px !important; overflow: hidden !important;
-  clip: rect(0 0 0 0) !important; white-space: nowrap !important; }
-.st-key-bridges-notes { padding: 32px 48px; }
-.st-key-bridges-notes p, .st-key-bridges-notes li { font-size: 32px !important; line-height: 1.35; }
-.st-key-bridges-notes h1 { font-size: 40px !important; }
-.st-key-bridges-notes h2 { font-size: 34px !important; }
-</style>
-"""
 
-# F: full screen; N: the speaker notes (the link below the slide). Our own few
-# lines, nothing loaded from anywhere.
-KEYS_JS = """<script>
-if (!window.__bridgesDeckKeys) {
-  window.__bridgesDeckKeys = true;
-  document.addEventListener('keydown', function (e) {
-    if (e.altKey || e.ctrlKey || e.metaKey) return;
-    var tag = (e.target && e.target.tagName) || '';
-    if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') return;
-    if (e.key === 'f' || e.key === 'F') {
-      if (document.fullscreenElement) { document.exitFullscreen(); }
-      else if (document.documentElement.requestFullscreen) { document.documentElement.requestFullscreen().catch(function () {}); }
-    } else if (e.key === 'n' || e.key === 'N') {
-      var a = document.querySelector('.st-key-bridges-controls a[href*="notes=1"]');
-      if (a) a.click();
-    }
-  });
-}
-</script>"""
+def asset(name: str) -> str:
+    """A style or script of ui/public/assets/ (plain files beside this module, read through importlib.resources)."""
+    return (resources.files(__package__) / "assets" / name).read_text(encoding="utf-8")
+
+
+# The Streamlit chrome hidden for a projector, then the slides' own style (outputs/assets/deck.css): one <style>.
+PAGE_CSS = asset("deck-page.css")
+# F: full screen; N: the speaker notes (the link below the slide). Our own few lines, nothing loaded from anywhere.
+KEYS_JS = asset("deck-keys.js")
 
 ROOM_TTL = 12 * 3600.0  # a room (a deck and its notes view) is forgotten 12 h after its last move
 POLL_S = 1.0
@@ -154,7 +112,7 @@ def _int_param(name: str, default: int, lo: int, hi: int) -> int:
 
 def main() -> None:
     lang = state.lang()
-    st.html(PAGE_CSS.replace("</style>", H.CSS + "</style>"))
+    st.html(f"<style>{PAGE_CSS}{H.CSS}</style>")
     rel = current_release()
     if rel is None:
         st.title(t("deck.nav", lang))
@@ -195,7 +153,7 @@ def main() -> None:
     frame()
     if not notes:
         _controls(deck, root, version, room, lang)
-        st.html(KEYS_JS, unsafe_allow_javascript=True, width="content")
+        st.html(f"<script>{KEYS_JS}</script>", unsafe_allow_javascript=True, width="content")
 
 
 def _follow(room: str, n: int, advance: int) -> None:
