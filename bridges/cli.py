@@ -370,7 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except InputError as exc:
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        from model.errors import CLI
+
+        print(f"error: {_one_line(exc.sentence(CLI))}", file=sys.stderr)  # where, what happened, and the command to run
         return 2
     except StoreBusy as exc:
         print(f"busy: {_one_line(exc)}", file=sys.stderr)

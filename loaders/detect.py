@@ -25,7 +25,8 @@ def detect(raw: RawTable, dataset: str | None = None) -> Spec | None:
         matching = [c for c in cands if c[1].dataset == dataset]
         if cands and not matching:
             other = max(cands, key=lambda c: c[0])[1]
-            raise InputError(f"{raw.path.name}: this looks like {'an' if other.dataset[0] in 'aeiou' else 'a'} {other.dataset} export ({other.title}), not {dataset}. Choose --dataset {other.dataset}.")
+            raise InputError(f"this looks like {'an' if other.dataset[0] in 'aeiou' else 'a'} {other.dataset} export ({other.title}), not {dataset}",
+                             file=raw.path.name, cli=f"Choose --dataset {other.dataset}.", browser=f"Choose '{other.dataset}' as the dataset above.")
         cands = matching
     if not cands:
         return None

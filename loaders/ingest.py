@@ -4,15 +4,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import re
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import validate
+from .accounting import account, reason_group
 from .detect import detect
-from model.errors import InputError
+from model.errors import InputError, Say
 from .mapping import MAX_EXAMPLES, Spec, apply_spec
 from model.schema import dataset as get_dataset
 from .textio import ROW_COL, read_any
@@ -32,7 +31,8 @@ def _area_key(s) -> str | None:
 def _check_args(path, dataset: str, quarter: str | None) -> None:
     get_dataset(dataset)
     if quarter and not QUARTER_RE.match(quarter):
-        raise InputError(f"{Path(path).name}: --quarter '{quarter}' is not a quarter; write it like 2026Q3 (year, Q, 1 to 4).")
+        raise InputError(f"the quarter '{quarter}' is not a quarter", "Write it like 2026Q3 (year, Q, 1 to 4).", file=Path(path).name,
+                         cli=Say(what=f"--quarter '{quarter}' is not a quarter"))
 
 
 def map_file(path: Path, dataset: str, profile: str | Path | Spec | None = None, quarter: str | None = None, sheet: str | None = None):
@@ -40,7 +40,7 @@ def map_file(path: Path, dataset: str, profile: str | Path | Spec | None = None,
     _check_args(path, dataset, quarter)
     raw = read_any(path, sheet)
     if raw.table.num_rows == 0 and not raw.bad_rows:
-        raise InputError(f"{Path(path).name}: the file has a header row but no records. Export the quarter's data again.")
+        raise InputError("the file has a header row but no records", "Export the quarter's data again.", file=Path(path).name)
     if isinstance(profile, Spec):
         spec = profile
     elif profile:
@@ -48,9 +48,13 @@ def map_file(path: Path, dataset: str, profile: str | Path | Spec | None = None,
     else:
         spec = detect(raw, dataset)
         if spec is None:
-            raise InputError(f"{Path(path).name}: the columns do not match any known export. Run `python -m bridges inspect {Path(path).name} --output profile.toml`, check the suggested mapping, then ingest with --profile profile.toml.")
+            raise InputError("the columns do not match any known export", file=Path(path).name,
+                             cli=f"Run `python -m bridges inspect {Path(path).name} --output profile.toml`, check the suggested mapping, "
+                                 "then ingest with --profile profile.toml.",
+                             browser="Make a mapping for it on this page.")
     if spec.dataset != dataset:
-        raise InputError(f"{Path(path).name}: the mapping '{spec.id}' is for {spec.dataset}, not {dataset}. Choose --dataset {spec.dataset}.")
+        raise InputError(f"the mapping '{spec.id}' is for {spec.dataset}, not {dataset}", file=Path(path).name,
+                         cli=f"Choose --dataset {spec.dataset}.", browser=f"Choose '{spec.dataset}' as the dataset above.")
     return spec, raw, apply_spec(raw, spec, quarter)
 
 
@@ -60,7 +64,8 @@ def _merge_population(frame: pd.DataFrame, pop_path: Path, sheet: str | None, wa
     pspec, praw, pres = map_file(pop_path, "areas", profile, None, sheet)
     pop = pres.frame
     if pop.empty:
-        raise InputError(f"{pop_path.name}: no population rows could be read.")
+        raise InputError("no population rows could be read", "Check that the file has a row per area with its name or ID and its population.",
+                         file=pop_path.name)
     pop = pop.reset_index(drop=True)
     by_key: dict[str, int] = {}
     for i, (aid, name) in enumerate(zip(pop["area_id"], pop["name"])):
@@ -108,29 +113,17 @@ def ingest(path: str | Path, dataset: str, store: Store, profile=None, quarter: 
 def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, sheet, population, stage, population_profile=None, population_sheet=None) -> dict:
     stage(STAGES[0])
     spec, raw, res = map_file(path, dataset, profile, quarter, sheet)
-    frame = res.frame
-    rejections = list(raw.bad_rows) + res.rejections
-    rejected = len(raw.bad_rows) + res.rejected_count
     warnings = list(res.warnings)
-    reasons = Counter(reason_group(r["reason"]) for r in raw.bad_rows)
-    reasons.update(res.reason_counts)
-
-    # the schema's own checks (types, allowed values, ranges) are the last gate
     stage(STAGES[1])
-    fails = validate.failures(frame.reset_index(drop=True), dataset, ROW_COL)
-    if len(fails):
-        frame = frame.reset_index(drop=True)
-        first = fails.drop_duplicates("index")
-        for r in first.head(max(0, MAX_EXAMPLES - len(rejections))).itertuples():
-            rejections.append({"row": int(r.row), "column": r.column, "value": r.value, "reason": f"'{r.column}' {r.reason}"})
-        rejected += len(first)
-        reasons.update(f"'{c}' {r}" for c, r in zip(first["column"], first["reason"]))
-        frame = frame.drop(index=first["index"].to_numpy())
+    acc = account(raw, res, dataset)  # the schema's own checks are the last gate; every row is accounted for here
+    frame = acc.frame
 
     pop_meta = None
     if population:
         if dataset != "areas":
-            raise InputError("--population goes with --dataset areas (boundaries plus their population).")
+            raise InputError("a population file goes only with area boundaries", file=Path(population).name,
+                             cli=Say(what="--population goes with --dataset areas (boundaries plus their population)", todo=""),
+                             browser="Choose 'areas' as the dataset above to add a population file.")
         frame, pop_meta = _merge_population(frame, Path(population), population_sheet, warnings, population_profile)
 
     # public free text is scanned now, so the analyst sees every personal-data hit before publishing
@@ -140,15 +133,6 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
     stage(STAGES[2])
     privacy_hits = scan_frame(frame, dataset, ROW_COL)
 
-    rows_read = raw.rows_read
-    if frame[ROW_COL].duplicated().any():
-        # a family hook produced several canonical rows per source row (e.g. one per survey measure):
-        # a source row is accepted when at least one of its canonical rows is
-        accepted = int(frame[ROW_COL].nunique())
-        rejected = rows_read - accepted
-    else:
-        accepted = len(frame)
-    assert rows_read == accepted + rejected, (rows_read, accepted, rejected)
     sha, _ = copy.result()
     extra_raw = []
     if population:
@@ -165,12 +149,12 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
         "source_title": spec.title,
         "encoding": raw.encoding,
         "sheet": raw.sheet,
-        "rows_read": rows_read,
-        "rows_accepted": accepted,
-        "rows_rejected": rejected,
+        "rows_read": acc.rows_read,
+        "rows_accepted": acc.rows_accepted,
+        "rows_rejected": acc.rows_rejected,
         "records_out": int(len(frame)),
-        "rejections": rejections[:MAX_EXAMPLES],
-        "rejection_reasons": dict(reasons.most_common()),
+        "rejections": acc.examples,
+        "rejection_reasons": acc.reasons,
         "warnings": warnings,
         "unmapped": res.unmapped,
         "privacy_hits": privacy_hits[:MAX_EXAMPLES],
@@ -206,11 +190,6 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
     return report
 
 
-def reason_group(reason: str) -> str:
-    """Group rejection reasons by their wording without the row-specific part."""
-    return re.sub(r"\(first seen at row \d+\)", "(first seen earlier)", reason)
-
-
 def format_report(r: dict) -> str:
     """The report in plain words, for the terminal."""
     lines = [
@@ -222,7 +201,7 @@ def format_report(r: dict) -> str:
     if r["rejection_reasons"]:
         lines.append("Rejected rows, by reason:")
         for reason, n in r["rejection_reasons"].items():
-            ex = next((x for x in r["rejections"] if reason_group(x["reason"]) == reason), None)
+            ex = next((x for x in r["rejections"] if reason_group(x) == reason), None)
             where = ""
             if ex and ex.get("row"):
                 where = f" e.g. row {ex['row']}" + (f", column '{ex['column']}'" if ex.get("column") else "") + f", value {ex['value']!r}"

@@ -10,6 +10,7 @@ import os
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -143,7 +144,8 @@ class _Rejects:
         idx = np.flatnonzero(new)
         self.mask |= new
         self.count += len(idx)
-        self.groups[group or (reason if isinstance(reason, str) else f"rejected ('{column}')")] += len(idx)
+        group = group or (reason if isinstance(reason, str) else f"rejected ('{column}')")
+        self.groups[group] += len(idx)
         room = MAX_EXAMPLES - len(self.items)
         if room <= 0:
             return
@@ -151,7 +153,7 @@ class _Rejects:
         vals = [None] * len(ex) if values is None else _values_at(values, ex)
         reasons = [reason] * len(ex) if isinstance(reason, str) else list(reason(ex))
         for i, v, r in zip(ex, vals, reasons):
-            self.items.append({"row": int(self.rows[i]), "column": column, "value": None if v is None else str(v)[:200], "reason": r})
+            self.items.append({"row": int(self.rows[i]), "column": column, "value": None if v is None else str(v)[:200], "reason": r, "group": group})
 
 
 def _values_at(values, idx: np.ndarray) -> list:
@@ -200,7 +202,9 @@ def _column(table: pa.Table, name: str, where: str) -> pa.ChunkedArray:
             return table[lower[name.lower()]]
         found = [c for c in table.column_names if c != ROW_COL]
         shown = ", ".join(found[:30]) + (f" … ({len(found)} in all)" if len(found) > 30 else "")
-        raise InputError(f"{where}: the column '{name}' named by the mapping is not in the file. Columns found: {shown}. Fix the profile, or run `python -m bridges inspect {where}` to suggest a new one.")
+        raise InputError(f"the column '{name}' named by the mapping is not in the file (columns found: {shown})", file=where,
+                         cli=f"Fix the profile, or run `python -m bridges inspect {where}` to suggest a new one.",
+                         browser="Fix the mapping on this page, then check the file again.")
     return table[name]
 
 
@@ -285,275 +289,365 @@ def _check_date_range(parsed, fname: str, reject: bool, colname, text, rej: "_Re
     return pc.if_else(pa.array(bad), pa.scalar(None, pa.timestamp("us")), parsed)
 
 
-def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResult:
-    """Map a raw table through a spec: parse, cross-walk, check and account for every row."""
-    ds = spec.ds
-    where = raw.path.name
-    table = raw.table
-    if spec.module:
-        mod = importlib.import_module(f"loaders.families.{spec.module}")
-        table = mod.prepare(table)
-    rows = _np(table[ROW_COL]).astype(np.int64)
-    n = len(rows)
-    rej = _Rejects(rows)
-    warnings: dict[tuple, dict] = {}
-    unmapped: dict[str, dict[str, int]] = {}
-    nulls = DEFAULT_NULLS + list(spec.null_values)
-    out: dict[str, pa.ChunkedArray | pa.Array | np.ndarray] = {}
+# ------------------------------------------------------------------------------------------------
+# the engine: one mapping run, step by step; nothing here branches on a source or a dataset
 
-    # filters: rows this dataset does not take (e.g. 311 requests for other agencies), each with its reason
-    for flt in spec.filters:
-        col = parse.clean_text(_column(table, flt["column"], where), nulls)
-        up = pc.utf8_upper(col)
-        if "keep" in flt:
-            hit = _np(pc.fill_null(pc.is_in(up, value_set=pa.array([str(v).upper() for v in flt["keep"]])), False)).astype(bool)
-            out_mask = ~hit
-        else:
-            out_mask = _np(pc.fill_null(pc.is_in(up, value_set=pa.array([str(v).upper() for v in flt["drop"]])), False)).astype(bool)
-        rej.add(out_mask, flt["column"], col, flt.get("reason", f"left out by the filter on '{flt['column']}'"))
 
-    def warn(column: str | None, reason: str, mask: np.ndarray, values=None):
+@dataclass
+class _Run:
+    """One mapping run: the table (after the family hook), its row numbers, the canonical columns made so far
+    (`out`), and what the steps found (rejected rows, warnings, values no crosswalk knows)."""
+
+    spec: Spec
+    ds: Dataset
+    where: str
+    table: pa.Table
+    rows: np.ndarray
+    nulls: list[str]
+    rej: _Rejects
+    warnings: _Warnings
+    unmapped: dict[str, dict[str, int]] = field(default_factory=dict)
+    out: dict = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return len(self.rows)
+
+
+class _Warnings:
+    """Rows kept with something the analyst should check, by (column, reason), with up to five examples each."""
+
+    def __init__(self, rows: np.ndarray):
+        self.rows = rows
+        self.items: dict[tuple, dict] = {}
+
+    def add(self, column: str | None, reason: str, mask: np.ndarray, values=None) -> None:
         cnt = int(mask.sum())
         if not cnt:
             return
-        key = (column, reason)
-        w = warnings.setdefault(key, {"column": column, "reason": reason, "rows": 0, "examples": []})
+        w = self.items.setdefault((column, reason), {"column": column, "reason": reason, "rows": 0, "examples": []})
         w["rows"] += cnt
         ex = np.flatnonzero(mask)[: 5 - len(w["examples"])]
         vals = [None] * len(ex) if values is None else _values_at(values, ex)
         for i, v in zip(ex, vals):
-            w["examples"].append({"row": int(rows[i]), "value": None if v is None else str(v)[:100]})
+            w["examples"].append({"row": int(self.rows[i]), "value": None if v is None else str(v)[:100]})
 
-    class _Events:
-        """What a field found (warnings, rejections, unmapped values), replayed in spec order, so the
-        fields can be worked out in parallel and still give the same report as one after the other."""
 
-        def __init__(self):
-            self.items = []
+class _Events:
+    """What one field's step found (warnings, rejections, unmapped values), replayed later in spec order, so the
+    fields can be worked out side by side and still give the same report as one after the other."""
 
-        def warn(self, *args):
-            self.items.append(("warn", args))
+    def __init__(self):
+        self.items: list[tuple[str, tuple]] = []
 
-        def add(self, *args):
-            self.items.append(("rej", args))
+    def warn(self, *args) -> None:
+        self.items.append(("warn", args))
 
-        def unmapped(self, fname, counts):
-            self.items.append(("unmapped", (fname, counts)))
+    def add(self, *args) -> None:
+        self.items.append(("rej", args))
 
-    def field_task(fname: str, fs: dict):
-        ev = _Events()
-        try:
-            fdef = ds.field(fname)
-        except KeyError:
-            raise InputError(f"{spec.path.name if spec.path else 'profile'}: '{fname}' is not a field of {ds.name}. Fields: {', '.join(ds.names)}.") from None
-        if "value" in fs:
-            arr = pa.chunked_array([_constant(str(fs["value"]), n)])
-            colname = None
-        else:
-            cols = fs.get("column")
-            if cols is None:
-                return None, ev
-            cols = [cols] if isinstance(cols, str) else list(cols)
-            colname = "+".join(cols)
-            arr = _combine(table, cols, fs.get("join", " "), where)
-        arr = _per_unique(arr, lambda a: _text_steps(a, fs, nulls))
-        present = _present(arr)
-        raw_vals = None
+    def unmapped(self, fname: str, counts: dict[str, int]) -> None:
+        self.items.append(("unmapped", (fname, counts)))
 
-        # value maps and crosswalks turn source words into canonical words
-        mapping = None
-        if "crosswalk" in fs:
-            mapping = dict(load_crosswalk(fs["crosswalk"]))
-            mapping.update({k.upper(): v for k, v in spec.crosswalks.get(fname, {}).items()})
-        elif "map" in fs or fname in spec.crosswalks:
-            mapping = {str(k).strip().upper(): v for k, v in {**fs.get("map", {}), **spec.crosswalks.get(fname, {})}.items()}
-        if mapping is not None:
-            keys = pa.array(list(mapping), pa.string())
-            vals = pa.array(list(mapping.values()), pa.string())
-
-            def lookup(a):
-                return pc.take(vals, pc.index_in(pc.utf8_upper(a), value_set=keys))
-
-            mapped = _per_unique(arr, lookup)
-            if "crosswalk" in fs and "join" in fs and not isinstance(fs.get("column"), str):
-                # "THEFT | RETAIL THEFT" falls back to "THEFT" when the detailed pair is not listed
-                first = _per_unique(_column(table, fs["column"][0], where), lambda a: lookup(parse.clean_text(a, nulls)))
-                mapped = pc.coalesce(mapped, first)
-            missing = present & ~_present(mapped)
-            if missing.any():
-                raw_vals = arr
-                counts = pc.value_counts(pc.filter(arr, pa.array(missing))).to_pylist()
-                counts.sort(key=lambda c: -c["counts"])
-                ev.unmapped(fname, {str(c["values"]): int(c["counts"]) for c in counts})
-                if fs.get("unmapped") == "empty" or not fdef.required and fs.get("unmapped") != "reject":
-                    ev.warn(colname, f"value not in the {'crosswalk' if 'crosswalk' in fs else 'value map'} for '{fname}'; left empty", missing, raw_vals)
-                else:
-                    ev.add(missing, colname, raw_vals, f"'{fname}' value is not in the {'crosswalk ' + repr(fs['crosswalk']) if 'crosswalk' in fs else 'value map'}; assign it a canonical value in the mapping profile and ingest again")
-            if "" in mapping.values():  # a value mapped to "" is left empty on purpose ("Arrest = false" says nothing of the outcome)
-                mapped = pc.if_else(pc.fill_null(pc.equal(mapped, ""), False), pa.scalar(None, pa.string()), mapped)
-            if "default" in fs:
-                mapped = pc.fill_null(mapped, str(fs["default"]))
-            arr = mapped
-            present = _present(arr)
-        elif "default" in fs:
-            arr = pc.fill_null(arr, str(fs["default"]))
-            present = _present(arr)
-
-        # parse to the canonical type
-        t = fdef.type
-        if t == "string":
-            parsed = arr
-        elif t == "timestamp":
-            fmts = fs.get("format", "auto")
-            fmts = parse.guess_formats(arr) if fmts in ("auto", ["auto"]) else fmts
-            parsed = _per_unique(arr, lambda a: parse.parse_timestamp(a, fmts))
-        elif t == "float":
-            parsed = parse.parse_float(arr)
-            if "scale" in fs:
-                parsed = pc.multiply(parsed, float(fs["scale"]))
-        elif t == "int":
-            parsed = parse.parse_int(arr)
-        elif t == "bool":
-            parsed = parse.parse_bool(arr)
-        else:
-            parsed = arr
-        failed = present & ~_present(parsed)
-        if failed.any():
-            raw_vals = arr
-            what = {"timestamp": f"a date in the expected format ({fs.get('format', 'auto')})", "float": "a number", "int": "a whole number", "bool": "true or false"}.get(t, t)
-            if fdef.required or fs.get("on_error") == "reject":
-                ev.add(failed, colname, raw_vals, f"'{fname}' is not {what}")
+    def replay(self, run: _Run) -> None:
+        for kind, args in self.items:
+            if kind == "warn":
+                run.warnings.add(*args)
+            elif kind == "rej":
+                run.rej.add(*args)
             else:
-                ev.warn(colname, f"'{fname}' is not {what}; left empty", failed, raw_vals)
-        if t == "timestamp":
-            parsed = _check_date_range(parsed, fname, fdef.required or fs.get("on_error") == "reject", colname, arr, ev, ev.warn)
-        return parsed, ev
+                run.unmapped[args[0]] = args[1]
 
-    def coordinates_task():
-        # coordinates: a point column, lat/lon columns, or projected x/y
-        co = spec.coordinates
-        ev = _Events()
-        if "point" in co:
-            lat, lon = parse.parse_point(parse.clean_text(_column(table, co["point"], where), nulls), co.get("order", "lat,lon"))
-        elif "x" in co:
-            x = parse.parse_float(parse.clean_text(_column(table, co["x"], where), nulls))
-            y = parse.parse_float(parse.clean_text(_column(table, co["y"], where), nulls))
-            # a projected 0 is a redaction marker, not a place (it would project to the open ocean)
-            zero = pc.or_(pc.equal(x, 0.0), pc.equal(y, 0.0))
-            x = pc.if_else(pc.fill_null(zero, False), pa.scalar(None, pa.float64()), x)
-            y = pc.if_else(pc.fill_null(zero, False), pa.scalar(None, pa.float64()), y)
-            lat, lon = parse.project(x, y, co["crs"])
+
+def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResult:
+    """Map a raw table through a spec: parse, cross-walk, check and account for every row."""
+    run = _start(raw, spec)
+    _apply_filters(run)
+    _map_fields(run)
+    _require_fields(run)
+    _make_key(run)
+    _add_source(run)
+    _add_time_precision(run)
+    _derive_fields(run)
+    _add_quarter(run, quarter)
+    return _result(run)
+
+
+def _start(raw: RawTable, spec: Spec) -> _Run:
+    """The run's state, after the source family's hook (if the spec names one) has prepared the table."""
+    table = raw.table
+    if spec.module:
+        table = importlib.import_module(f"loaders.families.{spec.module}").prepare(table)
+    rows = _np(table[ROW_COL]).astype(np.int64)
+    return _Run(spec, spec.ds, raw.path.name, table, rows, DEFAULT_NULLS + list(spec.null_values), _Rejects(rows), _Warnings(rows))
+
+
+def _apply_filters(run: _Run) -> None:
+    """Rows this dataset does not take (e.g. 311 requests for other agencies) are rejected, each with the filter's reason."""
+    for flt in run.spec.filters:
+        col = parse.clean_text(_column(run.table, flt["column"], run.where), run.nulls)
+        up = pc.utf8_upper(col)
+        listed = flt["keep"] if "keep" in flt else flt["drop"]
+        hit = _np(pc.fill_null(pc.is_in(up, value_set=pa.array([str(v).upper() for v in listed])), False)).astype(bool)
+        run.rej.add(~hit if "keep" in flt else hit, flt["column"], col, flt.get("reason", f"left out by the filter on '{flt['column']}'"))
+
+
+def _map_fields(run: _Run) -> None:
+    """Every field the spec maps, and the coordinates, into `run.out`; on a long file they are worked out side by side
+    (Arrow kernels release the GIL), and what each found is replayed in spec order."""
+    names: list = list(run.spec.fields)
+    steps = [partial(_map_field, run, fname, fs) for fname, fs in run.spec.fields.items()]
+    if run.spec.coordinates:
+        names.append(("lat", "lon"))
+        steps.append(partial(_map_coordinates, run))
+    for name, (value, ev) in zip(names, _results(steps, parallel=run.n >= PARALLEL_MIN_ROWS and len(steps) > 1)):
+        ev.replay(run)
+        if value is None:
+            continue
+        if isinstance(name, tuple):
+            run.out.update(zip(name, value))
         else:
-            lat = parse.parse_float(parse.clean_text(_column(table, co["lat"], where), nulls))
-            lon = parse.parse_float(parse.clean_text(_column(table, co["lon"], where), nulls))
-        ok = _np(parse.mappable(lat, lon)).astype(bool)
-        ev.warn(None, "location unknown, withheld by the source or at 0,0: the row counts in area totals but has no point", ~ok)
-        keep = pa.array(ok)
-        return (pc.if_else(keep, lat, pa.scalar(None, pa.float64())), pc.if_else(keep, lon, pa.scalar(None, pa.float64()))), ev
+            run.out[name] = value
 
-    tasks = [(fname, field_task, (fname, fs)) for fname, fs in spec.fields.items()]
-    if spec.coordinates:
-        tasks.append((("lat", "lon"), coordinates_task, ()))
-    if n >= PARALLEL_MIN_ROWS and len(tasks) > 1:
-        # Arrow kernels release the GIL: on a long file the fields are worked out side by side
-        pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="bridges-map")
-        futures = [pool.submit(fn, *args) for _, fn, args in tasks]
-        pool.shutdown(wait=False)
-        results = (f.result() for f in futures)
-    else:
-        pool, futures = None, []
-        results = (fn(*args) for _, fn, args in tasks)
+
+def _results(steps: list, parallel: bool) -> list:
+    """Each step's result, in order: one after the other, or in a few threads."""
+    if not parallel:
+        return [step() for step in steps]
+    pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="bridges-map")
+    futures = [pool.submit(step) for step in steps]
+    pool.shutdown(wait=False)
     try:
-        for (name, _, _), (value, ev) in zip(tasks, results):
-            for kind, args in ev.items:
-                if kind == "warn":
-                    warn(*args)
-                elif kind == "rej":
-                    rej.add(*args)
-                else:
-                    unmapped[args[0]] = args[1]
-            if value is None:
-                continue
-            if isinstance(name, tuple):
-                out.update(zip(name, value))
-            else:
-                out[name] = value
-    finally:
+        return [f.result() for f in futures]
+    finally:  # a step that failed (an InputError) leaves the ones not started unstarted
         for f in futures:
             f.cancel()
 
-    # required fields must be present
-    for f in ds.fields:
-        if f.required and f.name in out and f.name not in ("quarter", ds.key):
-            missing = ~_present(out[f.name]) if not isinstance(out[f.name], np.ndarray) else pd.isna(out[f.name])
-            rej.add(missing, spec.fields.get(f.name, {}).get("column"), None, f"'{f.name}' is empty or unreadable; it is required")
 
-    # the key: from a column, or a stable hash of the row when the export has none
-    key = ds.key
-    if key not in out or spec.fields.get(key, {}).get("generate") == "row_hash":
+def _map_field(run: _Run, fname: str, fs: dict) -> tuple:
+    """One canonical field from its column(s) (or a constant): text clean-up, value map or crosswalk, canonical type.
+    Returns (values, events), or (None, events) when the spec gives the field no column."""
+    ev = _Events()
+    try:
+        fdef = run.ds.field(fname)
+    except KeyError:
+        raise InputError(f"{run.spec.path.name if run.spec.path else 'profile'}: '{fname}' is not a field of {run.ds.name}. Fields: {', '.join(run.ds.names)}.") from None
+    if "value" in fs:
+        arr, colname = pa.chunked_array([_constant(str(fs["value"]), run.n)]), None
+    elif fs.get("column") is None:
+        return None, ev
+    else:
+        cols = [fs["column"]] if isinstance(fs["column"], str) else list(fs["column"])
+        arr, colname = _combine(run.table, cols, fs.get("join", " "), run.where), "+".join(cols)
+    arr = _per_unique(arr, partial(_text_steps, fs=fs, nulls=run.nulls))
+    arr = _translate(run, fname, fs, fdef, arr, colname, ev)
+    return _parse_field(fname, fs, fdef, arr, colname, ev), ev
+
+
+def _value_map(spec: Spec, fname: str, fs: dict) -> dict[str, str] | None:
+    """The field's source words → canonical words (upper-cased keys): a crosswalk file or an inline map, plus the
+    profile's own assignments; None when the field has neither."""
+    if "crosswalk" in fs:
+        mapping = dict(load_crosswalk(fs["crosswalk"]))
+        mapping.update({k.upper(): v for k, v in spec.crosswalks.get(fname, {}).items()})
+        return mapping
+    if "map" in fs or fname in spec.crosswalks:
+        return {str(k).strip().upper(): v for k, v in {**fs.get("map", {}), **spec.crosswalks.get(fname, {})}.items()}
+    return None
+
+
+def _lookup(keys: pa.Array, vals: pa.Array, arr, nulls: list[str] | None = None):
+    """Each value's canonical word, matched case-insensitively (null where the map has none); `nulls`: clean the text first."""
+    if nulls is not None:
+        arr = parse.clean_text(arr, nulls)
+    return pc.take(vals, pc.index_in(pc.utf8_upper(arr), value_set=keys))
+
+
+def _translate(run: _Run, fname: str, fs: dict, fdef, arr, colname: str | None, ev: _Events):
+    """Source words to canonical words through the field's value map, then its default. A value the map does not know
+    is listed as unmapped and rejects the row (or is left empty with a warning): it never becomes 'other'."""
+    mapping = _value_map(run.spec, fname, fs)
+    if mapping is None:
+        return pc.fill_null(arr, str(fs["default"])) if "default" in fs else arr
+    lookup = partial(_lookup, pa.array(list(mapping), pa.string()), pa.array(list(mapping.values()), pa.string()))
+    mapped = _per_unique(arr, lookup)
+    if "crosswalk" in fs and "join" in fs and not isinstance(fs.get("column"), str):
+        # "THEFT | RETAIL THEFT" falls back to "THEFT" when the detailed pair is not listed
+        first = _per_unique(_column(run.table, fs["column"][0], run.where), partial(lookup, nulls=run.nulls))
+        mapped = pc.coalesce(mapped, first)
+    missing = _present(arr) & ~_present(mapped)
+    if missing.any():
+        counts = pc.value_counts(pc.filter(arr, pa.array(missing))).to_pylist()
+        counts.sort(key=lambda c: -c["counts"])
+        ev.unmapped(fname, {str(c["values"]): int(c["counts"]) for c in counts})
+        if fs.get("unmapped") == "empty" or not fdef.required and fs.get("unmapped") != "reject":
+            ev.warn(colname, f"value not in the {'crosswalk' if 'crosswalk' in fs else 'value map'} for '{fname}'; left empty", missing, arr)
+        else:
+            ev.add(missing, colname, arr, f"'{fname}' value is not in the {'crosswalk ' + repr(fs['crosswalk']) if 'crosswalk' in fs else 'value map'}; assign it a canonical value in the mapping profile and ingest again")
+    if "" in mapping.values():  # a value mapped to "" is left empty on purpose ("Arrest = false" says nothing of the outcome)
+        mapped = pc.if_else(pc.fill_null(pc.equal(mapped, ""), False), pa.scalar(None, pa.string()), mapped)
+    if "default" in fs:
+        mapped = pc.fill_null(mapped, str(fs["default"]))
+    return mapped
+
+
+def _parse_as(t: str, fs: dict, arr):
+    """Text parsed to a canonical type (null where it does not parse)."""
+    if t == "timestamp":
+        fmts = fs.get("format", "auto")
+        fmts = parse.guess_formats(arr) if fmts in ("auto", ["auto"]) else fmts
+        return _per_unique(arr, partial(parse.parse_timestamp, formats=fmts))
+    if t == "float":
+        parsed = parse.parse_float(arr)
+        return pc.multiply(parsed, float(fs["scale"])) if "scale" in fs else parsed
+    if t == "int":
+        return parse.parse_int(arr)
+    if t == "bool":
+        return parse.parse_bool(arr)
+    return arr
+
+
+def _parse_field(fname: str, fs: dict, fdef, arr, colname: str | None, ev: _Events):
+    """The field's values in its canonical type. A value that does not parse rejects the row when the field is required
+    (or the spec says on_error = "reject"), else it is left empty with a warning; dates must also be plausible."""
+    t = fdef.type
+    parsed = _parse_as(t, fs, arr)
+    reject = fdef.required or fs.get("on_error") == "reject"
+    failed = _present(arr) & ~_present(parsed)
+    if failed.any():
+        what = {"timestamp": f"a date in the expected format ({fs.get('format', 'auto')})", "float": "a number", "int": "a whole number", "bool": "true or false"}.get(t, t)
+        if reject:
+            ev.add(failed, colname, arr, f"'{fname}' is not {what}")
+        else:
+            ev.warn(colname, f"'{fname}' is not {what}; left empty", failed, arr)
+    if t == "timestamp":
+        parsed = _check_date_range(parsed, fname, reject, colname, arr, ev, ev.warn)
+    return parsed
+
+
+def _map_coordinates(run: _Run) -> tuple:
+    """(lat, lon) from a point column, lat/lon columns or projected x/y; a row that cannot be placed keeps counting in
+    area totals, with a warning. Returns ((lat, lon), events)."""
+    co, table, where, nulls = run.spec.coordinates, run.table, run.where, run.nulls
+    ev = _Events()
+    if "point" in co:
+        lat, lon = parse.parse_point(parse.clean_text(_column(table, co["point"], where), nulls), co.get("order", "lat,lon"))
+    elif "x" in co:
+        x = parse.parse_float(parse.clean_text(_column(table, co["x"], where), nulls))
+        y = parse.parse_float(parse.clean_text(_column(table, co["y"], where), nulls))
+        # a projected 0 is a redaction marker, not a place (it would project to the open ocean)
+        zero = pc.or_(pc.equal(x, 0.0), pc.equal(y, 0.0))
+        x = pc.if_else(pc.fill_null(zero, False), pa.scalar(None, pa.float64()), x)
+        y = pc.if_else(pc.fill_null(zero, False), pa.scalar(None, pa.float64()), y)
+        lat, lon = parse.project(x, y, co["crs"])
+    else:
+        lat = parse.parse_float(parse.clean_text(_column(table, co["lat"], where), nulls))
+        lon = parse.parse_float(parse.clean_text(_column(table, co["lon"], where), nulls))
+    ok = _np(parse.mappable(lat, lon)).astype(bool)
+    ev.warn(None, "location unknown, withheld by the source or at 0,0: the row counts in area totals but has no point", ~ok)
+    keep = pa.array(ok)
+    return (pc.if_else(keep, lat, pa.scalar(None, pa.float64())), pc.if_else(keep, lon, pa.scalar(None, pa.float64()))), ev
+
+
+def _require_fields(run: _Run) -> None:
+    """A row whose required field is empty or unreadable is rejected (the key and the quarter are checked apart)."""
+    for f in run.ds.fields:
+        if f.required and f.name in run.out and f.name not in ("quarter", run.ds.key):
+            v = run.out[f.name]
+            missing = pd.isna(v) if isinstance(v, np.ndarray) else ~_present(v)
+            run.rej.add(missing, run.spec.fields.get(f.name, {}).get("column"), None, f"'{f.name}' is empty or unreadable; it is required")
+
+
+def _make_key(run: _Run) -> None:
+    """The key: from a column, or a stable hash of the row when the export has none. A row without one is rejected;
+    a repeat is rejected (only the first is kept) or, with duplicates = "suffix", numbered."""
+    key, spec = run.ds.key, run.spec
+    if key not in run.out or spec.fields.get(key, {}).get("generate") == "row_hash":
         # the hash covers the columns the spec maps, so it is stable when a vendor adds a column
-        used = [c for c in table.column_names if c in spec.columns_used()] or [c for c in table.column_names if c != ROW_COL]
-        out[key] = pa.array(_row_hash_ids(table, used, spec.id))
-    keys = out[key]
+        used = [c for c in run.table.column_names if c in spec.columns_used()] or [c for c in run.table.column_names if c != ROW_COL]
+        run.out[key] = pa.array(_row_hash_ids(run.table, used, spec.id))
+    keys = run.out[key]
     keys = pa.chunked_array([keys]) if isinstance(keys, pa.Array) else keys
-    present_key = _present(keys)
-    rej.add(~present_key, spec.fields.get(key, {}).get("column"), None, f"'{key}' is empty; every record needs an identifier")
+    present = _present(keys)
+    column = spec.fields.get(key, {}).get("column")
+    run.rej.add(~present, column, None, f"'{key}' is empty; every record needs an identifier")
     # a repeat of a row already rejected for another reason is not a duplicate of a kept row
-    occ, first = _occurrences(pc.if_else(pa.array(~rej.mask), keys, pa.scalar(None, keys.type)))
+    occ, first = _occurrences(pc.if_else(pa.array(~run.rej.mask), keys, pa.scalar(None, keys.type)))
     if spec.duplicates == "suffix":
-        out[key] = _with_occurrence(keys, np.where(present_key, occ, 0))
+        run.out[key] = _with_occurrence(keys, np.where(present, occ, 0))
     elif first is not None:
-        dup = (occ > 0) & present_key
-        rej.add(dup, spec.fields.get(key, {}).get("column"), keys, lambda ex: [f"duplicate '{key}' (first seen at row {rows[first[i]]}); only the first is kept" for i in ex], group=f"duplicate '{key}' (first seen earlier); only the first is kept")
-
-    out["source"] = _constant(spec.id, n) if "source" not in out else out["source"]
+        run.rej.add((occ > 0) & present, column, keys, partial(_duplicate_reasons, key, run.rows, first),
+                    group=f"duplicate '{key}' (first seen earlier); only the first is kept")
 
 
-    # time precision: fixed for the source, or per row from a rule
-    if "time_precision" in {f.name for f in ds.fields} and "time_precision" not in out:
-        tp = spec.time_precision
-        if isinstance(tp, dict):  # e.g. { column = "OccTime", empty = "day" }: rows without a time are day-precise
-            base = _constant(tp.get("value", "exact"), n)
-            raw_col = parse.clean_text(_column(table, tp["column"], where), nulls)
-            out["time_precision"] = pc.if_else(pc.is_valid(raw_col), base, pa.scalar(tp.get("empty", "day")))
-        else:
-            out["time_precision"] = _constant(tp, n)
+def _duplicate_reasons(key: str, rows: np.ndarray, first: np.ndarray, positions: np.ndarray) -> list[str]:
+    return [f"duplicate '{key}' (first seen at row {rows[first[i]]}); only the first is kept" for i in positions]
 
-    # derived: days to resolve
-    if ds.name == "feedback" and "received_at" in out and "resolved_at" in out:
-        days = pc.divide(pc.cast(pc.subtract(out["resolved_at"], out["received_at"]), pa.int64()), 86400e6)
-        neg = _np(pc.fill_null(pc.less(days, 0), False)).astype(bool)
-        warn("resolved_at", "resolved before it was received; days to resolve left empty", neg)
-        out["days_to_resolve"] = pc.if_else(pa.array(neg), pa.scalar(None, pa.float64()), days)
 
-    # quarter: given for the whole upload, or from the dataset's date fields
-    if ds.quarter_from:
-        derived = None
-        for fname in ds.quarter_from:
-            if fname in out:
-                q = parse.quarter_of(out[fname])
-                derived = q if derived is None else pc.coalesce(derived, q)
-        if quarter:
-            if derived is not None:
-                outside = _np(pc.fill_null(pc.not_equal(derived, quarter), False)).astype(bool)
-                warn(ds.quarter_from[0], f"date outside the quarter {quarter} given for this upload (late report or typo); kept under {quarter}", outside, derived)
-            out["quarter"] = _constant(quarter, n)
-        else:
-            if derived is None:
-                raise InputError(f"{where}: no date field is mapped, so the quarter cannot be worked out. Map {' or '.join(ds.quarter_from)}, or give --quarter.")
-            out["quarter"] = derived
-            rej.add(~_present(derived), None, None, "no date to place the row in a quarter")
+def _add_source(run: _Run) -> None:
+    """Every row names the source it came from: the spec's id, unless the spec maps a column to it."""
+    run.out.setdefault("source", _constant(run.spec.id, run.n))
 
+
+def _add_time_precision(run: _Run) -> None:
+    """How exact each time is: fixed for the source, or per row from a rule (e.g. rows without a time are day-precise)."""
+    if "time_precision" not in run.ds.names or "time_precision" in run.out:
+        return
+    tp = run.spec.time_precision
+    if isinstance(tp, dict):  # e.g. { column = "OccTime", empty = "day" }
+        base = _constant(tp.get("value", "exact"), run.n)
+        raw_col = parse.clean_text(_column(run.table, tp["column"], run.where), run.nulls)
+        run.out["time_precision"] = pc.if_else(pc.is_valid(raw_col), base, pa.scalar(tp.get("empty", "day")))
+    else:
+        run.out["time_precision"] = _constant(tp, run.n)
+
+
+def _derive_fields(run: _Run) -> None:
+    """Fields the schema declares as derived (Field.derived) are worked out by loaders.derivations from the mapped ones."""
+    from .derivations import DERIVATIONS
+
+    for f in run.ds.fields:
+        if f.derived:
+            value = DERIVATIONS[f.derived](run.out, run.warnings.add)
+            if value is not None:
+                run.out[f.name] = value
+
+
+def _add_quarter(run: _Run, quarter: str | None) -> None:
+    """The quarter: given for the whole upload (a date outside it is a warning), or from the dataset's date fields
+    (a row with none of them is rejected)."""
+    ds = run.ds
+    if not ds.quarter_from:
+        return
+    derived = None
+    for fname in ds.quarter_from:
+        if fname in run.out:
+            q = parse.quarter_of(run.out[fname])
+            derived = q if derived is None else pc.coalesce(derived, q)
+    if quarter:
+        if derived is not None:
+            outside = _np(pc.fill_null(pc.not_equal(derived, quarter), False)).astype(bool)
+            run.warnings.add(ds.quarter_from[0], f"date outside the quarter {quarter} given for this upload (late report or typo); kept under {quarter}", outside, derived)
+        run.out["quarter"] = _constant(quarter, run.n)
+        return
+    if derived is None:
+        dates = " or ".join(ds.quarter_from)
+        raise InputError("no date field is mapped, so the quarter cannot be worked out", file=run.where,
+                         cli=f"Map {dates}, or give --quarter.", browser=f"Map {dates} on this page, or type the quarter above.")
+    run.out["quarter"] = derived
+    run.rej.add(~_present(derived), None, None, "no date to place the row in a quarter")
+
+
+def _result(run: _Run) -> MapResult:
+    """The canonical table (every field of the dataset, in its Arrow type) with the rejected rows left out."""
     cols = {}
-    for f in ds.fields:
-        if f.name in out:
-            a = out[f.name]
+    for f in run.ds.fields:
+        if f.name in run.out:
+            a = run.out[f.name]
             a = a if isinstance(a, (pa.Array, pa.ChunkedArray)) else pa.array(a)
             cols[f.name] = a.cast(f.arrow_type) if a.type != f.arrow_type else a
         else:
-            cols[f.name] = pa.nulls(n, f.arrow_type)
-    cols[ROW_COL] = pa.array(rows)
-    result = pa.table(cols)
-    keep = pa.array(~rej.mask)
-    frame = result.filter(keep).to_pandas(types_mapper=pd.ArrowDtype)
-    return MapResult(frame, rej.items, rej.count, list(warnings.values()), unmapped, dict(rej.groups))
+            cols[f.name] = pa.nulls(run.n, f.arrow_type)
+    cols[ROW_COL] = pa.array(run.rows)
+    frame = pa.table(cols).filter(pa.array(~run.rej.mask)).to_pandas(types_mapper=pd.ArrowDtype)
+    return MapResult(frame, run.rej.items, run.rej.count, list(run.warnings.items.values()), run.unmapped, dict(run.rej.groups))

@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import validate
+from .accounting import account
 from .detect import detect, score as detect_score
 from model.errors import InputError
 from .mapping import Spec, apply_spec, builtin_specs
@@ -16,7 +16,7 @@ from .suggest_columns import (
     personal_reason, profile, rules, strip_time,
 )
 from .suggest_toml import render
-from .textio import ROW_COL, RawTable, read_any
+from .textio import RawTable, read_any
 
 MIN_SCORE = 0.3  # a candidate below this is not suggested
 MAX_CROSSWALK = 300  # distinct values listed in a drafted crosswalk
@@ -556,22 +556,16 @@ def _trial(draft: Draft, text: str) -> dict:
     try:
         spec = Spec.from_dict(tomllib.loads(text))
         res = apply_spec(draft.raw, spec)
-        fails = validate.failures(res.frame.reset_index(drop=True), draft.dataset, ROW_COL)
-    except InputError as exc:
-        return {"error": str(exc)}
+        acc = account(draft.raw, res, draft.dataset)
+    except InputError as exc:  # what went wrong, not what to do: the profile being drafted is the thing to fix
+        return {"error": exc.happened()}
     except Exception as exc:  # the draft must still be written; the analyst sees why the trial failed
         return {"error": f"{type(exc).__name__}: {exc}"}
-    first = fails.drop_duplicates("index")
-    rejected = len(draft.raw.bad_rows) + res.rejected_count + len(first)
-    reasons: dict[str, int] = {}
-    for r in list(draft.raw.bad_rows) + res.rejections + [{"reason": f"'{c}' {why}"} for c, why in zip(first["column"], first["reason"])]:
-        k = re.sub(r"\(first seen at row \d+\)", "(first seen earlier)", r["reason"])
-        reasons[k] = reasons.get(k, 0) + 1
     return {
-        "rows_read": draft.raw.rows_read,
-        "rows_accepted": draft.raw.rows_read - rejected,
-        "rows_rejected": rejected,
-        "rejection_reasons": reasons,
+        "rows_read": acc.rows_read,
+        "rows_accepted": acc.rows_accepted,
+        "rows_rejected": acc.rows_rejected,
+        "rejection_reasons": acc.reasons,
         "unmapped": {f: dict(list(v.items())[:20]) for f, v in res.unmapped.items()},
         "warnings": [{"column": w["column"], "reason": w["reason"], "rows": w["rows"]} for w in res.warnings],
     }
@@ -609,9 +603,10 @@ def build_draft(raw: RawTable, dataset: str | None = None) -> Draft:
     else:
         chosen = max(scores, key=scores.get)
         if scores[chosen] <= 0:
-            raise InputError(f"{raw.path.name}: none of the columns ({', '.join(raw.columns[:8])}{' …' if len(raw.columns) > 8 else ''}) "
-                             "looks like a field of incidents, engagement, feedback, survey or areas data. Check that this is the "
-                             "export you meant, or name the dataset with --dataset.")
+            raise InputError(f"none of the columns ({', '.join(raw.columns[:8])}{' …' if len(raw.columns) > 8 else ''}) looks like a field of "
+                             "incidents, engagement, feedback, survey or areas data", file=raw.path.name,
+                             cli="Check that this is the export you meant, or name the dataset with --dataset.",
+                             browser="Check that this is the export you meant, and choose the dataset above.")
     draft = Draft(raw, chosen, scores, bool(dataset), cols, picks=results[chosen], null_values=nulls)
     personal, _ = _excluded(cols, chosen)
     draft.personal = [{"column": k, "reason": v} for k, v in personal.items()]

@@ -94,7 +94,7 @@ def render(d: "Draft") -> str:
             ext(comment(f"Trial run of this draft on the file: {t['rows_accepted']:,} of {t['rows_read']:,} rows accepted, "
                         f"{t['rows_rejected']:,} rejected."))
             for reason, n in list(t["rejection_reasons"].items())[:6]:
-                ext(comment(f"- {n:,}{'+' if n >= 1000 else ''} × {reason}", "  "))
+                ext(comment(f"- {n:,} × {reason}", "  "))  # exact counts (loaders.accounting), not capped examples
         else:
             ext(comment(f"Trial run of this draft FAILED: {t['error']}"))
     if d.near_builtin:

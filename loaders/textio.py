@@ -270,12 +270,14 @@ def read_xlsx(path: Path, sheet: str | None = None) -> RawTable:
     if sheet is None:
         filled = [n for n in names if any(any(c not in (None, "") for c in r) for r in wb.get_sheet_by_name(n).to_python(nrows=5))]
         if len(filled) > 1:
-            raise InputError(f"{path.name}: the workbook has {len(filled)} sheets with data ({', '.join(repr(n) for n in filled)}). Choose one with --sheet NAME.")
+            raise InputError(f"the workbook has {len(filled)} sheets with data ({', '.join(repr(n) for n in filled)})", file=path.name,
+                             cli="Choose one with --sheet NAME.", browser="Choose the sheet above.")
         if not filled:
             raise InputError(f"{path.name}: every sheet of the workbook is empty. Export the data again.")
         sheet = filled[0]
     elif sheet not in names:
-        raise InputError(f"{path.name}: there is no sheet '{sheet}'. The sheets are: {', '.join(repr(n) for n in names)}; choose one with --sheet NAME.")
+        raise InputError(f"there is no sheet '{sheet}' (the sheets are: {', '.join(repr(n) for n in names)})", file=path.name,
+                         cli="Choose one with --sheet NAME.", browser="Choose the sheet above.")
     rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     # the header is the first row with at least two filled cells
     start = next((i for i, r in enumerate(rows) if sum(c not in (None, "") for c in r) >= 2), None)

@@ -61,6 +61,7 @@ class Field:
     pattern: str | None = None
     public: bool = True  # may leave the store (after the privacy rules of the publication gate)
     free_text: bool = False  # public only after the free-text scanner passes it
+    derived: str | None = None  # worked out from other fields by loaders.derivations' function of this name, not mapped
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -164,7 +165,7 @@ FEEDBACK = Dataset(
         Field("status", "string", "Where the concern stands.", allowed=FEEDBACK_STATUSES, required=True),
         Field("resolved_at", "timestamp", "When the concern was resolved or closed (local time)."),
         Field("action_taken", "string", "Public text: what was done.", free_text=True),
-        Field("days_to_resolve", "float", "Days from received to resolved, derived.", unit="days", minimum=0),
+        Field("days_to_resolve", "float", "Days from received to resolved, derived.", unit="days", minimum=0, derived="days_to_resolve"),
         _QUARTER,
     ),
 )

@@ -291,7 +291,8 @@ def build(data_dir, outdir, version: int | None = None) -> dict:
     t0 = time.perf_counter()
     rel = open_release(data_dir, version)
     if rel is None:
-        raise InputError("nothing is published yet; publish a draft first (or run: python -m bridges demo).")
+        raise InputError("nothing is published yet", cli="Publish a draft first (or run: python -m bridges demo).",
+                         browser="Publish a draft first on the releases page.")
     pdir = public_dir(rel.store, rel.manifest)
     if pdir is None:
         raise InputError(f"release {rel.version} was published before the public gate existed; publish again to make a site of it.")

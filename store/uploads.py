@@ -58,12 +58,12 @@ def check(name: str, size: int, limit: int) -> None:
     ext = os.path.splitext(safe_name(name))[1]
     if ext not in KINDS:
         what = f"a {ext} file" if ext else "a file without an extension"
-        raise InputError(f"{safe_name(name)}: this is {what}. Upload the export as CSV, XLSX or JSON (GeoJSON for area boundaries).")
+        raise InputError(f"this is {what}", "Upload the export as CSV, XLSX or JSON (GeoJSON for area boundaries).", file=safe_name(name))
     if size == 0:
-        raise InputError(f"{safe_name(name)}: the file is empty (0 bytes). Export the data again; it should have a header row and at least one record.")
+        raise InputError("the file is empty (0 bytes)", "Export the data again; it should have a header row and at least one record.", file=safe_name(name))
     if size > limit:
-        raise InputError(f"{safe_name(name)} is {size_text(size)}, over this server's upload limit of {size_text(limit)}. Upload one quarter at a time, "
-                         "or ask the administrator to raise [upload] max_mb in data/analyst.toml.")
+        raise InputError(f"the file is {size_text(size)}, over this server's upload limit of {size_text(limit)}", file=safe_name(name),
+                         todo="Upload one quarter at a time, or ask the administrator to raise [upload] max_mb in data/analyst.toml.")
 
 
 def stage(root, name: str, data: bytes) -> Staged:
@@ -153,19 +153,15 @@ def distinct_values(path: Path, sheet: str | None, column: str, limit: int = 300
 
 
 def _reasons(raw, res, dataset: str) -> tuple[dict[int, tuple], set[int]]:
-    """Itemised reasons by row number (column, value, reason), and the rows accepted, of one mapping run."""
-    from loaders import validate
-    from loaders.textio import ROW_COL
+    """Itemised reasons by row number (column, value, reason), and the rows accepted, of one mapping run (accounted as ingest does)."""
+    from loaders.accounting import account
 
-    fails = validate.failures(res.frame.reset_index(drop=True), dataset, ROW_COL)
+    acc = account(raw, res, dataset, itemise_all=True)
     why: dict[int, tuple] = {}
-    for r in list(raw.bad_rows) + list(res.rejections):
+    for r in acc.examples:
         if r.get("row") is not None:
             why.setdefault(int(r["row"]), (r.get("column"), r.get("value"), r["reason"]))
-    for r in fails.drop_duplicates("index").itertuples():
-        why.setdefault(int(r.row), (r.column, r.value, f"'{r.column}' {r.reason}"))
-    accepted = set(res.frame[ROW_COL].astype("int64").tolist()) - {int(r) for r in fails["row"]}
-    return why, accepted
+    return why, acc.accepted_rows
 
 
 MAX_PASSES = 50  # each pass itemises up to 1,000 more rows
@@ -291,23 +287,3 @@ def areas_not_in_boundaries(store: Store, draft_id: str) -> dict | None:
     return {"column": "area", "rows": sum(counts.values()), "examples": shown,
             "reason": f"{len(top):,} area(s) not in the published boundaries: these rows count in the all-areas totals but on no area's "
                       f"page or map. Check the area column of the mapping, or publish a boundary file that has them"}
-
-_CLI = [
-    (re.compile(r"Choose --dataset (\w+)"), r"Choose '\1' as the dataset above"),
-    (re.compile(r"[Cc]hoose one with --sheet NAME"), "choose the sheet above"),
-    (re.compile(r"--quarter '([^']*)'"), r"the quarter '\1'"),
-    (re.compile(r"--quarter"), "the quarter"),
-    (re.compile(r"Run `python -m bridges inspect [^`]*`, check the suggested mapping, then ingest with --profile profile\.toml\."),
-     "Make a mapping for it on this page."),
-    (re.compile(r"Fix the profile, or run `python -m bridges inspect [^`]*` to suggest a new one\."), "Fix the mapping on this page and check the file again."),
-    (re.compile(r" ?\(or fix the export and ingest again\)"), " (or fix the export and upload it again)"),
-    (re.compile(r"Redact them first: python -m bridges redact \S+ --all"), "Redact them first on the upload page"),
-]
-
-
-def browser_message(text: str) -> str:
-    """An InputError sentence worded for the upload page instead of the command line."""
-    s = " ".join(str(text).split())
-    for pat, rep in _CLI:
-        s = pat.sub(rep, s)
-    return s

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, PostCommitHookProperties, write_deltalake
 from filelock import FileLock, Timeout
 
-from model.errors import InputError
+from model.errors import InputError, Say
 from model.releases import Published, default_data_dir  # noqa: F401 (default_data_dir: callers import it from here)
 from model.schema import DATASETS, dataset as get_dataset
 
@@ -302,7 +302,9 @@ class Store(Published):
     def publish(self, draft_ids: list[str], by: str, note: str, kind: str = "publish", wait: float = LOCK_TIMEOUT, _hook=None) -> dict:
         """Make drafts a new release, atomically: the store is at the old release or the new one, never between."""
         if not by or not note:
-            raise InputError("say who publishes (--by) and why (--note); both go in the release history.")
+            raise InputError("nothing was published: it needs who publishes and why, for the release history",
+                             cli=Say(what="say who publishes (--by) and why (--note); both go in the release history", todo=""),
+                             browser="Write a note saying why, then publish again.")
         try:
             with self.lock().acquire(timeout=wait):
                 return self._publish_locked(draft_ids, by, note, kind, _hook)
@@ -323,7 +325,9 @@ class Store(Published):
             hits = d.get("privacy_hits") or []
             if hits:
                 h = hits[0]
-                raise InputError(f"draft '{d['draft']}' still holds {len(hits)} piece(s) of personal data in public text (first: {h['kind']} in row {h['row']}, column '{h['column']}'). Redact them first: python -m bridges redact {d['draft']} --all (or fix the export and ingest again).")
+                raise InputError(f"draft '{d['draft']}' still holds {len(hits)} piece(s) of personal data in public text (first: {h['kind']} in row {h['row']}, column '{h['column']}')",
+                                 cli=f"Redact them first: python -m bridges redact {d['draft']} --all (or fix the export and ingest again).",
+                                 browser="Redact them first in the draft's report on the upload page (or fix the export and upload it again).")
         seen = set()
         for d in drafts:
             if d["dataset"] in seen:
@@ -410,7 +414,9 @@ class Store(Published):
     def rollback(self, version: int, by: str, note: str, wait: float = LOCK_TIMEOUT) -> dict:
         """Restore an earlier release as a new release; every release stays readable."""
         if not by or not note:
-            raise InputError("say who rolls back (--by) and why (--note); both go in the release history.")
+            raise InputError("nothing was restored: it needs who rolls back and why, for the release history",
+                             cli=Say(what="say who rolls back (--by) and why (--note); both go in the release history", todo=""),
+                             browser="Write a note saying why, then restore it again.")
         try:
             with self.lock().acquire(timeout=wait):
                 target = self.release(version)

@@ -172,7 +172,7 @@ def test_quarter_written_wrongly(store, realdata):
     src = realdata / VANCOUVER
     at = upload(analyst(), src.name, src.read_bytes(), quarter="Q4 2025")
     at.button(key="upl_check").click().run()
-    _sentence(at, "the quarter 'Q4 2025' is not a quarter; write it like 2026Q3")
+    _sentence(at, "the quarter 'Q4 2025' is not a quarter. Write it like 2026Q3")
 
 
 def test_unexpected_failure_is_a_sentence_and_a_log_line(store, realdata, monkeypatch):

@@ -8,9 +8,8 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
-from model.errors import InputError
+from model.errors import BROWSER, InputError
 from store.versioned import Store, StoreBusy, default_data_dir
-from store.uploads import browser_message
 
 from ui.analyst import auth
 from ui.render import md_escape
@@ -63,9 +62,10 @@ def demo_warning(store: Store, draft_ids: list[str]) -> None:
 
 
 def say(exc: BaseException) -> str:
-    """The sentence an analyst reads for an error."""
+    """The sentence an analyst reads for an error: an InputError worded for the browser (where it happened, what
+    happened, and what to do on these pages, never a command-line flag)."""
     if isinstance(exc, InputError):
-        return browser_message(str(exc))
+        return " ".join(exc.sentence(BROWSER).split())
     if isinstance(exc, StoreBusy):
         return "Another analyst is publishing right now, so nothing was changed. Try again in a minute."
     return ""

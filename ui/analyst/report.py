@@ -6,7 +6,7 @@ import streamlit as st
 
 from bridges import actions
 from store import uploads
-from loaders.ingest import reason_group
+from loaders.accounting import reason_group
 from model.schema import dataset as get_dataset
 
 from ui.render import md_escape
@@ -63,7 +63,7 @@ def _rejections(store, report: dict, draft_id: str) -> None:
         return
     rows = []
     for reason, n in report["rejection_reasons"].items():
-        ex = next((x for x in report["rejections"] if reason_group(x["reason"]) == reason), None)  # examples: this session's check
+        ex = next((x for x in report["rejections"] if reason_group(x) == reason), None)  # examples: this session's check
         rows.append({"reason": reason, "rows": n, "example": _example(ex)})
     st.markdown(md_escape(f"{report['rows_rejected']:,} rows were rejected, grouped by reason below. Fix them in the export and upload it again, "
                           "or publish without them."))

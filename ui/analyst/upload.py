@@ -173,8 +173,8 @@ def _recognise(store, staged, dataset: str, sheet: str | None):
     for other in [d for d in DATASETS if d != dataset]:
         p = profiles.find(store.root, headers, other)
         if p is not None:
-            raise InputError(f"{staged.name}: this file matches your saved profile '{p.path.stem}', which is for {other}, not {dataset}. "
-                             f"Choose '{other}' as the dataset above.")
+            raise InputError(f"this file matches your saved profile '{p.path.stem}', which is for {other}, not {dataset}",
+                             f"Choose '{other}' as the dataset above.", file=staged.name)
     found = _inspect(str(staged.path), staged.sha256, sheet, dataset)
     if found.get("detected_source"):
         spec = next(s for s in builtin_specs() if s.id == found["detected_source"])
