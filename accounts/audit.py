@@ -1,8 +1,10 @@
-"""The audit log: one JSON line per analyst action (who, when, what), appended to data/audit.jsonl and never rewritten."""
+"""The audit log: one JSON line per analyst action (who, the operating-system user, from where, when, what), appended to
+data/audit.jsonl and never rewritten."""
 from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import getpass
 import json
 import os
 from pathlib import Path
@@ -12,9 +14,30 @@ EVENTS = ("sign-in", "sign-in-failed", "sign-out", "upload", "draft", "redact", 
           "publish-busy", "rollback", "profile-saved", "user-added", "user-removed")
 
 
-def record(root, event: str, who: str, **what) -> dict:
-    """Append one entry; a line is written with one write() under an exclusive lock, so lines never mix."""
-    entry = {"at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "event": event, "who": who or "", **what}
+# where an action came from (the entry's "origin")
+BROWSER = "browser"  # an analyst's page
+COMMAND_LINE = "command line"  # python -m bridges
+DASHBOARD = "dashboard"  # the server on its own: the demo built on a fresh clone's first page view
+
+
+def os_user() -> str:
+    """The operating-system account this process runs as; never fails (a container may have no name for its uid)."""
+    try:
+        name = getpass.getuser()
+    except Exception:  # KeyError or OSError when neither $USER nor the password database knows the uid
+        name = ""
+    if name:
+        return name
+    return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def record(root, event: str, who: str, origin: str = BROWSER, **what) -> dict:
+    """Append one entry; a line is written with one write() under an exclusive lock, so lines never mix.
+
+    `who` is the analyst (the signed-in account, or the command line's --by); `os_user` is the operating-system account
+    of the process that wrote the line, so a name given on the command line can be checked against who ran it."""
+    entry = {"at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "event": event, "who": who or "",
+             "os_user": os_user(), "origin": origin, **what}
     line = (json.dumps(entry, ensure_ascii=False, default=str, separators=(",", ":")) + "\n").encode("utf-8")
     path = Path(root) / FILE
     path.parent.mkdir(parents=True, exist_ok=True)

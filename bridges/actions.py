@@ -1,30 +1,64 @@
-"""What an analyst does to the store from the browser, each step written to the audit log (same Store code as the CLI)."""
+"""What an analyst does to the store, from the browser or the command line: one function per action, each writing the
+same audit entry whichever way it came (the entry's origin says which)."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from accounts import audit
-from model.errors import InputError
+from accounts import audit, users
+from model.errors import InputError, Say
 from store.versioned import Store, StoreBusy
 
 PUBLISH_WAIT = 15.0  # seconds a publish waits for another one before saying "try again"
 BUSY = "Another analyst is publishing right now, so nothing was changed and your draft is still waiting. Try again in a minute."
 
 
+def command_line_who(root, by: str | None, need_account: bool = True) -> str:
+    """The name a command-line action is recorded under.
+
+    With --by: when the store has accounts it must name one (the account's own spelling is returned), so a typo or a
+    made-up name never reaches the release history; with no accounts yet, any printable name. Without --by: the
+    operating-system user, which must itself be an account when the store has accounts and `need_account` (add-user and
+    remove-user are the administrator's commands, run at the server's shell, so they fall back to the OS user).
+    This names who acted; it is not a password check, and the entry also keeps the OS user that ran the command."""
+    accounts = users.load(root)
+    if by is not None:
+        name = users.check_name(by)
+        if not accounts:
+            return name
+        found = users.find(root, name)
+        if found is None:
+            raise InputError(f"'{name}' is not an account of this store, so nothing was changed", "Give your own account name.",
+                             cli=Say(what=f"--by '{name}' is not an account of this store, so nothing was changed",
+                                     todo="Give your own account name (`python -m bridges users` lists them), or add one first with "
+                                          "`python -m bridges add-user NAME --role analyst`."))
+        return found[0]
+    me = audit.os_user()
+    if not accounts or not need_account:
+        return me
+    found = users.find(root, me)
+    if found is None:
+        raise InputError(f"the operating-system user '{me}' is not an account of this store, so nothing was changed",
+                         "Say who does this: one of this store's accounts.",
+                         cli=Say(what=f"say who does this with --by NAME, one of this store's accounts (`python -m bridges users` lists "
+                                      f"them); the operating-system user '{me}' is not an account, so nothing was changed", todo=""))
+    return found[0]
+
+
 def ingest_upload(store: Store, path: Path, dataset: str, who: str, profile=None, quarter: str | None = None, sheet: str | None = None,
-                  population: Path | None = None, population_profile=None, population_sheet: str | None = None) -> dict:
-    """Ingest a staged upload into a draft (loaders.ingest, as the CLI does) and log it."""
+                  population: Path | None = None, population_profile=None, population_sheet: str | None = None, *, progress=None,
+                  origin: str = audit.BROWSER) -> dict:
+    """Ingest an export into a draft (loaders.ingest) and log it."""
     from loaders.ingest import ingest
 
-    report = ingest(path, dataset, store, profile=profile, quarter=quarter or None, sheet=sheet, population=population,
+    report = ingest(path, dataset, store, profile=profile, quarter=quarter or None, sheet=sheet, population=population, progress=progress,
                     population_profile=population_profile, population_sheet=population_sheet)
-    audit.record(store.root, "draft", who, draft=report["draft"], file=report["file"], sha256=report["sha256"], dataset=dataset,
+    audit.record(store.root, "draft", who, origin, draft=report["draft"], file=report["file"], sha256=report["sha256"], dataset=dataset,
                  source=report["source"], rows_read=report["rows_read"], rows_accepted=report["rows_accepted"],
                  rows_rejected=report["rows_rejected"], privacy_hits=report.get("privacy_hit_count", 0))
     return report
 
 
-def publish(store: Store, draft_ids: list[str], who: str, note: str, wait: float = PUBLISH_WAIT) -> dict:
+def publish(store: Store, draft_ids: list[str], who: str, note: str, wait: float = PUBLISH_WAIT, *, origin: str = audit.BROWSER) -> dict:
     """Publish drafts as a new release; {'ok', 'message', 'release'}. A busy store is a clear 'try again', never a failure."""
     if not (note or "").strip():
         raise InputError("write a note for the release history (what this release is, e.g. 'Q3 2026 incidents').")
@@ -32,35 +66,52 @@ def publish(store: Store, draft_ids: list[str], who: str, note: str, wait: float
     try:
         m = store.publish(list(draft_ids), who, note.strip(), wait=wait)
     except StoreBusy:
-        audit.record(store.root, "publish-busy", who, drafts=list(draft_ids))
+        audit.record(store.root, "publish-busy", who, origin, drafts=list(draft_ids))
         return {"ok": False, "busy": True, "message": BUSY, "release": None}
-    audit.record(store.root, "publish", who, release=m["version"], note=m["note"], drafts=list(draft_ids),
+    audit.record(store.root, "publish", who, origin, release=m["version"], note=m["note"], drafts=list(draft_ids),
                  files=[{"file": d.get("file"), "sha256": d.get("sha256"), "dataset": d.get("dataset")} for d in metas],
                  rows=m["row_counts"], corrections=len(m["corrections"]))
     return {"ok": True, "busy": False, "message": f"Release {m['version']} is published.", "release": m}
 
 
-def rollback(store: Store, version: int, who: str, note: str, wait: float = PUBLISH_WAIT) -> dict:
+def rollback(store: Store, version: int, who: str, note: str, wait: float = PUBLISH_WAIT, *, origin: str = audit.BROWSER) -> dict:
     """Restore an earlier release as a new one (nothing is deleted); same outcome shape as publish."""
     if not (note or "").strip():
         raise InputError("write a note saying why the earlier release is restored.")
     try:
         m = store.rollback(int(version), who, note.strip(), wait=wait)
     except StoreBusy:
-        audit.record(store.root, "publish-busy", who, restore=int(version))
+        audit.record(store.root, "publish-busy", who, origin, restore=int(version))
         return {"ok": False, "busy": True, "message": BUSY.replace("your draft is still waiting", "the current release stays"), "release": None}
-    audit.record(store.root, "rollback", who, release=m["version"], restores=int(version), note=m["note"])
+    audit.record(store.root, "rollback", who, origin, release=m["version"], restores=int(version), note=m["note"])
     return {"ok": True, "busy": False, "message": f"Release {m['version']} restores release {version}.", "release": m}
 
 
-def delete_draft(store: Store, draft_id: str, who: str, why: str = "deleted by the analyst") -> None:
+def delete_draft(store: Store, draft_id: str, who: str, why: str = "deleted by the analyst", *, origin: str = audit.BROWSER) -> None:
     meta = store.draft(draft_id)
     store.delete_draft(draft_id)
-    audit.record(store.root, "draft-deleted", who, draft=draft_id, file=meta.get("file"), sha256=meta.get("sha256"), why=why)
+    audit.record(store.root, "draft-deleted", who, origin, draft=draft_id, file=meta.get("file"), sha256=meta.get("sha256"), why=why)
 
 
-def redact(store: Store, draft_id: str, who: str, edits: list[dict] | None = None, redact_all: bool = False) -> list[dict]:
+def redact(store: Store, draft_id: str, who: str, edits: list[dict] | None = None, redact_all: bool = False, *,
+           origin: str = audit.BROWSER) -> list[dict]:
     """Fix personal data in a draft's public text (Store.redact_draft); returns the hits left."""
     left = store.redact_draft(draft_id, edits or [], redact_all=redact_all)
-    audit.record(store.root, "redact", who, draft=draft_id, cells=len(edits or []), all=bool(redact_all), hits_left=len(left))
+    audit.record(store.root, "redact", who, origin, draft=draft_id, cells=len(edits or []), all=bool(redact_all), hits_left=len(left))
     return left
+
+
+def add_user(root, name: str, role: str, password: str | None, who: str, oidc: bool = False, *, origin: str = audit.COMMAND_LINE) -> str:
+    """Add or replace an account (accounts.users.add_user) and log it; returns the name as stored."""
+    name = users.add_user(root, name, role, password, oidc=oidc, by=who)
+    audit.record(root, "user-added", who, origin, user=name, role=role, via="identity provider" if oidc else "local account")
+    return name
+
+
+def remove_user(root, name: str, who: str, *, origin: str = audit.COMMAND_LINE) -> str:
+    """Remove an account and log it; returns the name as it was stored."""
+    found = users.find(root, name)
+    if found is None or not users.remove_user(root, found[0]):
+        raise InputError(f"there is no account '{name}'", "Check the name in the list of accounts.", cli="Run `python -m bridges users` to list them.")
+    audit.record(root, "user-removed", who, origin, user=found[0])
+    return found[0]

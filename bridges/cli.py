@@ -59,11 +59,16 @@ class _Progress:
 
 
 def cmd_ingest(args) -> int:
-    from loaders.ingest import STAGES, format_report, ingest
+    from accounts.audit import COMMAND_LINE
+    from bridges import actions
+    from loaders.ingest import STAGES, format_report
 
+    store = _store(args)
+    who = actions.command_line_who(store.root, args.by)
     bar = _Progress(STAGES, Path(args.file).name)
     try:
-        report = ingest(Path(args.file), args.dataset, _store(args), profile=args.profile, quarter=args.quarter, sheet=args.sheet, population=args.population, progress=bar)
+        report = actions.ingest_upload(store, Path(args.file), args.dataset, who, profile=args.profile, quarter=args.quarter, sheet=args.sheet,
+                                       population=args.population, progress=bar, origin=COMMAND_LINE)
     finally:
         bar.close()
     if args.json:
@@ -74,7 +79,16 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_publish(args) -> int:
-    m = _store(args).publish(args.drafts, args.by, args.note)
+    from accounts.audit import COMMAND_LINE
+    from bridges import actions
+    from store.versioned import LOCK_TIMEOUT
+
+    store = _store(args)
+    who = actions.command_line_who(store.root, args.by)
+    out = actions.publish(store, args.drafts, who, args.note, wait=LOCK_TIMEOUT, origin=COMMAND_LINE)
+    if not out["ok"]:
+        raise StoreBusy(out["message"])
+    m = out["release"]
     if args.json:
         _print_json(m)
     else:
@@ -103,7 +117,16 @@ def cmd_releases(args) -> int:
 
 
 def cmd_rollback(args) -> int:
-    m = _store(args).rollback(args.version, args.by, args.note)
+    from accounts.audit import COMMAND_LINE
+    from bridges import actions
+    from store.versioned import LOCK_TIMEOUT
+
+    store = _store(args)
+    who = actions.command_line_who(store.root, args.by)
+    out = actions.rollback(store, args.version, who, args.note, wait=LOCK_TIMEOUT, origin=COMMAND_LINE)
+    if not out["ok"]:
+        raise StoreBusy(out["message"])
+    m = out["release"]
     print(f"Release {m['version']} restores release {args.version} ({m['note']}). Nothing was deleted; release {m['parent']} can be restored the same way.")
     return 0
 
@@ -123,7 +146,11 @@ def cmd_drafts(args) -> int:
 
 
 def cmd_redact(args) -> int:
+    from accounts.audit import COMMAND_LINE
+    from bridges import actions
+
     store = _store(args)
+    who = actions.command_line_who(store.root, args.by)
     edits = []
     if args.row is not None:
         if not args.column or args.text is None:
@@ -135,7 +162,7 @@ def cmd_redact(args) -> int:
         edits.append({"index": idx, "column": args.column, "text": args.text})
     if not edits and not args.all:
         raise InputError("say what to redact: --all, or --row N --column C --text NEW.")
-    left = store.redact_draft(args.draft, edits, redact_all=args.all)
+    left = actions.redact(store, args.draft, who, edits, redact_all=args.all, origin=COMMAND_LINE)
     if left:
         print(f"{len(left)} hit(s) remain; first: row {left[0]['row']}, column '{left[0]['column']}': {left[0]['kind']} '{left[0]['match']}'.")
         return 1
@@ -158,9 +185,10 @@ def cmd_export(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from accounts.audit import COMMAND_LINE
     from demo.build import build_demo
 
-    m = build_demo(_store(args), force=args.force)
+    m = build_demo(_store(args), force=args.force, origin=COMMAND_LINE)
     print(f"Demo store ready at release {m['version']}: " + ", ".join(f"{k} {v:,}" for k, v in m["row_counts"].items()))
     return 0
 
@@ -217,9 +245,12 @@ def cmd_site(args) -> int:
 def cmd_add_user(args) -> int:
     import getpass
 
-    from accounts import audit, users
+    from accounts import users
+    from accounts.audit import COMMAND_LINE
+    from bridges import actions
 
     root = _store(args).root
+    who = actions.command_line_who(root, args.by, need_account=False)  # checked before the password is asked for
     password = None
     if not args.oidc:
         if args.password_stdin:
@@ -228,23 +259,20 @@ def cmd_add_user(args) -> int:
             password = getpass.getpass(f"Password for {args.name} (at least {users.MIN_PASSWORD} characters): ")
             if getpass.getpass("The same password again: ") != password:
                 raise InputError("the two passwords differ; nothing was changed. Run add-user again.")
-    name = users.add_user(root, args.name, args.role, password, oidc=args.oidc, by=getpass.getuser())
-    audit.record(root, "user-added", getpass.getuser(), user=name, role=args.role, via="identity provider" if args.oidc else "local account")
+    name = actions.add_user(root, args.name, args.role, password, who, oidc=args.oidc, origin=COMMAND_LINE)
     how = "signs in through the identity provider (st.login)" if args.oidc else "signs in with this password on the sign-in page"
     print(f"{name} is an {args.role} and {how}. Accounts are in {users.accounts_path(root)}.")
     return 0
 
 
 def cmd_remove_user(args) -> int:
-    import getpass
-
-    from accounts import audit, users
+    from accounts.audit import COMMAND_LINE
+    from bridges import actions
 
     root = _store(args).root
-    if not users.remove_user(root, args.name):
-        raise InputError(f"there is no account '{args.name}'; run `python -m bridges users` to list them.")
-    audit.record(root, "user-removed", getpass.getuser(), user=args.name)
-    print(f"{args.name} can no longer sign in; a session already open is closed on its next page.")
+    who = actions.command_line_who(root, args.by, need_account=False)
+    name = actions.remove_user(root, args.name, who, origin=COMMAND_LINE)
+    print(f"{name} can no longer sign in; a session already open is closed on its next page.")
     return 0
 
 
@@ -270,9 +298,17 @@ def cmd_audit(args) -> int:
     if not rows:
         print("The audit log is empty.")
     for e in reversed(rows):
-        extra = ", ".join(f"{k}={v}" for k, v in e.items() if k not in ("at", "event", "who"))
-        print(f"{e.get('at')}  {e.get('event')}  {e.get('who')}  {extra}")
+        extra = ", ".join(f"{k}={v}" for k, v in e.items() if k not in ("at", "event", "who", "os_user", "origin"))
+        # entries written before the OS user and the origin were recorded have neither
+        whence = ", ".join(x for x in (e.get("os_user") and f"OS user {e['os_user']}", e.get("origin")) if x)
+        print(f"{e.get('at')}  {e.get('event')}  {e.get('who')}{f' ({whence})' if whence else ''}  {extra}")
     return 0
+
+
+# who acts: bridges.actions.command_line_who; the audit log keeps this name, the operating-system user and "command line"
+BY_HELP = ("who does this, for the release history and the audit log: an account of this store (`users` lists them); "
+           "default: your operating-system user, which must be an account once the store has any")
+BY_ADMIN_HELP = "who does this, for the audit log: an account of this store, if given (default: your operating-system user)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -299,11 +335,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--quarter", help="the quarter this upload replaces, e.g. 2026Q3")
     sp.add_argument("--sheet", help="the sheet to read, for a workbook with several")
     sp.add_argument("--population", help="with --dataset areas: a population file to join to the boundaries")
+    sp.add_argument("--by", help=BY_HELP)
     sp.add_argument("--json", action="store_true")
 
     sp = add("publish", cmd_publish, "Make one or more drafts a new release, atomically.")
     sp.add_argument("drafts", nargs="+")
-    sp.add_argument("--by", required=True)
+    sp.add_argument("--by", help=BY_HELP)
     sp.add_argument("--note", required=True)
     sp.add_argument("--json", action="store_true")
 
@@ -312,7 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("rollback", cmd_rollback, "Restore an earlier release as a new release (nothing is lost).")
     sp.add_argument("version", type=int)
-    sp.add_argument("--by", required=True)
+    sp.add_argument("--by", help=BY_HELP)
     sp.add_argument("--note", required=True)
 
     sp = add("drafts", cmd_drafts, "List drafts waiting to be published.")
@@ -328,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--row", type=int, help="spreadsheet row of one hit to correct by hand")
     sp.add_argument("--column", help="its column")
     sp.add_argument("--text", help="the corrected public text")
+    sp.add_argument("--by", help=BY_HELP)
 
     sp = add("demo", cmd_demo, "Build the demo store from the embedded demo exports.")
     sp.add_argument("--force", action="store_true", help="rebuild even if the store has releases")
@@ -352,13 +390,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--role", required=True, choices=["analyst"])
     sp.add_argument("--password-stdin", action="store_true", help="read the password from the first line of standard input")
     sp.add_argument("--oidc", action="store_true", help="an identity-provider account (st.login): no password is stored")
+    sp.add_argument("--by", help=BY_ADMIN_HELP)
 
     sp = add("remove-user", cmd_remove_user, "Remove an account; its open sessions end on their next page.")
     sp.add_argument("name")
+    sp.add_argument("--by", help=BY_ADMIN_HELP)
 
     sp = add("users", cmd_users, "List the accounts and their roles (never the password hashes).")
 
-    sp = add("audit", cmd_audit, "Show the audit log: sign-ins, uploads, publishes, rollbacks, deletions, redactions.")
+    sp = add("audit", cmd_audit, "Show the audit log: sign-ins, uploads, drafts, publishes, rollbacks, deletions, redactions, accounts "
+                                   "(who, the operating-system user, from the browser or the command line).")
     sp.add_argument("--limit", type=int, default=100)
     sp.add_argument("--json", action="store_true")
     return p

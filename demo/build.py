@@ -1,4 +1,5 @@
-"""The embedded demo: ingest the fictional Riverton exports through the ordinary loaders and publish them as one release."""
+"""The embedded demo: ingest the fictional Riverton exports through the ordinary loaders and publish them as one release,
+through the same audited actions as an analyst's (the audit log shows who: "demo", the operating-system user, from where)."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -6,11 +7,12 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from accounts import audit
+from bridges import actions
 from demo import generate as demo_gen
 from model.errors import InputError
-from loaders.ingest import ingest
 from loaders.mapping import SOURCES_DIR, Spec
-from store.versioned import Store
+from store.versioned import LOCK_TIMEOUT, Store, StoreBusy
 
 DEMO_DIR = demo_gen.DEMO_DIR
 NOTE = "Demo data: Riverton (fictional)"
@@ -36,7 +38,7 @@ def demo_files(demo_dir: Path = DEMO_DIR) -> dict[str, Path]:
     return files
 
 
-def ingest_demo(store: Store, demo_dir: Path = DEMO_DIR) -> list[dict]:
+def ingest_demo(store: Store, demo_dir: Path = DEMO_DIR, origin: str = audit.DASHBOARD) -> list[dict]:
     """Ingest every demo export into drafts; returns the ingest reports (drafts are removed on failure)."""
     files = demo_files(demo_dir)
     reports: list[dict] = []
@@ -44,34 +46,38 @@ def ingest_demo(store: Store, demo_dir: Path = DEMO_DIR) -> list[dict]:
         for dataset, key, spec_name in PLAN:
             spec = Spec.load(SOURCES_DIR / spec_name)
             pop = files["population"] if dataset == "areas" else None
-            reports.append(ingest(files[key], dataset, store, profile=spec, population=pop))
+            reports.append(actions.ingest_upload(store, files[key], dataset, BY, profile=spec, population=pop, origin=origin))
     except BaseException:
         for r in reports:
             try:
-                store.delete_draft(r["draft"])
+                actions.delete_draft(store, r["draft"], BY, why="the demo build stopped", origin=origin)
             except InputError:
                 pass
         raise
     return reports
 
 
-def build_demo(store: Store, force: bool = False) -> dict:
+def build_demo(store: Store, force: bool = False, origin: str = audit.DASHBOARD) -> dict:
     """Build the demo store (one release holding all five datasets) and return its manifest.
 
-    If the store already has a release and `force` is false, the current manifest is returned as it is.
+    If the store already has a release and `force` is false, the current manifest is returned as it is. `origin` says in
+    the audit log what built it: the dashboard on a fresh clone (ensure_demo), or `python -m bridges demo`.
     """
     if not force:
         cur = store.current()
         if cur is not None:
             return cur
-    reports = ingest_demo(store)
+    reports = ingest_demo(store, origin=origin)
     drafts = [r["draft"] for r in reports]
     try:
-        return store.publish(drafts, by=BY, note=NOTE)
+        out = actions.publish(store, drafts, BY, NOTE, wait=LOCK_TIMEOUT, origin=origin)
+        if not out["ok"]:
+            raise StoreBusy(out["message"])
+        return out["release"]
     except BaseException:
         for d in drafts:
             try:
-                store.delete_draft(d)
+                actions.delete_draft(store, d, BY, why="the demo release was not published", origin=origin)
             except InputError:
                 pass
         raise
