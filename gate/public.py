@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from model.public import ALL, ALL_AREAS, PUBLIC_FIELDS, SCANNED_FIELDS, UNKNOWN_AREA  # noqa: F401 (re-exported for the gate's callers)
+from model.public import ALL, ALL_AREAS, FEEDBACK_COUNTS, INCIDENT_COUNTS, PUBLIC_FIELDS, SCANNED_FIELDS, TABLES, UNKNOWN_AREA  # noqa: F401 (re-exported for the gate's callers)
 from model.schema import DATASETS, SENSITIVE_CATEGORIES
 
 from .location import Grid
@@ -226,24 +226,25 @@ def build_public(tables: dict[str, pa.Table | None], cfg: PrivacyConfig, secret:
     inc = frame("incidents")
     if inc is not None:
         rows, cube, n = public_incidents(inc, cfg, secret)
-        out["incidents"], out["incident_counts"] = rows, cube
+        out["incidents"], out[INCIDENT_COUNTS.name] = rows, cube
         note["incidents"] = n
     fb = frame("feedback")
     if fb is not None:
         rows, cube, n = public_feedback(fb, cfg, secret)
-        out["feedback"], out["feedback_counts"] = rows, cube
+        out["feedback"], out[FEEDBACK_COUNTS.name] = rows, cube
         note["feedback"] = n
     sv = frame("survey")
     if sv is not None:
         out["survey"], note["survey"] = public_survey(sv, cfg)
-    for name in ("engagement", "areas"):
-        f = frame(name)
+    for name in DATASETS:  # the other datasets are published as stored, allowlisted fields only
+        f = frame(name) if name not in note else None
         if f is not None:
             out[name] = f[PUBLIC_FIELDS[name]]
             note[name] = {"records": int(len(f))}
-    # last line of defence: nothing scanned as personal reaches a public table
-    for name in ("engagement", "feedback", "areas"):
-        if name in out:
+    # last line of defence: nothing scanned as personal reaches a public table (incident blocks are scanned,
+    # generalised, when they are ingested; a draft with a hit cannot be published)
+    for name, cols in SCANNED_FIELDS.items():
+        if cols and name in out and name != "incidents":
             hits = scan_frame(out[name], name)
             if hits:
                 raise PublicTextError(name, hits)
@@ -260,20 +261,18 @@ class PublicTextError(Exception):
 
 
 def _to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:
-    base = name if name in DATASETS else None
-    fields = []
-    for col in frame.columns:
-        typ = None
-        if base and col in DATASETS[base].names:
-            typ = DATASETS[base].field(col).arrow_type
-        fields.append((col, typ))
+    """The public table as model.public declares it: its fields in order, each with its published type.
+
+    Missing values become nulls (a suppressed count is a null in an int64 column, never a float NaN), and a
+    timestamp published as a date loses its time of day."""
+    schema = TABLES[name].arrow_schema()
+    if list(frame.columns) != schema.names:
+        raise ValueError(f"the gate built {name} with columns {list(frame.columns)}, but model.public declares {schema.names}")
     arrays = []
-    for col, typ in fields:
-        s = frame[col]
+    for f in schema:
+        s = frame[f.name]
         arr = pa.array(s.array if hasattr(s.array, "__arrow_array__") else s, from_pandas=True)
-        if typ is None and col in ("record_id",):
-            typ = pa.string()
-        if typ is None and col == "n":
-            typ = pa.int64()
-        arrays.append(arr.cast(typ) if typ is not None and arr.type != typ else arr)
-    return pa.Table.from_arrays(arrays, names=[c for c, _ in fields])
+        if arr.type != f.type:
+            arr = arr.cast(f.type, safe=not pa.types.is_date(f.type))
+        arrays.append(arr)
+    return pa.Table.from_arrays(arrays, schema=schema)

@@ -1,31 +1,141 @@
-"""What a release publishes: the public tables and, for each dataset, the only fields that leave the store."""
+"""What a release publishes: every public table, its fields and how the gate generalises them, derived from model/schema.py.
+
+The one registry of public tables. The gate's allowlist, the read side's tables (empty ones included), the
+downloads, the open-data package and docs/data-dictionary.md all come from here; no other module keeps a list
+of public tables or fields.
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pyarrow as pa
+
+from model.schema import DATASETS, FEEDBACK, INCIDENTS, Dataset, Field
 
 UNKNOWN_AREA = "(unknown)"
 ALL = "Total"
 ALL_AREAS = "__all__"  # area value of the all-areas rows in the count cubes
 
-# Allowlist: the only fields each dataset publishes. Anything else in the store never leaves it.
-PUBLIC_FIELDS: dict[str, list[str]] = {
-    "incidents": ["record_id", "source", "occurred_at", "reported_at", "time_precision", "category", "area", "district",
-                  "lat", "lon", "block", "status", "response_minutes", "priority", "quarter"],
-    "engagement": ["event_id", "source", "date", "type", "title", "area", "attendees", "staff_hours", "partners", "quarter"],
-    "feedback": ["record_id", "source", "received_at", "channel", "topic", "area", "status", "resolved_at", "action_taken",
-                 "days_to_resolve", "quarter"],
-    "survey": ["survey_id", "source", "period_start", "period_end", "area", "measure", "score", "respondents", "quarter"],
-    "areas": ["area_id", "source", "name", "population", "population_source", "population_year", "geometry"],
-}
-# Public free text, scanned for personal data before a draft may be published.
-SCANNED_FIELDS: dict[str, list[str]] = {
-    # blocks are cut to hundred-blocks by the gate, then scanned for what that rule cannot cut (a phone
-    # number, an email, a named person written into the location); offence_raw is never public
-    "incidents": ["block"],
-    "engagement": ["title", "partners"],
-    "feedback": ["topic", "action_taken"],
-    "survey": [],
-    "areas": ["name"],
-}
+SCANNED = "Free text: scanned for personal data before publishing; a hit blocks the release until the analyst fixes it."
 
 
-# The public tables every release has (the gate writes them; an absent one reads as empty).
-PUBLIC_TABLES = ("incidents", "incident_counts", "engagement", "feedback", "feedback_counts", "survey", "areas")
+@dataclass(frozen=True)
+class PublicTable:
+    """One table a release publishes: where it comes from, its fields with their published types, its key."""
+
+    name: str
+    description: str
+    dataset: str  # the canonical dataset it is made from
+    fields: tuple[Field, ...]
+    key: tuple[str, ...] = ()  # fields that identify a row, where the gate makes them unique
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def scanned(self) -> list[str]:
+        """Public free text: scanned for personal data before a draft may be published."""
+        return [f.name for f in self.fields if f.free_text]
+
+    def arrow_schema(self) -> pa.Schema:
+        """The Arrow schema of the published Parquet file, each field's meaning and generalisation in its metadata."""
+        out = []
+        for f in self.fields:
+            meta = {"description": f.description}
+            if f.generalised:
+                meta["generalised"] = f.generalised
+            if f.unit:
+                meta["unit"] = f.unit
+            out.append(pa.field(f.name, f.arrow_type, metadata=meta))
+        return pa.schema(out, metadata={"table": self.name, "description": self.description})
+
+
+def _published(f: Field) -> Field:
+    """A canonical field as a release carries it: its published type, and not required where the gate may empty it."""
+    return replace(f, type=f.public_type or f.type, public_type=None, required=f.required and not f.emptied_by_gate)
+
+
+def _dataset_table(ds: Dataset) -> PublicTable:
+    fields = []
+    for f in ds.fields:
+        if f.public == bool(f.withheld):
+            raise ValueError(f"{ds.name}.{f.name}: a field is either public or withheld with a reason, not both or neither")
+        if f.name == ds.key and ds.public_id is not None:
+            if f.public:
+                raise ValueError(f"{ds.name}: `{f.name}` is public, so it needs no published id in its place")
+            fields.append(_published(ds.public_id))
+        elif f.public:
+            fields.append(_published(f))
+    # a keyed hash is unique by construction; a source's own key is unique only within that source
+    key = (ds.public_id.name,) if ds.public_id is not None else ()
+    return PublicTable(ds.name, ds.description, ds.name, tuple(fields), key)
+
+
+def _count_area(what: str) -> Field:
+    return Field("area", "string", f"Area identifier, as in `{what}.area`: `{UNKNOWN_AREA}` counts the {what} with no area, "
+                                   f"`{ALL_AREAS}` is the total of all areas in the quarter.", required=True)
+
+
+_SUPPRESSED = Field("suppressed", "bool", "True where `n` is withheld (see `n`).", required=True)
+
+INCIDENT_COUNTS = PublicTable(
+    "incident_counts",
+    "Incidents counted by quarter, area and offence group, from the true values before any location or time is masked, "
+    "so totals by area stay right.",
+    "incidents",
+    (
+        INCIDENTS.field("quarter"),
+        _count_area("incidents"),
+        INCIDENTS.field("category"),
+        Field("n", "int", "Number of incidents in the cell.", unit="incidents", minimum=0,
+              generalised="Empty (and `suppressed` true) for a sensitive offence group where the count is below k (3 by default: "
+                          "`k` in the release's privacy note), or where it would let such a count be worked out from the other counts."),
+        _SUPPRESSED,
+    ),
+    key=("quarter", "area", "category"),
+)
+
+FEEDBACK_COUNTS = PublicTable(
+    "feedback_counts",
+    "Concerns counted by quarter, area and topic.",
+    "feedback",
+    (
+        FEEDBACK.field("quarter"),
+        replace(_count_area("feedback"), description=f"Area identifier, as in `feedback.area`: `{UNKNOWN_AREA}` counts the concerns with no area."),
+        FEEDBACK.field("topic"),
+        Field("n", "int", "Number of concerns in the cell.", unit="concerns", minimum=0,
+              generalised="Empty (and `suppressed` true) where the count is below k (3 by default: `k` in the release's privacy "
+                          "note), or where it would let such a count be worked out from the other counts."),
+        _SUPPRESSED,
+    ),
+    key=("quarter", "area", "topic"),
+)
+
+_ORDER = ("incidents", "incident_counts", "engagement", "feedback", "feedback_counts", "survey", "areas")
+_ALL = {**{name: _dataset_table(ds) for name, ds in DATASETS.items()}, INCIDENT_COUNTS.name: INCIDENT_COUNTS, FEEDBACK_COUNTS.name: FEEDBACK_COUNTS}
+
+# Every table a release publishes, in display order (the gate writes them; an absent one reads as empty).
+TABLES: dict[str, PublicTable] = {name: _ALL[name] for name in _ORDER}
+PUBLIC_TABLES: tuple[str, ...] = tuple(TABLES)
+
+# Allowlist: the only fields each public table holds. Anything else in the store never leaves it.
+PUBLIC_FIELDS: dict[str, list[str]] = {name: t.names for name, t in TABLES.items()}
+# Public free text, scanned for personal data before a draft may be published (by canonical dataset).
+SCANNED_FIELDS: dict[str, list[str]] = {name: TABLES[name].scanned for name in DATASETS}
+# Canonical fields that never leave the store, each with the reason why (Field.withheld).
+WITHHELD: dict[str, list[Field]] = {name: [f for f in ds.fields if not f.public] for name, ds in DATASETS.items()}
+
+
+def table(name: str) -> PublicTable:
+    """The public table called `name`, or a clear error listing the ones that exist."""
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise ValueError(f"unknown public table '{name}': choose one of {', '.join(TABLES)}") from None

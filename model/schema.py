@@ -1,7 +1,7 @@
 """The canonical data model: the single source of truth for every dataset's fields."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyarrow as pa
 
@@ -59,8 +59,12 @@ class Field:
     minimum: float | None = None
     maximum: float | None = None
     pattern: str | None = None
-    public: bool = True  # may leave the store (after the privacy rules of the publication gate)
-    free_text: bool = False  # public only after the free-text scanner passes it
+    public: bool = True  # leaves the store in every release (after the privacy rules of the publication gate)
+    free_text: bool = False  # text a person typed: scanned for personal data before it may be published
+    generalised: str | None = None  # how the publication gate changes the value on its way out (None: published as stored)
+    withheld: str | None = None  # why a field that is not public never leaves the store
+    public_type: str | None = None  # the type a release publishes, where it differs from the stored type
+    emptied_by_gate: bool = False  # required in the store, but the gate may leave it empty in a release
     derived: str | None = None  # worked out from other fields by loaders.derivations' function of this name, not mapped
 
     @property
@@ -77,6 +81,7 @@ class Dataset:
     key: str
     quarter_from: tuple[str, ...]  # first non-empty of these timestamps gives the quarter
     fields: tuple[Field, ...] = field(default_factory=tuple)
+    public_id: Field | None = None  # published in place of `key` when the key itself must stay in the store
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -104,6 +109,9 @@ class Dataset:
 _SOURCE = Field("source", "string", "Which records system or loader family the row came from (e.g. `chicago-cpd`).", required=True)
 _QUARTER = Field("quarter", "string", "Calendar quarter the row is published under, `YYYYQn`.", required=True, pattern=QUARTER_PATTERN)
 _AREA = Field("area", "string", "Area identifier (neighbourhood, beat, patrol zone or client site); joins to `areas.area_id`. Empty when unknown.")
+_SENSITIVE = "sensitive incidents (sexual offences, incidents the source flags as domestic, and any category the provider adds in `data/privacy.toml`)"
+_HASHED_ID = ("Keyed hash of the source and the source's `{key}` (SHA-256 with a secret key that never leaves the store, first 16 hex "
+              "digits): stable from one release to the next, and the records system's own number cannot be worked back from it.")
 
 INCIDENTS = Dataset(
     "incidents",
@@ -111,24 +119,41 @@ INCIDENTS = Dataset(
     key="incident_id",
     quarter_from=("occurred_at", "reported_at"),
     fields=(
-        Field("incident_id", "string", "Identifier of the incident, unique within its source.", required=True),
+        Field("incident_id", "string", "Identifier of the incident, unique within its source.", required=True, public=False,
+              withheld="The records system's own number can be looked up elsewhere (court lists, news reports, the provider's other "
+                       "systems) and tie a row to a person; `record_id` is published instead."),
         _SOURCE,
-        Field("occurred_at", "timestamp", "When the incident occurred (local time). See `time_precision`.", required=True),
-        Field("reported_at", "timestamp", "When the incident was reported (local time)."),
-        Field("time_precision", "string", "How precise `occurred_at` is: exact time, day only, or month only.", allowed=TIME_PRECISIONS, required=True),
-        Field("offence_raw", "string", "The offence as the source wrote it, kept for traceability.", public=False, free_text=True),
+        Field("occurred_at", "timestamp", "When the incident occurred (local time). See `time_precision`.", required=True,
+              generalised=f"Date only for {_SENSITIVE}: the time of day is cut to midnight."),
+        Field("reported_at", "timestamp", "When the incident was reported (local time).",
+              generalised="Date only (the time of day cut to midnight) for sensitive incidents."),
+        Field("time_precision", "string", "How precise `occurred_at` is: exact time, day only, or month only.", allowed=TIME_PRECISIONS, required=True,
+              generalised="`exact` becomes `day` for sensitive incidents, whose time of day is cut."),
+        Field("offence_raw", "string", "The offence as the source wrote it, kept for traceability.", public=False, free_text=True,
+              withheld="Free text as the records system wrote it: it can hold names, addresses or details of a case. The offence group "
+                       "(`category`) is published instead."),
         Field("category", "string", "Canonical offence group, from the source's crosswalk.", allowed=tuple(CATEGORIES), required=True),
-        Field("domestic", "bool", "True where the source flags the incident as domestic (sensitive)."),
-        _AREA,
-        Field("district", "string", "Police district, division or precinct, as the source names it."),
-        Field("lat", "float", "Latitude (WGS84). Empty when the location is unknown or withheld.", unit="degrees", minimum=-90, maximum=90),
-        Field("lon", "float", "Longitude (WGS84). Empty when the location is unknown or withheld.", unit="degrees", minimum=-180, maximum=180),
-        Field("block", "string", "Hundred-block address (e.g. `12XX MAIN ST`)."),
+        Field("domestic", "bool", "True where the source flags the incident as domestic (sensitive).", public=False,
+              withheld="Publishing the flag would mark a household. The gate uses it only to treat the incident as sensitive "
+                       "(no point, no block, date only)."),
+        replace(_AREA, generalised="Empty for a sensitive incident whose cell (quarter, area, category) is suppressed in `incident_counts`, "
+                                   "so a row cannot give away a suppressed count."),
+        Field("district", "string", "Police district, division or precinct, as the source names it.",
+              generalised="Empty where `area` is withheld."),
+        Field("lat", "float", "Latitude (WGS84). Empty when the location is unknown or withheld.", unit="degrees", minimum=-90, maximum=90,
+              generalised="Snapped to the centre of a grid square 200 m a side (the size is `cell_m` in the release's privacy note), never "
+                          "within 10 m of the true point; empty for sensitive incidents."),
+        Field("lon", "float", "Longitude (WGS84). Empty when the location is unknown or withheld.", unit="degrees", minimum=-180, maximum=180,
+              generalised="Snapped with `lat` to the centre of the same grid square; empty for sensitive incidents."),
+        Field("block", "string", "Hundred-block address (e.g. `12XX MAIN ST`).", free_text=True,
+              generalised="Cut to a hundred-block (`1234 MAIN ST` becomes `12XX MAIN ST`, a full postcode keeps its first half); "
+                          "empty for sensitive incidents."),
         Field("status", "string", "Outcome status of the incident.", allowed=INCIDENT_STATUSES),
         Field("response_minutes", "float", "Minutes from call to arrival, for calls for service.", unit="minutes", minimum=0),
         Field("priority", "string", "Call priority as the source names it."),
         _QUARTER,
     ),
+    public_id=Field("record_id", "string", "Public identifier of the incident.", required=True, generalised=_HASHED_ID.format(key="incident_id")),
 )
 
 ENGAGEMENT = Dataset(
@@ -156,18 +181,21 @@ FEEDBACK = Dataset(
     key="feedback_id",
     quarter_from=("received_at", "resolved_at"),
     fields=(
-        Field("feedback_id", "string", "Identifier of the concern, unique within its source.", required=True),
+        Field("feedback_id", "string", "Identifier of the concern, unique within its source.", required=True, public=False,
+              withheld="The case number can be matched to the person who raised the concern (a letter, an email, a call log); "
+                       "`record_id` is published instead."),
         _SOURCE,
         Field("received_at", "timestamp", "When the concern was received (local time)."),
         Field("channel", "string", "How the concern reached the provider.", allowed=FEEDBACK_CHANNELS),
-        Field("topic", "string", "What the concern is about, as a short label.", required=True),
-        _AREA,
+        Field("topic", "string", "What the concern is about, as a short label.", required=True, free_text=True),
+        replace(_AREA, generalised="Empty where the concern's cell (quarter, area, topic) is suppressed in `feedback_counts`."),
         Field("status", "string", "Where the concern stands.", allowed=FEEDBACK_STATUSES, required=True),
         Field("resolved_at", "timestamp", "When the concern was resolved or closed (local time)."),
         Field("action_taken", "string", "Public text: what was done.", free_text=True),
         Field("days_to_resolve", "float", "Days from received to resolved, derived.", unit="days", minimum=0, derived="days_to_resolve"),
         _QUARTER,
     ),
+    public_id=Field("record_id", "string", "Public identifier of the concern.", required=True, generalised=_HASHED_ID.format(key="feedback_id")),
 )
 
 SURVEY = Dataset(
@@ -178,11 +206,15 @@ SURVEY = Dataset(
     fields=(
         Field("survey_id", "string", "Identifier of the row: period, area and measure.", required=True),
         _SOURCE,
-        Field("period_start", "timestamp", "First day of the survey period.", required=True),
-        Field("period_end", "timestamp", "Last day of the survey period."),
+        Field("period_start", "timestamp", "First day of the survey period.", required=True, public_type="date",
+              generalised="Published as a date: a survey period is a span of days."),
+        Field("period_end", "timestamp", "Last day of the survey period.", public_type="date",
+              generalised="Published as a date."),
         Field("area", "string", "Area identifier; empty for the whole service area."),
         Field("measure", "string", "What was measured.", allowed=SURVEY_MEASURES, required=True),
-        Field("score", "float", "Score from 0 (worst) to 100 (best).", unit="points (0-100)", minimum=0, maximum=100, required=True),
+        Field("score", "float", "Score from 0 (worst) to 100 (best).", unit="points (0-100)", minimum=0, maximum=100, required=True, emptied_by_gate=True,
+              generalised="Empty where fewer people answered than the minimum (10 by default: `survey_min_respondents` in the release's "
+                          "privacy note)."),
         Field("respondents", "int", "How many people answered; empty when the source does not say.", unit="people", minimum=0),
         _QUARTER,
     ),
@@ -196,7 +228,7 @@ AREAS = Dataset(
     fields=(
         Field("area_id", "string", "Area identifier, as used in the other datasets' `area`.", required=True),
         _SOURCE,
-        Field("name", "string", "Area name for display.", required=True),
+        Field("name", "string", "Area name for display.", required=True, free_text=True),
         Field("population", "int", "Residents, the denominator of rates per 1,000.", unit="people", minimum=0),
         Field("population_source", "string", "Where the population figure comes from."),
         Field("population_year", "int", "Year the population figure refers to.", minimum=1800, maximum=2200),

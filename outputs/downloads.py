@@ -9,7 +9,7 @@ from gate.spreadsheet import neutralize_frame
 
 from stats.read import Release, public_dir
 
-from model.public import PUBLIC_TABLES as TABLES  # noqa: E402
+from .export import csv_frame
 
 
 def parquet_path(rel: Release, name: str):
@@ -27,11 +27,12 @@ def parquet_bytes(rel: Release, name: str) -> bytes:
 def csv_bytes(rel: Release, name: str) -> bytes:
     """The public table as CSV: every text cell a spreadsheet could run as a formula gets a leading ', UTF-8 with BOM.
 
-    The same rules as gate.spreadsheet.write_safe_csv (used by `python -m bridges export`), written to memory."""
+    The same file as the open-data export's (outputs.export: whole numbers stay whole, dates and times in one
+    format) and the same rules as gate.spreadsheet.write_safe_csv, written to memory."""
     p = parquet_path(rel, name)
     if p is None:
         return b""
-    frame = pq.read_table(p).to_pandas()
+    frame = csv_frame(pq.read_table(p))
     safe = neutralize_frame(frame)
     buf = io.BytesIO()
     safe.to_csv(buf, index=False, encoding="utf-8-sig", lineterminator="\r\n")

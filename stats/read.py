@@ -10,10 +10,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as pads
 
-from model.public import PUBLIC_FIELDS, PUBLIC_TABLES
+from model.public import PUBLIC_TABLES, TABLES  # noqa: F401 (bench/pages.py reads PUBLIC_TABLES from here)
 from model.releases import Published, default_data_dir
-from model.schema import DATASETS
-
 
 
 @dataclass
@@ -50,26 +48,11 @@ class Release:
 
 _lock = threading.Lock()
 _open: dict[tuple[str, int], Release] = {}
-_EMPTY = {"incidents": ["record_id", "quarter", "area", "category"], "incident_counts": ["quarter", "area", "category"],
-          "engagement": ["event_id", "quarter", "area", "type"], "feedback": ["record_id", "quarter", "area", "topic"],
-          "feedback_counts": ["quarter", "area", "topic"], "survey": ["survey_id", "quarter", "area", "measure"],
-          "areas": ["area_id", "name"]}
-
-
-_COUNT_KEYS = {"incident_counts": "category", "feedback_counts": "topic"}
 
 
 def _empty_table(name: str) -> pa.Table:
     """An empty table with the public columns and types of `name`, so queries on a dataset a release lacks read as empty."""
-    if name in _COUNT_KEYS:
-        schema = pa.schema([("quarter", pa.string()), ("area", pa.string()), (_COUNT_KEYS[name], pa.string()), ("n", pa.int64()), ("suppressed", pa.bool_())])
-        return schema.empty_table()
-    ds = DATASETS.get(name)
-    fields = []
-    for col in PUBLIC_FIELDS.get(name, _EMPTY.get(name, [])):
-        typ = ds.field(col).arrow_type if ds is not None and col in ds.names else pa.string()
-        fields.append((col, typ))
-    return pa.schema(fields).empty_table()
+    return TABLES[name].arrow_schema().empty_table()
 
 
 def public_dir(store: Published, manifest: dict) -> Path | None:
@@ -95,7 +78,7 @@ def release_from_folder(store: Published, manifest: dict, folder: Path | None) -
     """A Release over the public Parquet files in `folder` (a table that is not there reads as empty)."""
     sources = {}
     con = duckdb.connect(":memory:")
-    for name in PUBLIC_TABLES:
+    for name in TABLES:
         f = folder / f"{name}.parquet" if folder else None
         if f is not None and f.exists():
             sources[name] = pads.dataset(str(f), format="parquet")

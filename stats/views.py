@@ -13,6 +13,8 @@ from typing import Callable
 
 import pandas as pd
 
+from model.public import PUBLIC_TABLES
+
 from . import figures, periods, queries, sentences
 from .blocks import Bullets, Chart, Doc, Downloads, Heading, Links, Metric, Metrics, Table, Text
 from .compare import compare
@@ -780,8 +782,7 @@ DOC_PRIVACY = "docs/privacy.md"
 def data(ctx: Ctx) -> list:
     lang, rel = ctx.lang, ctx.rel
     blocks: list = [Heading(t("data.h.downloads", lang), "downloads"), Text(t("data.downloads.intro", lang))]
-    items = [(name, label("table", name, lang), ctx.q(queries.table_rows, name)) for name in ("incidents", "incident_counts", "engagement", "feedback",
-                                                                                             "feedback_counts", "survey", "areas")]
+    items = [(name, label("table", name, lang), ctx.q(queries.table_rows, name)) for name in PUBLIC_TABLES]
     blocks.append(Downloads([i for i in items if i[2] > 0]))
     # release history and corrections
     blocks.append(Heading(t("data.h.history", lang), "history"))
