@@ -1,4 +1,4 @@
-"""Helpers for the analyst tests: a store with the demo and two analysts, AppTest on the dashboard, real exports shaped for a test."""
+"""Helpers for the analyst tests: a copy of the demo store with two analysts (the `store` fixture of conftest.py), AppTest on the dashboard, real exports shaped for a test."""
 from __future__ import annotations
 
 import csv
@@ -9,8 +9,6 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from accounts import users
-from demo.build import build_demo
-from store.versioned import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DASHBOARD = str(ROOT / "dashboard.py")
@@ -27,15 +25,8 @@ RENAMED = {"ID": "Event No", "Case Number": "RMS Ref", "Date": "Occurred", "Bloc
            "Longitude": "Lng", "Location": "Geo"}
 
 
-def demo_store(base: Path) -> Path:
-    """A demo store (release 1) built once; copied for each test by `fresh_store`."""
-    root = base / "demo-store"
-    if not (root / "releases").exists():
-        build_demo(Store(root))
-    return root
-
-
 def fresh_store(demo: Path, dest: Path) -> Path:
+    """A copy of the demo store `demo` at `dest` with two analysts: a local account (LOCAL, PASSWORD) and an identity-provider one (OIDC)."""
     shutil.copytree(demo, dest)
     users.add_user(dest, LOCAL, "analyst", PASSWORD)
     users.add_user(dest, OIDC, "analyst", oidc=True)

@@ -1,4 +1,12 @@
-"""Shared fixtures: where the real exports live."""
+"""Shared fixtures: where the real exports live, and the stores that several modules use, built once per session.
+
+A session store is read only: a test that publishes, adds users or writes any file into a store takes a copy
+(`demo_copy`, `acme_copy`, `store`), which costs milliseconds where a rebuild costs seconds.
+"""
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,3 +19,59 @@ def realdata() -> Path:
     if not REALDATA.exists():
         pytest.skip("../shared/realdata is not beside the checkout")
     return REALDATA
+
+
+def _files(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under root with its size and modification time, to check that a shared store stayed as built."""
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory) -> Iterator[Path]:
+    """The fictional Riverton demo (release 1 from demo.build.build_demo), built once. Read only: copy it to change it."""
+    from demo.build import build_demo
+    from store.versioned import Store
+
+    root = tmp_path_factory.mktemp("demo-session") / "store"
+    build_demo(Store(root))
+    before = _files(root)
+    yield root
+    assert _files(root) == before, "a test changed the shared demo store: give it `demo_copy` instead"
+
+
+@pytest.fixture
+def demo_copy(demo_store, tmp_path) -> Path:
+    """A copy of the session's demo store that the test may change (a publish, a user, a server's files)."""
+    return Path(shutil.copytree(demo_store, tmp_path / "demo-store"))
+
+
+@pytest.fixture(name="store")
+def analyst_store(demo_store, tmp_path, monkeypatch):
+    """The analyst pages' store: a copy of the demo with two analysts (tests.analyst_kit.LOCAL and OIDC) that the
+    dashboard reads (BRIDGES_DATA_DIR), with the default upload limit. A module's own `store` fixture overrides it."""
+    from store.versioned import Store
+    from tests.analyst_kit import fresh_store
+
+    root = fresh_store(demo_store, tmp_path / "store")
+    monkeypatch.setenv("BRIDGES_DATA_DIR", str(root))
+    monkeypatch.delenv("BRIDGES_MAX_UPLOAD_MB", raising=False)
+    return Store(root)
+
+
+@pytest.fixture(scope="session")
+def acme_store(tmp_path_factory) -> Iterator[Path]:
+    """The small "Acme" store whose numbers are known (tests/test_pages_app.py says which), built once. Read only."""
+    from tests.test_pages_app import build_fixture
+
+    root = build_fixture(tmp_path_factory.mktemp("acme-session"))
+    before = _files(root)
+    yield root
+    assert _files(root) == before, "a test changed the shared Acme store: give it `acme_copy` instead"
+
+
+@pytest.fixture
+def acme_copy(acme_store, tmp_path) -> Path:
+    """A copy of the Acme store that the test may change, laid out as build_fixture(tmp_path) lays it out (the exports in
+    tmp_path/exports, the store in tmp_path/store); returns the store's folder."""
+    shutil.copytree(acme_store.parent, tmp_path, dirs_exist_ok=True)
+    return tmp_path / acme_store.name

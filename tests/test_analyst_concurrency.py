@@ -6,12 +6,15 @@ import multiprocessing as mp
 from pathlib import Path
 
 import pyarrow.compute as pc
+import pytest
 
 from bridges import actions
 from accounts import audit
 from loaders.ingest import ingest
 from loaders.mapping import Spec
 from store.versioned import Store
+
+pytestmark = pytest.mark.slow  # two processes, twenty rounds of publishing
 
 ROUNDS = 20
 SPEC = {"id": "acme-rms", "dataset": "incidents", "title": "Acme RMS", "fields": {

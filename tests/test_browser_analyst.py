@@ -11,11 +11,10 @@ import sys
 
 import pytest
 
-from demo.build import build_demo
 from store.versioned import Store
 from tests.browser import ARTIFACTS, ROOT, RequestLog, axe_violations, browser, have_chromium, streamlit_server
 
-pytestmark = pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")]
 
 NAME, PASSWORD = "quinn-analyst", "a long local password 42"
 ANALYST_URLS = ("/upload", "/preview", "/releases")
@@ -54,9 +53,8 @@ def _no_session_sees_nothing(b, base: str, secrets: list[str]) -> None:
         ctx.close()
 
 
-def test_analyst_signs_in_uploads_publishes_and_nobody_else_sees_a_thing(tmp_path, realdata):
-    data = tmp_path / "store"
-    build_demo(Store(data))
+def test_analyst_signs_in_uploads_publishes_and_nobody_else_sees_a_thing(demo_copy, realdata):
+    data = demo_copy
     r = subprocess.run([sys.executable, "-m", "loaders", "add-user", NAME, "--role", "analyst", "--password-stdin", "--data-dir", str(data)],
                        cwd=ROOT, input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr

@@ -5,7 +5,7 @@ from loaders.ingest import ingest
 from store.versioned import Store
 from tests.browser import ARTIFACTS, RequestLog, browser, have_chromium, streamlit_server, wait_for_charts
 
-pytestmark = pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")]
 
 
 def test_overview_draws_offline(tmp_path, realdata):

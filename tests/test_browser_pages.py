@@ -12,11 +12,9 @@ import os
 
 import pytest
 
-from demo.build import build_demo
-from store.versioned import Store
 from tests.browser import ARTIFACTS, ROOT, RequestLog, browser, have_chromium, streamlit_server, wait_for_charts
 
-pytestmark = pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")]
 
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ARTIFACTS / "pages"
@@ -53,10 +51,9 @@ def _open_tables(page) -> int:
 
 
 @pytest.fixture(scope="module")
-def visits(tmp_path_factory):
+def visits(demo_store):
     """Load every page once per language; keep what the tests below look at."""
-    data = tmp_path_factory.mktemp("demo") / "store"
-    build_demo(Store(data))
+    data = demo_store  # the public pages only read the store
     SHOTS.mkdir(parents=True, exist_ok=True)
     out = {}
     with streamlit_server(data) as base, browser() as b:
@@ -134,10 +131,9 @@ def test_pages_speak_the_language_of_the_url(visits):
     assert "T3 2026" in visits[("trust", "fr")]["text"]
 
 
-def test_controls_work_from_the_keyboard(tmp_path):
+def test_controls_work_from_the_keyboard(demo_store):
     """Tab to a "show the numbers" table and open it with Enter; choose an area by typing; follow a link with Enter."""
-    data = tmp_path / "store"
-    build_demo(Store(data))
+    data = demo_store
     with streamlit_server(data) as base, browser() as b:
         page = b.new_page(viewport={"width": 1280, "height": 900})
         RequestLog(page, "127.0.0.1")

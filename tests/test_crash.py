@@ -26,6 +26,8 @@ from model.errors import InputError
 from loaders.ingest import ingest
 from store.versioned import Store
 
+pytestmark = pytest.mark.slow  # publishes killed with SIGKILL at every hook and at random: about a minute and a half
+
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = ["ID", "Case Number", "Date", "Block", "IUCR", "Primary Type", "Description", "Location Description",
           "Arrest", "Domestic", "Beat", "District", "Ward", "Community Area", "FBI Code", "X Coordinate",

@@ -17,7 +17,7 @@ from outputs import deck as D
 from outputs import deck_html as H
 from stats.i18n import t
 from stats.read import open_release
-from tests.test_pages_app import DASHBOARD, TRICKY_NAME, build_fixture
+from tests.test_pages_app import DASHBOARD, TRICKY_NAME
 
 PROVIDER = """
 [en]
@@ -31,8 +31,11 @@ contact = ["Bureau communautaire : 555-0100"]
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Path:
-    root = build_fixture(tmp_path_factory.mktemp("deck"))
+def store(acme_store, tmp_path_factory) -> Path:
+    """A copy of the session's Acme store with a provider.toml written into it."""
+    import shutil
+
+    root = Path(shutil.copytree(acme_store, tmp_path_factory.mktemp("deck") / "store"))
     (root / "provider.toml").write_text(PROVIDER, encoding="utf-8")
     return root
 
@@ -299,6 +302,7 @@ def test_cli_deck(store, tmp_path, capsys):
     assert main(["deck", str(out), "--lang", "de", "--data-dir", str(store)]) == 2
 
 
+@pytest.mark.slow
 def test_deck_and_site_read_only_the_public_tables(store, tmp_path, monkeypatch):
     """With Delta Lake unusable and the canonical tables, raw files and drafts gone, the deck file and the static site
     are built all the same, with the same content: they read the release's public Parquet (open_release) and nothing else."""
@@ -357,14 +361,11 @@ def test_slides_of_datasets_not_published_are_left_out(tmp_path, realdata):
         assert html.count('<section class="slide ') == 6
 
 
-def test_every_demo_area_in_the_first_and_the_latest_quarter(tmp_path):
+@pytest.mark.slow  # 11 areas × 2 quarters × 2 languages of decks
+def test_every_demo_area_in_the_first_and_the_latest_quarter(demo_store):
     """Every demo area (and all areas), in the first quarter of the data (nothing earlier to compare with) and the
     latest, in both languages: nine slides, the file renders, and the first quarter says there is nothing to compare."""
-    from demo.build import build_demo
-    from store.versioned import Store
-
-    build_demo(Store(tmp_path / "demo"))
-    rel = open_release(tmp_path / "demo")
+    rel = open_release(demo_store)
     areas = ["all"] + rel.query("SELECT area_id FROM areas ORDER BY 1")["area_id"].tolist()
     first, latest = rel.query("SELECT min(quarter) AS a, max(quarter) AS b FROM incidents").iloc[0]
     assert len(areas) == 11

@@ -12,13 +12,11 @@ import time
 
 import pytest
 
-from demo.build import build_demo
-from store.versioned import Store
 from outputs import deck as D
 from stats.read import open_release
 from tests.browser import ARTIFACTS, RequestLog, axe_violations, browser, have_chromium, streamlit_server
 
-pytestmark = pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")]
 
 SHOTS = ARTIFACTS / "deck"
 VIEW = {"width": 1920, "height": 1080}
@@ -56,11 +54,10 @@ def _check_sizes(m: dict, where: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    data = tmp_path_factory.mktemp("deckdemo") / "store"
-    build_demo(Store(data))
+def demo(demo_store):
+    """The session's demo store (the presenter page only reads it)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    return data
+    return demo_store
 
 
 # ---------------------------------------------------------------- the presenter page

@@ -28,11 +28,10 @@ SPEC_IDS = {
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """A store holding the demo, built once for the module."""
-    store = Store(tmp_path_factory.mktemp("demo-store"))
-    manifest = demo.build_demo(store)
-    return store, manifest
+def built(demo_store):
+    """The session's demo store (conftest.demo_store: demo.build_demo on an empty store) and its manifest."""
+    store = Store(demo_store)
+    return store, store.current()
 
 
 @pytest.fixture(scope="module")
@@ -198,6 +197,7 @@ def test_boundaries_tile_without_overlap_and_points_fall_inside(built):
         assert demo_gen._inside(ring, sub["lon"].to_numpy(float), sub["lat"].to_numpy(float)).all(), code
 
 
+@pytest.mark.slow  # two processes build the demo at once
 def test_ensure_demo_builds_once_when_two_processes_race(tmp_path):
     code = "import sys; from store.versioned import Store; from demo.build import ensure_demo; m = ensure_demo(Store(sys.argv[1])); print('built' if m else 'skipped')"
     procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]

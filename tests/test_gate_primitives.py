@@ -404,6 +404,7 @@ def count_tables(draw):
     return pd.DataFrame(values, index=[f"area{i}" for i in range(r)], columns=[f"cat{j}" for j in range(c)])
 
 
+@pytest.mark.slow  # 120 tables, each solved for every suppressed cell
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(table=count_tables(), k=st.sampled_from([2, 3, 5]))
 def test_no_suppressed_value_can_be_recovered_from_totals(table, k):

@@ -360,6 +360,7 @@ def check_import(report: dict, store: Store, expect: tuple) -> None:
         assert reasons and phrase in reasons[0], report["rejections"]
 
 
+@pytest.mark.slow  # `outcomes` runs the command line once per case, in a new process each: about two minutes
 @pytest.mark.parametrize("name", list(CASES))
 def test_cli(outcomes, name):
     (file, dataset, data_dir, extra), proc = outcomes[name]
@@ -394,6 +395,7 @@ def test_extra_columns_and_formula_via_api(tmp_path):
         check_import(ingest(file, dataset, store), store, expect)
 
 
+@pytest.mark.slow
 def test_formula_kept_verbatim(outcomes):
     """Formulas are text: stored exactly as written (the export gate neutralises them later)."""
     (file, _, data_dir, _), proc = outcomes["formula"]
@@ -406,6 +408,7 @@ def test_formula_kept_verbatim(outcomes):
     assert any(w["column"] == "people" and "whole number" in w["reason"] for w in rep["warnings"])
 
 
+@pytest.mark.slow
 def test_negative_minutes_leave_good_rows_intact(outcomes):
     (_, _, data_dir, _), proc = outcomes["negative_minutes"]
     rep = json.loads(proc.stdout)
@@ -416,6 +419,7 @@ def test_negative_minutes_leave_good_rows_intact(outcomes):
     assert {r["row"] for r in rep["rejections"]} == {3, 5}
 
 
+@pytest.mark.slow
 def test_fifty_megabytes(tmp_path):
     """A ~50 MB export in Chicago's layout imports with every row accounted for, through the CLI."""
     rnd = random.Random(50)
@@ -444,6 +448,7 @@ def test_fifty_megabytes(tmp_path):
     assert elapsed < 60
 
 
+@pytest.mark.slow
 def test_validation_screen_agrees_with_pandera():
     """The vectorised screen in loaders.validate flags exactly the rows pandera rejects, on frames full of
     out-of-range, unknown and missing values for every dataset."""

@@ -29,9 +29,8 @@ from outputs import images
 from stats import views
 from stats.read import open_release
 from tests.browser import have_chromium
-from tests.test_pages_app import build_fixture
 
-pytestmark = pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")]
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -69,8 +68,9 @@ class _Recorder:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    return build_fixture(tmp_path_factory.mktemp("img"))
+def store(acme_store):
+    """The session's Acme store (read only), under the name these tests use."""
+    return acme_store
 
 
 @pytest.fixture(scope="module")

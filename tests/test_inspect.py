@@ -411,6 +411,7 @@ def _cli(*args, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "loaders", *map(str, args)], cwd=cwd or ROOT, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow  # command-line processes on a real export
 def test_cli_inspect_writes_a_profile_that_ingest_reads(tmp_path):
     src = tmp_path / "acme.csv"
     write_acme(src, 60)

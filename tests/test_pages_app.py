@@ -149,14 +149,10 @@ def build_fixture(root: Path) -> Path:
     return store.root
 
 
-@pytest.fixture(scope="module")
-def fixture_store(tmp_path_factory) -> Path:
-    return build_fixture(tmp_path_factory.mktemp("acme"))
-
-
 @pytest.fixture
-def app(fixture_store, monkeypatch):
-    monkeypatch.setenv("BRIDGES_DATA_DIR", str(fixture_store))
+def app(acme_store, monkeypatch):
+    """The dashboard on the Acme store (conftest.acme_store: build_fixture, run once per session)."""
+    monkeypatch.setenv("BRIDGES_DATA_DIR", str(acme_store))
 
     def run(page: str, lang: str = "en", area: str | None = "N1", quarter: str | None = "2026Q3", **more) -> AppTest:
         at = AppTest.from_file(DASHBOARD, default_timeout=60)
@@ -359,20 +355,20 @@ def test_data_page(app, lang):
         assert "# Comment les chiffres sont produits" in body  # docs/methodology.fr.md
 
 
-def test_downloads_are_formula_safe_with_bom(fixture_store):
+def test_downloads_are_formula_safe_with_bom(acme_store):
     from outputs import downloads
     from stats.read import open_release
 
-    rel = open_release(fixture_store)
+    rel = open_release(acme_store)
     data = downloads.csv_bytes(rel, "engagement")
     assert data.startswith(b"\xef\xbb\xbf")
     assert "'=1+1 seniors safety talk" in data.decode("utf-8-sig") and ",=1+1" not in data.decode("utf-8-sig")
     assert downloads.parquet_bytes(rel, "engagement")[:4] == b"PAR1"
 
 
-def test_data_page_lists_corrections(tmp_path, monkeypatch):
+def test_data_page_lists_corrections(acme_copy, tmp_path, monkeypatch):
     """A re-published quarter shows its corrections in words ('revised 2 → 3')."""
-    root = build_fixture(tmp_path)
+    root = acme_copy  # laid out as build_fixture(tmp_path): the exports are in tmp_path/exports
     store = Store(root)
     rows = [r for r in _incident_rows() if r[1].startswith("2026-0") and r[1][5:7] in ("04", "05", "06")]
     rows.append(["AC-9999", "2026-04-11 22:00", "BURG", "N1", "O", "", 10.005, -59.995])

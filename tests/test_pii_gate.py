@@ -51,6 +51,8 @@ from loaders.ingest import ingest
 from store.versioned import Store
 from tests.browser import browser, have_chromium, streamlit_server
 
+pytestmark = pytest.mark.slow  # every test reads the `run` corpus: real and demo exports ingested, redacted and published (over two minutes)
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
 DASHBOARD = ROOT / "dashboard.py"
@@ -755,6 +757,7 @@ def _download_all(b, page, url: str, choice, downloads: dict):
     return page
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")
 def test_no_planted_value_on_the_page_browser(run):
     """Every page (dashboard.py's pages and any page a link points to), in a real browser: the HTML once

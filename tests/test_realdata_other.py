@@ -174,6 +174,7 @@ AREAS = [
 WITH_POPULATION = {"toronto-crime-rates-population", "toronto-neighbourhoods-140", "nyc-precinct-population", "vancouver-population-2016", "uk-ons-lsoa-population"}
 
 
+@pytest.mark.slow  # every real boundary file, read and ingested
 def test_area_files(tmp_path, all_reasons):
     excerpts = []
     for rel, source, read, rejected, ids in AREAS:

@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from loaders.ingest import ingest
 from store.rebuild import rebuild
 from store.versioned import Store
@@ -24,6 +26,7 @@ def test_rebuild_replays_publishes_corrections_and_rollbacks(tmp_path, realdata)
     assert [m["row_counts"] for m in again.releases()] == [m["row_counts"] for m in store.releases()]
 
 
+@pytest.mark.slow  # two command-line processes, each building the demo
 def test_rebuild_cli_on_the_demo(tmp_path):
     env_dir = tmp_path / "demo"
     run = lambda *a: subprocess.run([sys.executable, "-m", "loaders", *a, "--data-dir", str(env_dir)], cwd=ROOT, capture_output=True, text=True)

@@ -19,13 +19,10 @@ from urllib.parse import urldefrag, urlparse
 
 import pytest
 
-from demo.build import build_demo
-from store.versioned import Store
 from outputs import site as S
 from stats import views
 from stats.read import open_release
 from tests.browser import ARTIFACTS, RequestLog, axe_violations, browser, free_port, have_chromium, stop
-from tests.test_pages_app import build_fixture
 
 SHOTS = ARTIFACTS / "site"
 
@@ -52,11 +49,9 @@ def http_server(root: Path):
 
 
 @pytest.fixture(scope="module")
-def demo_site(tmp_path_factory):
-    root = tmp_path_factory.mktemp("site")
-    store = root / "store"
-    build_demo(Store(store))
-    out = root / "public"
+def demo_site(demo_store, tmp_path_factory):
+    store = demo_store
+    out = tmp_path_factory.mktemp("site") / "public"
     from bridges.cli import main
 
     t0 = time.perf_counter()
@@ -64,6 +59,7 @@ def demo_site(tmp_path_factory):
     return {"out": out, "store": store, "seconds": time.perf_counter() - t0}
 
 
+@pytest.mark.slow  # demo_site builds the demo's whole site
 def test_site_files(demo_site):
     out = demo_site["out"]
     assert demo_site["seconds"] < 30
@@ -87,6 +83,7 @@ def test_site_files(demo_site):
     assert (out / S.MARKER).exists()
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")
 def test_site_served_renders_and_links_resolve(demo_site):
     out = demo_site["out"]
@@ -143,6 +140,7 @@ def test_site_served_renders_and_links_resolve(demo_site):
     assert any(u.endswith("/downloads/incidents.csv") for u in other_files)
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")
 def test_site_saves_a_chart_as_stamped_svg_and_png(demo_site, tmp_path):
     from PIL import Image
@@ -170,9 +168,10 @@ def test_site_saves_a_chart_as_stamped_svg_and_png(demo_site, tmp_path):
     assert sum(1 for v in grey.crop((0, 0, 2400, 100)).getdata() if v < 110) > 1000  # the stamp's title is drawn
 
 
-def test_site_uses_the_pages_figures(tmp_path):
+@pytest.mark.slow
+def test_site_uses_the_pages_figures(acme_store, tmp_path):
     """Same builders: the Acme fixture's trend on the site has the numbers the overview page draws."""
-    store = build_fixture(tmp_path / "acme")
+    store = acme_store
     out = tmp_path / "site"
     result = S.build(store, out)
     assert result["pages"] == 2 * (3 + 1 + 2)  # 3 areas and all areas, index and data, in two languages
@@ -191,8 +190,9 @@ def test_site_uses_the_pages_figures(tmp_path):
     assert 'href="http://evil.example' not in index and "<b>*x*</b>" not in index
 
 
-def test_site_replaces_only_its_own_folder(tmp_path):
-    store = build_fixture(tmp_path / "acme")
+@pytest.mark.slow
+def test_site_replaces_only_its_own_folder(acme_store, tmp_path):
+    store = acme_store
     out = tmp_path / "site"
     S.build(store, out)
     (out / "stale.html").write_text("old", encoding="utf-8")

@@ -257,6 +257,7 @@ def _publisher(root: str, work: str, who: int, rounds: int, queue) -> None:
     queue.put((who, out))
 
 
+@pytest.mark.slow
 def test_two_concurrent_publishers(tmp_path):
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
