@@ -1,9 +1,15 @@
 """Draw the blocks of stats.views with Streamlit. Text from the data is never rendered as Markdown or HTML."""
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
+import orjson
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+import pyarrow as pa
 import streamlit as st
 
 from stats import blocks as B
@@ -42,17 +48,75 @@ def heading(h: B.Heading) -> None:
     fn(md_escape(h.text), anchor=h.anchor or False)
 
 
-def chart(c: B.Chart, lang: str) -> None:
+class ReadyFigure(go.Figure):
+    """A figure laid out for the page and turned into JSON once, then drawn by every session that opens the view.
+
+    st.plotly_chart takes a plotly figure and calls its to_dict() on every run (through
+    plotly.tools.return_figure_from_figure_or_data), where a figure deep-copies itself: 0.5–2 ms a figure. This one
+    holds only the JSON Streamlit would make of the original and reads it back (about 0.05 ms); Streamlit sends the
+    same spec. It is a go.Figure so that Streamlit accepts it, but go.Figure.__init__ is not run: a built figure is
+    about 40 objects for the garbage collector to walk after every script run, the JSON string is none. Only
+    to_dict(), to_plotly_json() and to_json() work (the image buttons take to_json()). Read only.
+    """
+
+    def __init__(self, fig: go.Figure):  # go.Figure.__init__ is left out on purpose (see above)
+        self._spec = pio.to_json(fig.to_dict(), validate=False)  # what st.plotly_chart makes of the figure
+
+    def to_dict(self) -> dict:
+        return orjson.loads(self._spec)
+
+    def to_plotly_json(self) -> dict:
+        return self.to_dict()
+
+    def to_json(self, *args, **kwargs) -> str:
+        return self._spec
+
+    def __repr__(self) -> str:
+        return f"ReadyFigure({len(self._spec)} characters of JSON)"
+
+
+def _lay_out(fig: go.Figure) -> go.Figure:
+    """The chart's title is a heading on the page, not inside the figure; the legend needs room above the plot."""
+    fig.update_layout(title=None, margin=dict(t=70 if fig.layout.showlegend else 20))
+    return fig
+
+
+def _arrow(df):
+    """A table as Arrow, what st.dataframe sends: converted once instead of on every view (about 0.3–1 ms a table),
+    and an Arrow table is a single object to the garbage collector where a DataFrame is dozens."""
+    if not isinstance(df, pd.DataFrame):
+        return df
+    try:
+        return pa.Table.from_pandas(df, preserve_index=False)
+    except (pa.ArrowException, TypeError, ValueError):
+        return df  # a column Arrow cannot take as it is: st.dataframe knows how to fix it up, on every view
+
+
+def prepare(blocks: list) -> list:
+    """Blocks made ready to be drawn on many page views: each chart's figure laid out and turned into a ReadyFigure,
+    each table turned into Arrow. The figures passed in are changed: pass freshly built blocks."""
+    out = []
+    for b in blocks:
+        if isinstance(b, B.Chart):
+            fig = b.figure if b.figure is None or isinstance(b.figure, ReadyFigure) else ReadyFigure(_lay_out(b.figure))
+            b = dataclasses.replace(b, figure=fig, table=_arrow(b.table))
+        elif isinstance(b, B.Table):
+            b = dataclasses.replace(b, table=_arrow(b.table))
+        out.append(b)
+    return out
+
+
+def chart(c: B.Chart, lang: str, stamp: dict | None = None) -> None:
     with st.container(key=f"chart-{c.key.replace('.', '-')}"):
         st.subheader(md_escape(c.title), anchor=c.key.replace(".", "-"))
         # the sentence is the chart's text alternative: it says what the chart shows, read before the figure
         st.markdown(md_escape(c.sentence))
         if c.figure is not None:
-            c.figure.update_layout(title=None, margin=dict(t=70 if c.figure.layout.showlegend else 20))
-            st.plotly_chart(c.figure, theme=None, config=PLOTLY_CONFIG, width="stretch", key=f"fig-{c.key}")
-            from ui.public import images# PNG and SVG of the chart, stamped (ui/public/images.py)
+            fig = c.figure if isinstance(c.figure, ReadyFigure) else _lay_out(c.figure)
+            st.plotly_chart(fig, theme=None, config=PLOTLY_CONFIG, width="stretch", key=f"fig-{c.key}")
+            from ui.public import images  # PNG and SVG of the chart, stamped (ui/public/images.py)
 
-            images.buttons(c, lang)
+            images.buttons(c, lang, stamp)
         for n in c.notes:
             small(n)
         if c.source:
@@ -109,9 +173,11 @@ def doc(d: B.Doc, lang: str = "en") -> None:
             small(d.path)
 
 
-def render(blocks: list, lang: str, link_to, downloads=None, hooks: dict | None = None) -> None:
-    """Draw blocks in order; hooks[key]() runs just before the chart or table with that key (a widget beside it)."""
+def render(blocks: list, lang: str, link_to, downloads=None, hooks: dict | None = None, stamps: dict | None = None) -> None:
+    """Draw blocks in order; hooks[key]() runs just before the chart or table with that key (a widget beside it).
+    stamps[key] is a chart's image stamp when the caller has worked it out already (a cached page)."""
     hooks = hooks or {}
+    stamps = stamps or {}
     for b in blocks:
         key = getattr(b, "key", None)
         if key in hooks:
@@ -125,7 +191,7 @@ def render(blocks: list, lang: str, link_to, downloads=None, hooks: dict | None 
         elif isinstance(b, B.Metrics):
             metrics(b)
         elif isinstance(b, B.Chart):
-            chart(b, lang)
+            chart(b, lang, stamps.get(b.key))
         elif isinstance(b, B.Table):
             table(b, lang)
         elif isinstance(b, B.Links):

@@ -41,11 +41,12 @@ def stamp(c: Chart, lang: str) -> dict:
     return images.stamp_for(c, cap(where), quarter_label(quarter, lang) if quarter else "", rel.version, lang, area, quarter)
 
 
-def buttons(c: Chart, lang: str) -> None:
-    """PNG and SVG buttons for a chart (deferred: nothing is drawn until a button is pressed)."""
+def buttons(c: Chart, lang: str, s: dict | None = None) -> None:
+    """PNG and SVG buttons for a chart (deferred: nothing is drawn until a button is pressed). `s` is the chart's
+    stamp when the caller has it (a cached page, ui/public/page.py); else it is worked out from the view on screen."""
     if c.figure is None or not images.available():
         return
-    s = stamp(c, lang)
+    s = s or stamp(c, lang)
     fig_json = c.figure.to_json()
     stamp_json = json.dumps(s, ensure_ascii=False, sort_keys=True)
     name = images.file_stem(s, c.key)

@@ -1,17 +1,20 @@
 """What every public page shares: URL state, header (release, data as of, language, navigation), footer."""
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+
 import streamlit as st
 
-import json
-
+from outputs import images as chart_images
 from stats import queries, views
+from stats.blocks import cap, charts
 from stats.i18n import date, language_name, locale, quarter_label, t
 from stats.releases import published_date
 
 from ui import state
-from ui.data import current_release, runner
-from ui.render import md_escape, render, small
+from ui.data import current_release, freeze_long_lived, runner, shared
+from ui.render import md_escape, prepare, render, small
 
 PAGE_FILES = {p: f"public_pages/{p}.py" for p in views.PAGES}
 DECK_FILE = "public_pages/town_hall.py"
@@ -36,8 +39,7 @@ def start(page: str) -> views.Ctx | None:
         st.title(t(f"nav.{page}", lang))
         st.info(md_escape(t("nothing_published", lang)))
         st.stop()
-    run = runner(rel)
-    ctx = views.context(rel, state.raw("area"), state.raw("quarter"), lang, run)
+    ctx = views.context(rel, state.raw("area"), state.raw("quarter"), lang, _run(rel))
     _header(page, ctx)
     if page in NEEDS_SELECTION:
         _selectors(ctx, page)
@@ -45,6 +47,23 @@ def start(page: str) -> views.Ctx | None:
     st.session_state["_bridges_params"] = params
     state.write(**{"area": ctx.area, "quarter": ctx.quarter, "lang": lang})
     return ctx
+
+
+# what every view looks up before its page is drawn (checking the URL, the header, the selectors, trust's measures)
+BASICS = (queries.areas, queries.quarters, queries.all_quarters, views.release_sources, queries.data_as_of, queries.survey_measures)
+
+
+def release_basics(rel) -> dict:
+    """BASICS of a release, looked up once (through ui.data.shared) and read by every view."""
+    run = runner(rel)
+    return {fn: run(fn) for fn in BASICS}
+
+
+def _run(rel):
+    """run(fn, *args) for a view: BASICS from one shared object, anything else from the query cache."""
+    basics = shared(rel)(release_basics)
+    cached = runner(rel)
+    return lambda fn, *args: basics[fn] if not args and fn in basics else cached(fn, *args)
 
 
 def _document_language(lang: str) -> None:
@@ -81,8 +100,8 @@ def _header(page: str, ctx: views.Ctx) -> None:
 
 def _selectors(ctx: views.Ctx, page: str) -> None:
     lang = ctx.lang
-    ids = [""] + sorted(ctx.names, key=lambda a: ctx.names[a].lower())
-    names = ctx.names
+    names = ctx.names  # built from the areas table on every call: once here
+    ids = [""] + sorted(names, key=lambda a: names[a].lower())
     qs = list(reversed(ctx.all_quarters))
     c1, c2 = st.columns(2)
     with c1:
@@ -93,8 +112,30 @@ def _selectors(ctx: views.Ctx, page: str) -> None:
     ctx.quarter = quarter or ctx.quarter
 
 
+@dataclass(frozen=True)
+class Ready:
+    """One view of a public page, ready to draw: its blocks (figures as JSON) and each chart's image stamp."""
+
+    blocks: list
+    stamps: dict
+
+
+def ready_page(rel, page: str, area: str | None, quarter: str | None, lang: str, opts: tuple) -> Ready:
+    """Build one view of a page (area and quarter already checked against the release). Called through
+    ui.data.shared: once per release version, then every session that opens the view draws the same object."""
+    ctx = views.context(rel, area, quarter, lang, runner(rel))
+    blocks = views.page(page, ctx, **dict(opts))
+    period = quarter_label(ctx.quarter, lang) if ctx.quarter else ""
+    # stamps before prepare(): a stamp's period is read from the chart's table while it is still a DataFrame
+    stamps = {c.key: chart_images.stamp_for(c, cap(ctx.where), period, rel.version, lang, ctx.area, ctx.quarter)
+              for c in charts(blocks) if c.figure is not None}
+    return Ready(prepare(blocks), stamps)
+
+
 def body(page: str, ctx: views.Ctx, downloads=None, hooks: dict | None = None, **opts) -> None:
-    render(views.page(page, ctx, **opts), ctx.lang, lambda p, label: link_to(p, label), downloads, hooks)
+    """Draw the page's blocks, built once per (release, page, area, quarter, language, options) for every session."""
+    ready = shared(ctx.rel)(ready_page, page, ctx.area, ctx.quarter, ctx.lang, tuple(sorted(opts.items())))
+    render(ready.blocks, ctx.lang, lambda p, label: link_to(p, label), downloads, hooks, ready.stamps)
 
 
 def choice(key: str, label: str, options: list[str], format_func, default: str | None = None) -> str:
@@ -119,3 +160,4 @@ def footer(ctx: views.Ctx) -> None:
         # the town-hall slides of the area and quarter shown (presenters find them here; /town-hall is not in the nav)
         st.page_link(DECK_FILE, label=md_escape(t("footer.deck", lang)), query_params=state.current(ctx.area, ctx.quarter, lang))
     small(t("footer.text", lang, version=ctx.rel.version))
+    freeze_long_lived()

@@ -1,0 +1,394 @@
+"""Many residents on one machine: concurrent sessions driven through Streamlit's own websocket protocol.
+
+    python bench/load.py --sessions 50 --duration 300     # starts a Bridges server on the demo store
+    python bench/load.py --sessions 10 --duration 30      # a short run while developing
+    python bench/load.py --url http://127.0.0.1:8501 --data-dir DIR --pid PID   # a server already running
+
+Each simulated resident does what a browser tab does, without a browser: it opens `/_stcore/stream` with the
+`streamlit` subprotocol, sends a `rerun_script` BackMsg whose client state holds the page's query string and page
+name (`/incidents?area=MS&quarter=2026Q3&lang=fr`), and reads ForwardMsgs until `script_finished`. Like the
+browser, it then sends the hashes of the messages it holds, so the server may answer with a reference instead of
+sending a message again. It opens a random public page, area (or all areas), quarter and language of the release
+each time, and after `--views-per-session` views closes the tab and opens a new one (a new session). A view is an
+error when the script raises (an exception element), the page is not found, the script does not compile, the
+connection drops, or no `script_finished` comes within `--timeout` seconds.
+
+Printed: page views per second, p50 and p95 of the time from asking for a page to `script_finished` (a new tab's
+first view includes opening the websocket), errors by kind, and the server's resident memory (RSS) at the start,
+after the first minute (`--settle`, at most half the run) and at the end, with the growth after the first minute.
+The client runs on the same machine as the server, so its own CPU competes with the server's.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import contextlib
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+CACHE = Path(os.environ.get("BRIDGES_BENCH_CACHE", "/tmp/bridges-bench"))
+# the browser forgets a cached message that was not used for this many script runs (Streamlit's
+# global.maxCachedMessageAge default); hashes older than that are not sent back
+MAX_CACHED_MESSAGE_AGE = 2
+FINISHED_OK = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_SUCCESSFULLY")
+FINISHED_EARLY = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
+
+
+# ---------------------------------------------------------------- the server
+
+
+def demo_store() -> Path:
+    """The demo store under $BRIDGES_BENCH_CACHE (built once; bench/pages.py uses the same one)."""
+    from demo.build import build_demo
+    from store.versioned import Store
+
+    root = CACHE / "demo-store"
+    if not (root / "releases").exists():
+        build_demo(Store(root))
+    return root
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    base: str
+    pid: int
+
+
+@contextlib.contextmanager
+def streamlit(script: Path, env: dict | None = None, timeout: float = 120.0, args: tuple = ()):
+    """`streamlit run script` on a free local port, from the checkout (so .streamlit/config.toml applies); yields a Server."""
+    port = free_port()
+    CACHE.mkdir(parents=True, exist_ok=True)
+    log_path = CACHE / f"streamlit-{script.stem}-{port}.log"
+    log = open(log_path, "w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port), "--server.address", "127.0.0.1",
+                             "--server.headless", "true", "--browser.gatherUsageStats", "false", *args],
+                            cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + timeout
+        while True:
+            try:
+                if urllib.request.urlopen(base + "/_stcore/health", timeout=2).read().strip() == b"ok":
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"streamlit did not start ({log_path}): " + log_path.read_text()[-2000:])
+            time.sleep(0.3)
+        yield Server(base, proc.pid)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def bridges_server(root: Path, **kw):
+    """The Bridges server (`streamlit run app.py`: dashboard.py's pages behind the upload gate) on the store at `root`."""
+    return streamlit(ROOT / "app.py", env={"BRIDGES_DATA_DIR": str(root)}, **kw)
+
+
+def rss(pid: int) -> int:
+    """Resident memory of a process, in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# ---------------------------------------------------------------- what residents open
+
+
+@dataclass(frozen=True)
+class View:
+    page: str  # the URL path without its slash: "" is the overview
+    query: str  # "area=MS&quarter=2026Q3&lang=fr"
+
+    @property
+    def path(self) -> str:
+        return f"/{self.page}?{self.query}"
+
+
+def views_of(root: Path) -> list[View]:
+    """Every public page × area (and all areas) × quarter × language of the store's current release."""
+    from urllib.parse import urlencode
+
+    from stats import queries, views
+    from stats.i18n import languages
+    from stats.read import open_release
+
+    rel = open_release(root)
+    if rel is None:
+        raise SystemExit(f"Nothing is published in {root}: publish a release or leave out --data-dir to use the demo.")
+    areas = [None] + sorted(str(a) for a in queries.areas(rel)["area_id"])
+    quarters = queries.all_quarters(rel)
+    out = []
+    for page in views.PAGES:
+        for area in areas:
+            for quarter in quarters:
+                for lang in languages():
+                    q = {**({"area": area} if area else {}), "quarter": quarter, "lang": lang}
+                    out.append(View("" if page == "overview" else page, urlencode(q)))
+    return out
+
+
+# ---------------------------------------------------------------- one tab
+
+
+class ViewError(Exception):
+    """A page view that did not finish cleanly; `kind` groups them in the report."""
+
+    def __init__(self, kind: str, detail: str = ""):
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind
+
+
+class Tab:
+    """One browser tab: one websocket, one Streamlit session, the messages it has cached."""
+
+    def __init__(self, base: str, timeout: float = 60.0):
+        self.base, self.timeout = base, timeout
+        self.ws = None
+        self.run = 0
+        self.cached: dict[str, int] = {}  # message hash → the run that last used it
+        self.messages = 0
+        self.bytes = 0
+
+    async def open(self) -> None:
+        url = self.base.replace("http", "ws", 1) + "/_stcore/stream"
+        try:
+            self.ws = await websockets.connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=self.timeout)
+        except (OSError, asyncio.TimeoutError, websockets.exceptions.WebSocketException) as e:
+            raise ViewError("connect", repr(e)) from e
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            with contextlib.suppress(Exception):
+                await self.ws.close()
+            self.ws = None
+
+    async def view(self, v: View) -> None:
+        """Ask for a page and read until the script has finished; raise ViewError when it does not finish cleanly."""
+        if self.ws is None:
+            await self.open()
+        self.run += 1
+        msg = BackMsg()
+        cs = msg.rerun_script
+        cs.query_string = v.query
+        cs.page_name = v.page
+        cs.page_script_hash = ""  # the server finds the page by its URL path, as on a first load
+        cs.cached_message_hashes.extend(h for h, used in self.cached.items() if self.run - used <= MAX_CACHED_MESSAGE_AGE)
+        cs.context_info.timezone = "America/Toronto"
+        cs.context_info.locale = "fr-CA" if "lang=fr" in v.query else "en-CA"
+        cs.context_info.url = self.base + v.path
+        try:
+            await self.ws.send(msg.SerializeToString())
+            deadline = time.monotonic() + self.timeout
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise ViewError("timeout", f"no script_finished within {self.timeout:.0f} s for {v.path}")
+                data = await asyncio.wait_for(self.ws.recv(), left)
+                self.messages += 1
+                self.bytes += len(data)
+                fm = ForwardMsg()
+                fm.ParseFromString(data)
+                kind = fm.WhichOneof("type")
+                if fm.hash and fm.metadata.cacheable:
+                    self.cached[fm.hash] = self.run
+                if kind == "ref_hash":
+                    self.cached[fm.ref_hash] = self.run
+                elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element" and fm.delta.new_element.WhichOneof("type") == "exception":
+                    ex = fm.delta.new_element.exception
+                    raise ViewError("exception", f"{v.path}: {ex.type} {ex.message}"[:300])
+                elif kind == "page_not_found":
+                    raise ViewError("page_not_found", v.path)
+                elif kind == "script_finished":
+                    if fm.script_finished == FINISHED_OK:
+                        return
+                    if fm.script_finished != FINISHED_EARLY:  # a rerun the script asked for goes on; anything else is wrong
+                        raise ViewError("script_finished", f"{ForwardMsg.ScriptFinishedStatus.Name(fm.script_finished)} for {v.path}")
+        except asyncio.TimeoutError as e:
+            raise ViewError("timeout", f"no script_finished within {self.timeout:.0f} s for {v.path}") from e
+        except websockets.exceptions.ConnectionClosed as e:
+            self.ws = None
+            raise ViewError("closed", f"{v.path}: {e}") from e
+
+
+async def one_view(base: str, v: View, timeout: float = 60.0) -> float:
+    """A resident opening one page in a new tab and closing it: seconds until script_finished."""
+    tab = Tab(base, timeout)
+    t0 = time.perf_counter()
+    try:
+        await tab.view(v)
+        return time.perf_counter() - t0
+    finally:
+        await tab.close()
+
+
+# ---------------------------------------------------------------- many tabs
+
+
+@dataclass
+class Result:
+    views: int = 0
+    seconds: list[float] = field(default_factory=list)
+    errors: collections.Counter = field(default_factory=collections.Counter)
+    error_samples: list[str] = field(default_factory=list)
+    sessions: int = 0
+    elapsed: float = 0.0
+    rss: dict[str, int] = field(default_factory=dict)
+
+    def record_error(self, e: ViewError) -> None:
+        self.errors[e.kind] += 1
+        if len(self.error_samples) < 5:
+            self.error_samples.append(str(e))
+
+    def summary(self) -> dict:
+        s = sorted(self.seconds)
+        q = statistics.quantiles(s, n=100, method="inclusive") if len(s) >= 2 else s * 99
+        out = {"views": self.views, "errors": sum(self.errors.values()), "errors_by_kind": dict(self.errors), "error_samples": self.error_samples,
+               "sessions": self.sessions, "seconds": round(self.elapsed, 1), "views_per_s": self.views / self.elapsed if self.elapsed else 0.0,
+               "p50_s": q[49] if s else None, "p95_s": q[94] if s else None, "max_s": s[-1] if s else None}
+        if self.rss:
+            out["rss_mib"] = {k: round(v / 2**20, 1) for k, v in self.rss.items()}
+            if "settled" in self.rss and "end" in self.rss:
+                out["growth_after_settle_pct"] = round(100 * (self.rss["end"] - self.rss["settled"]) / self.rss["settled"], 1)
+        return out
+
+
+async def resident(base: str, views: list[View], stop_at: float, result: Result, rng: random.Random, views_per_session: int, timeout: float,
+                   think: float = 0.0) -> None:
+    """One resident after another in the same slot: each opens `views_per_session` pages in one tab, then closes it,
+    reading each page for a random time of mean `think` seconds (0: the next page at once)."""
+    while time.monotonic() < stop_at:
+        tab = Tab(base, timeout)
+        result.sessions += 1
+        try:
+            for _ in range(views_per_session):
+                if time.monotonic() >= stop_at:
+                    break
+                v = rng.choice(views)
+                t0 = time.perf_counter()
+                try:
+                    await tab.view(v)
+                except ViewError as e:
+                    result.record_error(e)
+                    await tab.close()  # a broken tab is closed; the resident opens a new one
+                    break
+                result.seconds.append(time.perf_counter() - t0)
+                result.views += 1
+                if think > 0:
+                    await asyncio.sleep(min(rng.expovariate(1 / think), max(0.0, stop_at - time.monotonic())))
+        finally:
+            await tab.close()
+
+
+async def drive(base: str, views: list[View], sessions: int, duration: float, pid: int | None = None, settle: float = 60.0,
+                views_per_session: int = 5, timeout: float = 60.0, seed: int = 1, think: float = 0.0) -> Result:
+    """`sessions` residents at once for `duration` seconds; RSS sampled at the start, after `settle` s and at the end."""
+    result = Result()
+    rng = random.Random(seed)
+    if pid:
+        result.rss["start"] = rss(pid)
+    t0 = time.monotonic()
+    stop_at = t0 + duration
+    settle = min(settle, duration / 2)
+
+    async def sample():
+        await asyncio.sleep(settle)
+        if pid:
+            result.rss["settled"] = rss(pid)
+
+    sampler = asyncio.create_task(sample())
+    await asyncio.gather(*(resident(base, views, stop_at, result, random.Random(rng.random()), views_per_session, timeout, think)
+                           for _ in range(sessions)))
+    result.elapsed = time.monotonic() - t0
+    sampler.cancel()
+    if pid:
+        result.rss["end"] = rss(pid)
+        result.rss.setdefault("settled", result.rss["end"])
+    return result
+
+
+def report(r: dict, sessions: int, duration: float, think: float = 0.0) -> str:
+    pace = f"reading each page {think:g} s on average" if think else "back to back"
+    lines = [f"{sessions} sessions for {duration:.0f} s, {pace}: {r['views']} page views in {r['seconds']} s = {r['views_per_s']:.1f} views/s "
+             f"({r['sessions']} tabs opened)"]
+    if r["views"]:
+        lines.append(f"time to script_finished: p50 {r['p50_s']:.2f} s, p95 {r['p95_s']:.2f} s, max {r['max_s']:.2f} s")
+    lines.append(f"errors: {r['errors']} {r['errors_by_kind']}" if r["errors"] else "errors: 0")
+    for s in r["error_samples"]:
+        lines.append(f"  {s}")
+    if "rss_mib" in r:
+        m = r["rss_mib"]
+        lines.append(f"server RSS: start {m['start']:.0f} MiB, after the first minute {m['settled']:.0f} MiB, end {m['end']:.0f} MiB "
+                     f"(growth after the first minute {r['growth_after_settle_pct']:+.1f} %)")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sessions", type=int, default=50, help="residents at once (default 50)")
+    ap.add_argument("--duration", type=float, default=300, help="seconds (default 300)")
+    ap.add_argument("--views-per-session", type=int, default=5, help="pages a resident opens in one tab before closing it (default 5)")
+    ap.add_argument("--think", type=float, default=0, help="mean seconds a resident reads a page before the next (default 0: "
+                    "back to back, the hardest case)")
+    ap.add_argument("--settle", type=float, default=60, help="seconds before the 'after the first minute' memory sample (at most half the run)")
+    ap.add_argument("--timeout", type=float, default=60, help="seconds a view may take before it counts as an error")
+    ap.add_argument("--url", help="a server already running (default: start one on --data-dir or the demo)")
+    ap.add_argument("--pid", type=int, help="that server's process id, for its memory")
+    ap.add_argument("--data-dir", type=Path, help="the store the server reads (default: the demo under $BRIDGES_BENCH_CACHE)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    root = args.data_dir or demo_store()
+    views = views_of(root)
+
+    async def run(base: str, pid: int | None) -> Result:
+        await one_view(base, views[0], args.timeout)  # the server's first run imports everything: not counted
+        return await drive(base, views, args.sessions, args.duration, pid, args.settle, args.views_per_session, args.timeout, args.seed, args.think)
+
+    if args.url:
+        res = asyncio.run(run(args.url.rstrip("/"), args.pid))
+    else:
+        with bridges_server(root) as srv:
+            res = asyncio.run(run(srv.base, srv.pid))
+    r = res.summary()
+    print(json.dumps(r, indent=1) if args.json else report(r, args.sessions, args.duration, args.think))
+
+
+if __name__ == "__main__":
+    main()
