@@ -72,7 +72,7 @@ def main() -> None:
         s = run(["site", str(site), "--data-dir", str(data)])
         pages = list(site.glob("*.html"))
         print(f"static site: {s}  {len(pages)} pages, {mb(size(site))} in all: pages {mb(sum(size(p) for p in pages))} "
-              f"(largest {mb(max(size(p) for p in pages))}), plotly.min.js {mb(size(site / 'plotly.min.js'))} once, "
+              f"(largest {mb(max(size(p) for p in pages))}), plotly.js {mb(sum(size(p) for p in site.glob('plotly*.js')))} once, "
               f"downloads {mb(size(site / 'downloads'))}")
         if opts.images:
             _images(data)

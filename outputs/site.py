@@ -5,13 +5,21 @@
                                              "you said, we did", trust — the same blocks as the Streamlit pages
     OUTDIR/data.html, data.fr.html           downloads, release history and corrections, privacy note, sources,
                                              methodology and data dictionary
-    OUTDIR/plotly.min.js                     plotly.js, once for every page (include_plotlyjs="directory")
-    OUTDIR/site.css, site.js                 the style, and the script that saves a chart as a stamped PNG or SVG
+    OUTDIR/plotly-basic.min.js               plotly.js's basic bundle (scatter, bar, pie: every chart the site draws;
+                                             outputs/assets/vendor/), once for every page, loaded only when a chart
+                                             comes near the screen (plotly.min.js, the full bundle, only if a chart
+                                             needs another trace type)
+    OUTDIR/site.css, site.js                 the style, and the script that draws each chart as it scrolls into view
+                                             and saves a chart as a stamped PNG or SVG
     OUTDIR/downloads/                        the open-data export of the release (outputs.export.export_release)
 
 The pages are built from stats.views (the figure builders and sentences the Streamlit pages use), so the site
 and the pages cannot disagree. Every text is escaped. Nothing is loaded from another host: no fonts, no scripts,
-no map tiles (each page also says so in its Content-Security-Policy).
+no map tiles (each page also says so in its Content-Security-Policy). Each chart's figure is JSON in the page, drawn
+by site.js; its sentence, notes and table are plain HTML, so nothing is lost without JavaScript.
+
+With `[site] live_url` and `static_url` in the data folder's provider.toml, each page of the site links to the same
+view on the live dashboard, and each public Streamlit page links to its page here (`static_twin`).
 """
 from __future__ import annotations
 
@@ -22,6 +30,7 @@ import re
 import shutil
 import tempfile
 import time
+import tomllib
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -43,6 +52,11 @@ MARKER = ".bridges-site"  # a folder with this file is a site Bridges wrote, and
 SECTIONS = ("overview", "incidents", "community", "feedback", "trust")
 PLOT_CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": True, "scrollZoom": False}
 ROOT = Path(__file__).resolve().parents[1]
+# plotly.js's basic bundle draws these trace types (a fifth of the full bundle's bytes, and of its parse time on a
+# phone); a page with any other type loads the full bundle of the plotly package instead.
+BASIC_BUNDLE, BASIC_TRACES = "plotly-basic.min.js", frozenset({"scatter", "bar", "pie"})
+FULL_BUNDLE = "plotly.min.js"
+PROVIDER_FILE = "provider.toml"
 
 
 def asset(name: str) -> str:
@@ -55,6 +69,11 @@ def asset(name: str) -> str:
 CSS = asset("site.css")
 JS = asset("site.js")
 PAGE = Template(asset("site-page.html"))
+
+
+def vendored(name: str) -> bytes:
+    """A file of outputs/assets/vendor/ (third-party code, copied as it came: tools/vendor_plotly.py)."""
+    return (resources.files(__package__) / "assets" / "vendor" / name).read_bytes()
 
 
 def esc(x) -> str:
@@ -72,6 +91,65 @@ def _slug(area_id: str, taken: set[str]) -> str:
         slug, n = f"{base}-{n}", n + 1
     taken.add(slug.lower())
     return slug
+
+
+def area_slugs(ids) -> dict[str, str]:
+    """Each area id's part of its page's file name (area-<slug>.html): safe for a file name and unique."""
+    taken: set[str] = {"all"}
+    return {a: _slug(a, taken) for a in ids}
+
+
+def _address(v) -> bool:
+    """An address a page may link to: http(s) on any host, or a path from the server's root (no space, quote, bracket
+    or backslash, so it goes into an HTML attribute or a Markdown link as it is)."""
+    return isinstance(v, str) and bool(re.fullmatch(r"(https?://[^\s\"'<>()\\]+|/[^\s\"'<>()\\]*)", v))
+
+
+def addresses(root, strict: bool = False) -> dict[str, str]:
+    """The static site's and the live dashboard's addresses, from the data folder's provider.toml:
+
+    [site]
+    live_url = "https://stats.riverton.example"          # the Streamlit pages
+    static_url = "https://riverton.example/statistics"   # where `python -m bridges site` output is served
+
+    Only well-formed addresses are returned (a missing file or key gives none); with strict, a malformed one is an
+    InputError that says what to write instead."""
+    try:
+        doc = tomllib.loads((Path(root) / PROVIDER_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    section = doc.get("site") if isinstance(doc.get("site"), dict) else {}
+    out = {}
+    for key in ("live_url", "static_url"):
+        v = section.get(key)
+        if v is None or v == "":
+            continue
+        if _address(v):
+            out[key] = v.rstrip("/")
+        elif strict:
+            raise InputError(f"{PROVIDER_FILE}: [site] {key} = {v!r} is not a web address; write one that starts with "
+                             "https:// (or a path that starts with /), or remove the line.")
+    return out
+
+
+def live_twin(live_url: str, page: str, area: str | None, lang: str) -> str:
+    """The live dashboard's address of a page (overview … data) for an area and a language (latest quarter)."""
+    from urllib.parse import urlencode
+
+    params = {"area": area} if area else {}
+    return f"{live_url}/{page}?{urlencode({**params, 'lang': lang})}"
+
+
+def static_twin(ctx: views.Ctx, page: str) -> str | None:
+    """The static site's page of a Streamlit public page (same area and language; the site shows the latest quarter),
+    or None when provider.toml names no [site] static_url."""
+    base = addresses(ctx.rel.store.root).get("static_url")
+    if not base:
+        return None
+    if page not in SECTIONS:
+        return f"{base}/data{suffix(ctx.lang)}.html"
+    slug = area_slugs(ctx.areas["area_id"].astype(str)).get(ctx.area) if ctx.area else None
+    return f"{base}/area-{slug or 'all'}{suffix(ctx.lang)}.html#{page}"
 
 
 class _Memo:
@@ -96,12 +174,14 @@ def table_html(df: pd.DataFrame | None) -> str:
 
 
 class _Page:
-    """One HTML page being written: its charts share one plotly.js (the first chart's script tag loads it)."""
+    """One HTML page being written: its charts' figures as JSON, drawn by site.js with the page's plotly.js bundle."""
 
-    def __init__(self, site: "_Site", lang: str, file: str, title: str):
+    def __init__(self, site: "_Site", lang: str, file: str, title: str, live: str | None = None):
         self.site, self.lang, self.file, self.title = site, lang, file, title
+        self.live = live  # the same view on the live dashboard (provider.toml [site] live_url)
         self.parts: list[str] = []
         self.charts = 0
+        self.traces: set[str] = set()
         self.ids: set[str] = set()
 
     def unique(self, anchor: str) -> str:
@@ -115,19 +195,24 @@ class _Page:
     def add(self, s: str) -> None:
         self.parts.append(s)
 
-    def chart(self, c: B.Chart, area_name: str, area_id: str | None, q: str | None) -> None:
+    def chart(self, c: B.Chart, area_name: str, area_id: str | None, q: str | None, level: int = 4) -> None:
         lang = self.lang
         anchor = self.unique(c.key.replace(".", "-"))
-        parts = [f'<h4>{esc(c.title)}</h4>', f'<p class="sentence">{esc(c.sentence)}</p>']
+        parts = [f'<h{level}>{esc(c.title)}</h{level}>', f'<p class="sentence">{esc(c.sentence)}</p>']
         stamp_attr = ""
         if c.figure is not None:
             fig = c.figure
             fig.update_layout(title=None, margin=dict(t=70 if fig.layout.showlegend else 20))
-            div = pio.to_html(fig, full_html=False, include_plotlyjs="directory" if self.charts == 0 else False, config=PLOT_CONFIG,
-                              div_id=f"plot-{self.charts}", validate=False)
+            self.traces |= {tr.type or "scatter" for tr in fig.data}
+            # The figure waits as JSON (pio.to_json escapes "<", ">" and "/": it cannot end its script element) until
+            # site.js draws it near the screen; its box has the chart's height already, so nothing shifts then.
+            n = self.charts
             self.charts += 1
             self.site.charts += 1
-            parts.append(f'<div class="plot" role="img" aria-label="{esc(c.sentence)}">{div}</div>')
+            spec = pio.to_json({"data": fig.data, "layout": fig.layout, "config": PLOT_CONFIG}, validate=False)
+            parts.append(f'<div class="plot" role="img" aria-label="{esc(c.sentence)}" style="height:{int(fig.layout.height or 450)}px">'
+                         f'<div id="plot-{n}" class="plotly-graph-div" data-figure="plot-{n}-figure"></div></div>'
+                         f'<script type="application/json" id="plot-{n}-figure">{spec}</script>')
             stamp = images.stamp_for(c, area_name, quarter_label(q, lang) if q else "", self.site.rel.version, lang, area_id, q)
             before, after, top = images.frame(stamp)
             _, _, _, bottom = images.bands(stamp)
@@ -155,10 +240,18 @@ class _Page:
         nav = (f'<nav aria-label="{esc(t("site.title", lang))}"><a href="index{suffix(lang)}.html">{esc(t("site.home", lang))}</a>'
                f'<a href="data{suffix(lang)}.html">{esc(t("nav.data", lang))}</a>{others}</nav>')
         foot = t("site.generated", lang, version=site.rel.version, published=site.published[lang]) + " " + t("footer.text", lang, version=site.rel.version)
+        live = f'<p><a href="{esc(self.live)}">{esc(t("site.live", lang))}</a></p>' if self.live else ""
         return PAGE.substitute(
             lang=esc(locale(lang).replace("_", "-")), title=esc(self.title), site_title=esc(t("site.title", lang)),
             skip=esc(t("site.skip", lang)), home=esc(f"index{suffix(lang)}.html"), nav=nav, main="".join(self.parts), foot=esc(foot),
+            live=live, plotly=esc(self.bundle() or ""),
         )
+
+    def bundle(self) -> str | None:
+        """The plotly.js this page's charts need: the basic bundle when it draws every trace type here, else the full one."""
+        if not self.charts:
+            return None
+        return BASIC_BUNDLE if self.traces <= BASIC_TRACES else FULL_BUNDLE
 
 
 class _Site:
@@ -169,9 +262,9 @@ class _Site:
         self.pages: list[str] = []
         pub = published_date(rel.manifest)
         self.published = {lang: (date(pub, lang) if pub else "–") for lang in languages()}
-        ids = self.run(queries.areas)["area_id"].astype(str).tolist()
-        taken: set[str] = {"all"}
-        self.slugs = {a: _slug(a, taken) for a in ids}
+        self.slugs = area_slugs(self.run(queries.areas)["area_id"].astype(str).tolist())
+        self.live = addresses(rel.store.root, strict=True).get("live_url")
+        self.bundles: set[str] = set()
 
     def area_file(self, area: str | None, lang: str) -> str:
         return f"area-{self.slugs[area] if area else 'all'}{suffix(lang)}.html"
@@ -179,6 +272,11 @@ class _Site:
     def write(self, page: _Page) -> None:
         (self.out / page.file).write_text(page.html(), encoding="utf-8")
         self.pages.append(page.file)
+        if page.bundle():
+            self.bundles.add(page.bundle())
+
+    def live_link(self, page: str, area: str | None, lang: str) -> str | None:
+        return live_twin(self.live, page, area, lang) if self.live else None
 
     def release_line(self, ctx: views.Ctx) -> str:
         as_of = ctx.q(queries.data_as_of)
@@ -189,9 +287,10 @@ class _Site:
 
     def render(self, page: _Page, blocks: list, ctx: views.Ctx, level: int = 3) -> None:
         lang = ctx.lang
+        under = level - 1  # the level of the heading the next chart or table goes under (none skipped: screen readers)
         for b in blocks:
             if isinstance(b, B.Heading):
-                lv = min(level + b.level - 2, 6)
+                lv = under = min(level + b.level - 2, 6)
                 page.add(f'<h{lv} id="{esc(page.unique(b.anchor))}">{esc(b.text)}</h{lv}>' if b.anchor else f"<h{lv}>{esc(b.text)}</h{lv}>")
             elif isinstance(b, B.Text):
                 page.add(f'<p class="{"note" if b.kind == "note" else "text"}">{esc(b.text)}</p>')
@@ -202,9 +301,11 @@ class _Site:
                     f'<div class="metric"><div class="label">{esc(m.label)}</div><div class="value">{esc(m.value)}</div>'
                     + "".join(f"<p>{esc(d)}</p>" for d in m.detail) + "</div>" for m in b.items) + "</div>")
             elif isinstance(b, B.Chart):
-                page.chart(b, ctx.where, ctx.area, ctx.quarter)
+                page.chart(b, ctx.where, ctx.area, ctx.quarter, min(under + 1, 6))
             elif isinstance(b, B.Table):
-                page.add(f'<h4>{esc(b.title)}</h4><p>{esc(b.sentence)}</p>{table_html(b.table)}' + "".join(f'<p class="note">{esc(n)}</p>' for n in b.notes))
+                lv = min(under + 1, 6)
+                page.add(f'<h{lv}>{esc(b.title)}</h{lv}><p>{esc(b.sentence)}</p>{table_html(b.table)}'
+                         + "".join(f'<p class="note">{esc(n)}</p>' for n in b.notes))
             elif isinstance(b, B.Links):
                 continue  # the site's own navigation replaces the links between Streamlit pages
             elif isinstance(b, B.Downloads):
@@ -236,7 +337,7 @@ class _Site:
     def area_page(self, area: str | None, lang: str) -> None:
         ctx = views.context(self.rel, area, None, lang, self.run)
         title = t("site.area_page", lang, where=B.cap(ctx.where), quarter=ctx.ql(ctx.quarter))
-        page = _Page(self, lang, self.area_file(area, lang), title)
+        page = _Page(self, lang, self.area_file(area, lang), title, self.live_link("overview", area, lang))
         page.add(f"<h1>{esc(title)}</h1><p class=\"meta\">{esc(self.release_line(ctx))}</p>")
         page.add("<nav><ul>" + "".join(f'<li><a href="#{s}">{esc(t(f"nav.{s}", lang))}</a></li>' for s in SECTIONS) + "</ul></nav>")
         for s in SECTIONS:
@@ -249,7 +350,7 @@ class _Site:
 
     def index_page(self, lang: str) -> None:
         ctx = views.context(self.rel, None, None, lang, self.run)
-        page = _Page(self, lang, f"index{suffix(lang)}.html", t("site.title", lang))
+        page = _Page(self, lang, f"index{suffix(lang)}.html", t("site.title", lang), self.live_link("overview", None, lang))
         page.add(f"<h1>{esc(t('site.title', lang))}</h1><p>{esc(t('site.intro', lang, version=self.rel.version))}</p>"
                  f"<p class=\"meta\">{esc(self.release_line(ctx))}</p>")
         page.add(f'<h2 id="areas">{esc(t("site.areas", lang))}</h2><ul class="areas">')
@@ -275,7 +376,7 @@ class _Site:
 
     def data_page(self, lang: str) -> None:
         ctx = views.context(self.rel, None, None, lang, self.run)
-        page = _Page(self, lang, f"data{suffix(lang)}.html", t("page.data.title", lang))
+        page = _Page(self, lang, f"data{suffix(lang)}.html", t("page.data.title", lang), self.live_link("data", None, lang))
         page.add(f"<h1>{esc(t('page.data.title', lang))}</h1><p>{esc(t('page.data.intro', lang))}</p><p class=\"meta\">{esc(self.release_line(ctx))}</p>")
         self.render(page, views.data(ctx), ctx, level=2)
         self.write(page)
@@ -307,7 +408,6 @@ def build(data_dir, outdir, version: int | None = None) -> dict:
         from outputs.deck_html import plotly_js
 
         export_release(pdir, rel.manifest, tmp / "downloads")
-        (tmp / "plotly.min.js").write_text(plotly_js(), encoding="utf-8")
         (tmp / "site.css").write_text(CSS, encoding="utf-8")
         (tmp / "site.js").write_text(JS, encoding="utf-8")
         site = _Site(rel, tmp)
@@ -317,6 +417,11 @@ def build(data_dir, outdir, version: int | None = None) -> dict:
             site.data_page(lang)
             for area in [None, *ids]:
                 site.area_page(area, lang)
+        for bundle in site.bundles:  # only the plotly.js the pages load
+            if bundle == BASIC_BUNDLE:
+                (tmp / bundle).write_bytes(vendored(BASIC_BUNDLE))
+            else:
+                (tmp / bundle).write_text(plotly_js(), encoding="utf-8")
         (tmp / MARKER).write_text(json.dumps({"version": rel.version, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S")}), encoding="utf-8")
         os.chmod(tmp, 0o755)
         if out.exists():
