@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from outputs import images as chart_images
+from outputs import site as static_site
 from stats import queries, views
 from stats.blocks import cap, charts
 from stats.i18n import date, language_name, locale, quarter_label, t
@@ -45,6 +46,7 @@ def start(page: str) -> views.Ctx | None:
         _selectors(ctx, page)
     params = state.current(ctx.area, ctx.quarter, lang)
     st.session_state["_bridges_params"] = params
+    st.session_state["_bridges_page"] = page  # the footer links to this page's static twin
     state.write(**{"area": ctx.area, "quarter": ctx.quarter, "lang": lang})
     return ctx
 
@@ -159,5 +161,8 @@ def footer(ctx: views.Ctx) -> None:
         link_to("data", t("footer.downloads", lang))
         # the town-hall slides of the area and quarter shown (presenters find them here; /town-hall is not in the nav)
         st.page_link(DECK_FILE, label=md_escape(t("footer.deck", lang)), query_params=state.current(ctx.area, ctx.quarter, lang))
+        twin = static_site.static_twin(ctx, st.session_state.get("_bridges_page", "overview"))
+        if twin:  # the same view as plain files, light on a phone (provider.toml [site] static_url)
+            st.markdown(f"[{md_escape(t('footer.static', lang))}]({twin})", width="content")
     small(t("footer.text", lang, version=ctx.rel.version))
     freeze_long_lived()
