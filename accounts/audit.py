@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 FILE = "audit.jsonl"
-EVENTS = ("sign-in", "sign-in-failed", "sign-out", "upload", "draft", "redact", "draft-deleted", "publish",
+EVENTS = ("sign-in", "sign-in-failed", "sign-in-failures", "sign-out", "upload", "draft", "redact", "draft-deleted", "publish",
           "publish-busy", "rollback", "profile-saved", "user-added", "user-removed")
 
 

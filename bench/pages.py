@@ -188,13 +188,13 @@ def time_pages(root: Path, repeat: int, area: str | None) -> dict:
 
 
 def rss_with_sessions(root: Path, sessions: int = 20) -> dict:
-    """Start `streamlit run dashboard.py` on the store, open `sessions` browser tabs over the pages, report the server's RSS."""
+    """Start `streamlit run app.py` on the store, open `sessions` browser tabs over the pages, report the server's RSS."""
     from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port, stop, wait_for_charts
 
     port = free_port()
     env = {**os.environ, "BRIDGES_DATA_DIR": str(root)}
     log = open(CACHE / f"streamlit-{port}.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
     def rss() -> int:

@@ -63,11 +63,11 @@ def texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [h.value for h in at.title] + [h.value for h in at.header] + [h.value for h in at.subheader] + \
         [x.value for x in at.success] + [x.value for x in at.error] + [x.value for x in at.warning] + [x.value for x in at.info] + \
         [m.label for m in at.metric] + [m.value for m in at.metric]
-    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))
+    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts)).replace("\u2060", "")  # md_escape's word joiners stop autolinks
 
 
 def errors(at: AppTest) -> list[str]:
-    return [re.sub(r"\\(.)", r"\1", e.value) for e in at.error]
+    return [re.sub(r"\\(.)", r"\1", e.value).replace("\u2060", "") for e in at.error]
 
 
 def upload(at: AppTest, name: str, data: bytes, dataset: str = "incidents", quarter: str = "") -> AppTest:

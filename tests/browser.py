@@ -30,12 +30,13 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_server(data_dir: Path, env: dict | None = None, timeout: float = 90.0):
-    """Start `streamlit run dashboard.py` on a free port with the given store; yield its base URL."""
+    """Start `streamlit run app.py` (dashboard.py's pages behind the upload gate and the cookie routes) on a free port
+    with the given store; yield its base URL."""
     port = free_port()
     full_env = {**os.environ, "BRIDGES_DATA_DIR": str(data_dir), **(env or {})}
     log = open(data_dir.parent / f"streamlit-{port}.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
     )

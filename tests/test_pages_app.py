@@ -185,7 +185,7 @@ def texts(at: AppTest) -> str:
 
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [h.value for h in at.header] + [h.value for h in at.subheader] + \
         [h.value for h in at.title] + [m.label for m in at.metric] + [m.value for m in at.metric]
-    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))
+    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts)).replace("\u2060", "")  # md_escape's word joiners stop autolinks
 
 
 # ---------------------------------------------------------------- overview

@@ -19,12 +19,19 @@ ROOT = Path(__file__).resolve().parents[1]
 # Every ASCII punctuation character can be backslash-escaped in CommonMark; escaping them all turns any
 # text into literal text (no links, emphasis, headings, tables, :emoji: or :material/icon:, $maths$).
 _MD = re.compile(r"([\\`*_\[\]()#+\-.!|<>~$:=&])")
+# Streamlit's Markdown (remark-gfm) also turns bare URLs, www. names and emails into links, after escapes are undone,
+# so no backslash stops it. A word joiner (U+2060: no width, no line break, skipped by screen readers) after the "://"
+# colon, between "www" and its dot and after an "@" breaks each pattern it looks for (`https?://`, `www(?=\.)`,
+# `@[-\w]`), and the text reads the same.
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
 PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": True, "scrollZoom": False}
 
 
 def md_escape(text) -> str:
-    """Plain text made safe for st.markdown / st.caption / widget labels."""
+    """Plain text made safe for st.markdown / st.caption / widget labels: no Markdown, no HTML and no autolinks."""
     s = "" if text is None else str(text)
+    s = _AUTOLINK.sub(WORD_JOINER, s)
     s = _MD.sub(r"\\\1", s)
     return s.replace("\n", " ")
 
