@@ -270,6 +270,8 @@ class Result:
     sessions: int = 0
     elapsed: float = 0.0
     rss: dict[str, int] = field(default_factory=dict)
+    server_cpu: float | None = None  # seconds of CPU the server used during the run
+    client_cpu: float = 0.0  # and this process (the simulated residents), on the same machine
 
     def record_error(self, e: ViewError) -> None:
         self.errors[e.kind] += 1
@@ -282,6 +284,10 @@ class Result:
         out = {"views": self.views, "errors": sum(self.errors.values()), "errors_by_kind": dict(self.errors), "error_samples": self.error_samples,
                "sessions": self.sessions, "seconds": round(self.elapsed, 1), "views_per_s": self.views / self.elapsed if self.elapsed else 0.0,
                "p50_s": q[49] if s else None, "p95_s": q[94] if s else None, "max_s": s[-1] if s else None}
+        if self.server_cpu is not None:
+            out["server_cpu_ms_per_view"] = round(1000 * self.server_cpu / self.views, 1) if self.views else None
+            out["server_busy_pct"] = round(100 * self.server_cpu / self.elapsed, 1) if self.elapsed else None
+        out["client_busy_pct"] = round(100 * self.client_cpu / self.elapsed, 1) if self.elapsed else None
         if self.rss:
             out["rss_mib"] = {k: round(v / 2**20, 1) for k, v in self.rss.items()}
             if "settled" in self.rss and "end" in self.rss:
@@ -323,6 +329,8 @@ async def drive(base: str, views: list[View], sessions: int, duration: float, pi
     rng = random.Random(seed)
     if pid:
         result.rss["start"] = rss(pid)
+        cpu0 = cpu_seconds(pid)
+    client0 = time.process_time()
     t0 = time.monotonic()
     stop_at = t0 + duration
     settle = min(settle, duration / 2)
@@ -336,8 +344,10 @@ async def drive(base: str, views: list[View], sessions: int, duration: float, pi
     await asyncio.gather(*(resident(base, views, stop_at, result, random.Random(rng.random()), views_per_session, timeout, think)
                            for _ in range(sessions)))
     result.elapsed = time.monotonic() - t0
+    result.client_cpu = time.process_time() - client0
     sampler.cancel()
     if pid:
+        result.server_cpu = cpu_seconds(pid) - cpu0
         result.rss["end"] = rss(pid)
         result.rss.setdefault("settled", result.rss["end"])
     return result
@@ -350,6 +360,9 @@ def report(r: dict, sessions: int, duration: float, think: float = 0.0) -> str:
     if r["views"]:
         lines.append(f"time to script_finished: p50 {r['p50_s']:.2f} s, p95 {r['p95_s']:.2f} s, max {r['max_s']:.2f} s")
     lines.append(f"errors: {r['errors']} {r['errors_by_kind']}" if r["errors"] else "errors: 0")
+    if r.get("server_busy_pct") is not None:
+        lines.append(f"server CPU: {r['server_cpu_ms_per_view']} ms per view, busy {r['server_busy_pct']} % of one core "
+                     f"(the simulated residents: {r['client_busy_pct']} %)")
     for s in r["error_samples"]:
         lines.append(f"  {s}")
     if "rss_mib" in r:

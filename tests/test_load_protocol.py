@@ -113,3 +113,29 @@ def test_cached_page_shows_what_the_page_built_afresh_shows(demo_copy, monkeypat
     for part in before:
         assert first[part] == before[part], part
         assert cached[part] == before[part], part
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_ready_figure_sends_what_streamlit_makes_of_the_figure(demo_store, lang):
+    """st.plotly_chart's own path (plotly.tools.return_figure_from_figure_or_data, then plotly.io.to_json) gives the
+    same JSON, character for character, for a ReadyFigure as for the figure laid out as the page lays it out."""
+    import plotly.io as pio
+    import plotly.tools
+
+    from stats import views
+    from stats.blocks import charts
+    from stats.read import open_release
+    from ui import render as R
+
+    def sent(fig) -> str:
+        return pio.to_json(plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True), validate=False)
+
+    rel = open_release(demo_store)
+    n = 0
+    for page in views.PAGES:
+        for c in charts(views.page(page, views.context(rel, "UH", None, lang))):
+            if c.figure is not None:
+                ready = R.prepare([c])[0].figure
+                assert isinstance(ready, R.ReadyFigure) and sent(ready) == sent(R.lay_out(c.figure)) == ready.to_json(), c.key
+                n += 1
+    assert n >= 15

@@ -66,8 +66,8 @@ class ReadyFigure(go.Figure):
     to_dict(), to_plotly_json() and to_json() work (the image buttons take to_json()). Read only.
     """
 
-    def __init__(self, fig: go.Figure):  # go.Figure.__init__ is left out on purpose (see above)
-        self._spec = pio.to_json(fig.to_dict(), validate=False)  # what st.plotly_chart makes of the figure
+    def __init__(self, spec: dict):  # go.Figure.__init__ is left out on purpose (see above)
+        self._spec = pio.to_json(spec, validate=False)  # what st.plotly_chart makes of a figure's to_dict()
 
     def to_dict(self) -> dict:
         return orjson.loads(self._spec)
@@ -82,10 +82,19 @@ class ReadyFigure(go.Figure):
         return f"ReadyFigure({len(self._spec)} characters of JSON)"
 
 
-def _lay_out(fig: go.Figure) -> go.Figure:
+def lay_out(fig: go.Figure) -> go.Figure:
     """The chart's title is a heading on the page, not inside the figure; the legend needs room above the plot."""
     fig.update_layout(title=None, margin=dict(t=70 if fig.layout.showlegend else 20))
     return fig
+
+
+def _laid_out_spec(fig: go.Figure) -> dict:
+    """fig.to_dict() after lay_out(fig), made on the dict: update_layout validates, about 5 ms a figure."""
+    spec = fig.to_dict()
+    layout = spec.setdefault("layout", {})
+    layout["title"] = {}  # what update_layout(title=None) leaves
+    layout.setdefault("margin", {})["t"] = 70 if layout.get("showlegend") else 20
+    return spec
 
 
 def _arrow(df):
@@ -101,11 +110,11 @@ def _arrow(df):
 
 def prepare(blocks: list) -> list:
     """Blocks made ready to be drawn on many page views: each chart's figure laid out and turned into a ReadyFigure,
-    each table turned into Arrow. The figures passed in are changed: pass freshly built blocks."""
+    each table turned into Arrow."""
     out = []
     for b in blocks:
         if isinstance(b, B.Chart):
-            fig = b.figure if b.figure is None or isinstance(b.figure, ReadyFigure) else ReadyFigure(_lay_out(b.figure))
+            fig = b.figure if b.figure is None or isinstance(b.figure, ReadyFigure) else ReadyFigure(_laid_out_spec(b.figure))
             b = dataclasses.replace(b, figure=fig, table=_arrow(b.table))
         elif isinstance(b, B.Table):
             b = dataclasses.replace(b, table=_arrow(b.table))
@@ -119,7 +128,7 @@ def chart(c: B.Chart, lang: str, stamp: dict | None = None) -> None:
         # the sentence is the chart's text alternative: it says what the chart shows, read before the figure
         st.markdown(md_escape(c.sentence))
         if c.figure is not None:
-            fig = c.figure if isinstance(c.figure, ReadyFigure) else _lay_out(c.figure)
+            fig = c.figure if isinstance(c.figure, ReadyFigure) else lay_out(c.figure)
             st.plotly_chart(fig, theme=None, config=PLOTLY_CONFIG, width="stretch", key=f"fig-{c.key}")
             from ui.public import images  # PNG and SVG of the chart, stamped (ui/public/images.py)
 
