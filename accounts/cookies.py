@@ -135,7 +135,7 @@ def sign_out(root, name: str, now: float | None = None) -> None:
     """End every cookie issued to this analyst so far (every browser they signed in from)."""
     now = time.time() if now is None else now
     keep = max_age(root)
-    with FileLock(str(_dir(root, SIGNED_OUT.parent) / "signed-out.lock")):
+    with FileLock(str(_dir(root, SIGNED_OUT.parent) / "signed-out.lock"), mode=0o600):
         doc = {k: v for k, v in _signed_out(root).items() if isinstance(v, (int, float)) and now - v < keep}
         doc[users._key(name)] = now
         write_json_atomic(Path(root) / SIGNED_OUT, doc)

@@ -140,7 +140,7 @@ def attempt(root, name: str, password: str, now: float | None = None, address: s
     t0 = time.time() if now is None else now
     name_key = users._key(name or "")
     pair, addr = _hash("name", name_key, address), _hash("address", address)
-    lock = FileLock(str(_dir(root) / "failures.lock"))
+    lock = FileLock(str(_dir(root) / "failures.lock"), mode=0o600)
 
     # the server-wide limit: wait before checking, outside the lock, so other sign-ins go on meanwhile
     delayed = 0.0
