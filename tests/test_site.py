@@ -245,6 +245,15 @@ def test_the_vendored_plotly_bundle_is_the_plotly_package_version():
     assert b"MIT" in S.vendored("plotly.js-LICENSE")
 
 
+def test_a_page_loads_the_full_bundle_only_for_a_trace_the_basic_one_cannot_draw():
+    page = S._Page(None, "en", "area-X.html", "X")
+    assert page.bundle() is None  # no chart: no plotly.js at all
+    page.charts, page.traces = 2, {"scatter", "bar"}
+    assert page.bundle() == S.BASIC_BUNDLE
+    page.traces.add("choroplethmap")  # a map trace needs maplibre: the plotly package's full bundle
+    assert page.bundle() == S.FULL_BUNDLE
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium (.ci/run installs it)")
 def test_site_draws_charts_as_they_come_near_the_screen(demo_site):
