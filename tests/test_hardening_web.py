@@ -6,7 +6,8 @@
   addresses only slows sign-ins down; anonymous failures are summarised in the audit log, not one line each; behind a
   proxy the visitor's forwarded address counts, and the header changes nothing from a client no one trusts.
 - A borrowed session: another client that reconnects with a signed-in analyst's Streamlit session id, and no cookie,
-  gets the sign-in form, not the page.
+  gets the sign-in form, not the page; the same holds for an identity-provider analyst (st.login's cookie is made
+  here with the server's cookie secret, as Streamlit makes it after the provider's redirect).
 - Live links from data: URLs and www. names in area names, topics, titles and actions stay text on the pages, the
   deck, the analyst preview and the static site (chromium), and md_escape leaves nothing GFM would autolink.
 
@@ -31,6 +32,7 @@ from pathlib import Path
 import httpx
 import pytest
 import websockets
+from google.protobuf import text_format
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -39,6 +41,8 @@ from store.versioned import Store
 from tests.browser import ROOT, RequestLog, browser, free_port, have_chromium, stop
 
 NAME, PASSWORD = "quinn-analyst", "a long local password 42"
+OIDC = "oidc-analyst@force.example"  # an identity-provider analyst (st.login)
+COOKIE_SECRET = "hardening-test-cookie-secret"  # the server's server.cookieSecret: signs Streamlit's st.login cookie
 XSRF = "_streamlit_xsrf"
 # What the text of the data holds (the pages must show it as text): a URL, a www. name, an upper-case URL
 N1, S2, E3 = "Northgate https://evil.example/n1", "Southmoor HTTP://EVIL.EXAMPLE/S2", "Eastbank www.evil.example"
@@ -88,6 +92,7 @@ def _url_store(dest: Path, acme: Path) -> Path:
     # one more draft waits, so the analyst preview shows data text too
     ingest(fb, "feedback", store, profile=Spec.from_dict(specs["feedback"]))
     users.add_user(store.root, NAME, "analyst", PASSWORD)
+    users.add_user(store.root, OIDC, "analyst", oidc=True)
     return store.root
 
 
@@ -135,7 +140,7 @@ def _serve(root: Path, env: dict | None = None, timeout: float = 90.0):
 
 @pytest.fixture(scope="module")
 def server(url_store):
-    with _serve(url_store) as s:
+    with _serve(url_store, env={"STREAMLIT_SERVER_COOKIE_SECRET": COOKIE_SECRET}) as s:
         yield s
 
 
@@ -194,7 +199,7 @@ class Tab:
                 proto = getattr(el, what)
                 if getattr(proto, "id", ""):
                     self.widgets[proto.id.rsplit("-", 1)[-1]] = proto.id
-                drawn.append((what, str(proto)))
+                drawn.append((what, text_format.MessageToString(proto, as_utf8=True)))
             elif kind == "script_finished":
                 return drawn
 
@@ -210,8 +215,8 @@ class Tab:
 
 
 def _text(drawn) -> str:
-    """What a run drew, element type and text, Markdown escapes dropped."""
-    return "\n".join(f"{kind}: {t}" for kind, t in drawn).replace("\\", "")
+    """What a run drew, element type and text, Markdown escapes (and md_escape's word joiners) dropped."""
+    return "\n".join(f"{kind}: {t}" for kind, t in drawn).replace("\\", "").replace("\u2060", "")
 
 
 def _visit(base: str, page: str, **kw) -> tuple[Tab, str]:
@@ -330,6 +335,31 @@ def test_a_borrowed_session_id_gets_the_sign_in_form(server):
     assert asyncio.run(sign_out()) == "/auth/local/sign-out"
     _, text = _visit(server.base, "releases", cookies_={cookies.NAME: value})
     assert "Sign in for analysts" in text and "Audit log" not in text
+
+
+def _provider_cookie(base: str, email: str) -> str:
+    """The cookie st.login leaves after the identity provider signed `email` in (Streamlit signs it with its secret)."""
+    from streamlit.web.server.starlette.starlette_app_utils import create_signed_value
+
+    payload = json.dumps({"origin": base, "is_logged_in": True, "email": email, "email_verified": True})
+    return create_signed_value(COOKIE_SECRET, "_streamlit_user", payload).decode("ascii")
+
+
+@pytest.mark.slow
+def test_an_identity_provider_sign_in_is_bound_to_the_browser_too(server):
+    provider = {"_streamlit_user": _provider_cookie(server.base, OIDC)}
+    # signed in to the provider, not yet bound: the page sends the browser to the cookie route, then to the page
+    tab, _ = _visit(server.base, "upload", cookies_=provider)
+    assert tab.redirect and tab.redirect.startswith("/auth/local/complete?token=") and tab.redirect.endswith("next=/upload")
+    r, value = _cookie_from(server.base, tab.redirect)
+    assert r.headers["location"] == "/upload" and value and "HttpOnly" in r.headers["set-cookie"]
+    owner, text = _visit(server.base, "upload", cookies_={**provider, cookies.NAME: value})
+    assert "Upload a quarter" in text and f"Signed in as {OIDC}" in text and "identity provider" in text
+    # the session id alone, or the analyst cookie without the provider's sign-in, opens nothing
+    _, stolen = _visit(server.base, "upload", session=owner.session)
+    assert "Sign in for analysts" in stolen and "Upload a quarter" not in stolen
+    thief, text = _visit(server.base, "upload", cookies_={cookies.NAME: value})
+    assert "Sign in for analysts" in text and "Upload a quarter" not in text and thief.redirect is None
 
 
 # ---------------------------------------------------------------- 3. sign-in limits that cannot be turned against analysts
