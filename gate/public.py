@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from model.public import ALL, ALL_AREAS, FEEDBACK_COUNTS, INCIDENT_COUNTS, PUBLIC_FIELDS, SCANNED_FIELDS, TABLES, UNKNOWN_AREA  # noqa: F401 (re-exported for the gate's callers)
-from model.schema import DATASETS, SENSITIVE_CATEGORIES
+from model.schema import DATASETS, SENSITIVE_CATEGORIES, category_kind
 
 from .location import Grid
 from .scanner import default_scanner, scan_column
@@ -90,6 +90,8 @@ def _area(s: pd.Series) -> pd.Series:
 def public_incidents(inc: pd.DataFrame, cfg: PrivacyConfig, secret: bytes) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Row-level public incidents and the suppressed count cube (quarter, area, category)."""
     note = {"records": int(len(inc))}
+    if "kind" not in inc.columns or inc["kind"].isna().any():  # rows stored before incidents had a kind: crime or service by group
+        inc = inc.assign(kind=[category_kind(c) for c in inc["category"]])
     sens = sensitive_rows(inc, cfg.sensitive_categories)
     # counts from the true values, before any masking
     cube = inc.assign(area=_area(inc["area"])).groupby(["quarter", "area", "category"], observed=True).size().rename("n").reset_index()
@@ -116,6 +118,8 @@ def public_incidents(inc: pd.DataFrame, cfg: PrivacyConfig, secret: bytes) -> tu
     totals = plain.groupby(["quarter", "category"], observed=True)["n"].sum().reset_index().assign(area=ALL_AREAS, suppressed=False)
     parts.append(totals[["quarter", "area", "category", "n", "suppressed"]])
     cube = pd.concat(parts, ignore_index=True).sort_values(["quarter", "area", "category"]).reset_index(drop=True)
+    # crime or service, from the group: a read side's crime total must never count a call for service
+    cube.insert(2, "kind", [category_kind(c) for c in cube["category"]])
 
     masked, counts = mask_sensitive(inc, cfg.sensitive_categories, grid=Grid(cell_m=cfg.cell_m))
     note.update(counts)

@@ -391,6 +391,12 @@ def service_group(text) -> str | None:
 
     Keywords match whole words; the longest keyword found wins ('LOST PERSON' is assisting the public, not lost
     property), then the group listed first ('ALARM - MEDICAL' is an alarm)."""
+    hit = service_match(text)
+    return hit[0] if hit else None
+
+
+def service_match(text) -> tuple[str, str] | None:
+    """(service group, the keyword that placed it) for a free-text call type, by the rules of `service_group`; or None."""
     if text is None:
         return None
     padded = f" {normalise_name(text)} "
@@ -399,5 +405,5 @@ def service_group(text) -> str | None:
         for kw in g.keywords:
             size = kw.count(" ") + 1
             if size > best_len and f" {kw} " in padded:
-                best, best_len = g.id, size
+                best, best_len = (g.id, kw), size
     return best

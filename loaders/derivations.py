@@ -7,6 +7,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from model.schema import CRIME, SERVICE, SERVICE_GROUPS
+
 Warn = Callable[..., None]  # warn(column, reason, mask, values=None): rows kept with something to check
 
 
@@ -21,4 +23,13 @@ def days_to_resolve(out: dict, warn: Warn):
     return pc.if_else(pa.array(neg), pa.scalar(None, pa.float64()), days)
 
 
-DERIVATIONS: dict[str, Callable[[dict, Warn], object]] = {"days_to_resolve": days_to_resolve}
+def kind(out: dict, warn: Warn):
+    """`service` where the category is a service group (a crosswalk or keyword rule placed a call type there), else
+    `crime`: every source whose crosswalk names offence groups only is all crime. None when no category is mapped."""
+    if "category" not in out:
+        return None
+    service = pc.fill_null(pc.is_in(out["category"], value_set=pa.array(list(SERVICE_GROUPS), pa.string())), False)
+    return pc.if_else(service, pa.scalar(SERVICE), pa.scalar(CRIME))
+
+
+DERIVATIONS: dict[str, Callable[[dict, Warn], object]] = {"days_to_resolve": days_to_resolve, "kind": kind}

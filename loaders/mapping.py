@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from . import parse
 from model.errors import InputError
-from model.schema import Dataset, dataset as get_dataset
+from model.schema import CATEGORIES, CRIME, SERVICE, SERVICE_GROUPS, Dataset, dataset as get_dataset
 from .textio import ROW_COL, RawTable
 
 HERE = Path(__file__).parent
@@ -98,15 +98,34 @@ _CW_CACHE: dict[str, dict[str, str]] = {}
 
 
 def load_crosswalk(name: str) -> dict[str, str]:
-    """A crosswalk CSV (columns `value,category`) as a dict; values are matched case-insensitively."""
+    """A crosswalk CSV (columns `value,category`, and an optional `kind`) as a dict; values are matched case-insensitively.
+
+    `kind` says what a row's category is: `crime` (the default, also when the column is absent) names an offence group,
+    `service` a service group of loaders/codes/service_groups.csv (`Fire alarm,alarm,service`). The incident's kind is
+    then worked out from its category (loaders.derivations.kind); the column is checked here, so a row cannot say one
+    thing and map to another."""
     if name not in _CW_CACHE:
         path = CROSSWALKS_DIR / f"{name}.csv"
         if not path.exists():
             raise InputError(f"crosswalk '{name}' does not exist (expected {path}).")
         with path.open(encoding="utf-8", newline="") as fh:
             rows = list(csv.DictReader(fh))
+        if rows and "kind" in rows[0]:
+            for n, r in enumerate(rows, start=2):
+                _check_crosswalk_kind(path, n, r)
         _CW_CACHE[name] = {r["value"].strip().upper(): r["category"].strip() for r in rows if r.get("value") is not None}
     return _CW_CACHE[name]
+
+
+def _check_crosswalk_kind(path: Path, line: int, row: dict) -> None:
+    kind, category = (row.get("kind") or "").strip() or CRIME, (row.get("category") or "").strip()
+    groups = SERVICE_GROUPS if kind == SERVICE else CATEGORIES if kind == CRIME else None
+    if groups is None:
+        raise InputError(f"{path.name}, line {line}: the kind '{kind}' is neither {CRIME} nor {SERVICE}.", "Fix the kind column (empty means crime).")
+    if category and category not in groups:
+        what = "a service group" if kind == SERVICE else "an offence group"
+        raise InputError(f"{path.name}, line {line}: '{row.get('value')}' is a {kind}, but '{category}' is not {what}.",
+                         f"Use one of {', '.join(groups)}, or change its kind.")
 
 
 @dataclass

@@ -15,6 +15,7 @@ from .suggest_columns import (
     Column, contains_seq, has_time, is_narrative, match_rule, norm_header, null_markers,
     personal_reason, profile, rules, strip_time,
 )
+from .placement import place_category
 from .suggest_toml import render
 from .textio import RawTable, read_any
 
@@ -104,7 +105,7 @@ def _category_coverage(c: Column) -> float:
     total = sum(n for _, n in counts)
     if not total:
         return 0.0
-    hit = sum(n for v, n in counts if match_rule(v, rules()["category"], "group"))
+    hit = sum(n for v, n in counts if place_category(v))  # offence words, or call types of a service log
     return hit / total
 
 
@@ -411,7 +412,7 @@ def _crosswalk(draft: Draft, fname: str, rule_list: list[dict], key: str, limit:
             merged[k] = [v.strip(), n]
     entries = []
     for v, n in sorted(merged.values(), key=lambda e: -e[1])[:limit]:
-        hit = match_rule(v, rule_list, key)
+        hit = place_category(v) if fname == "category" else match_rule(v, rule_list, key)
         entries.append({"value": v, "rows": n, "to": hit[0] if hit else None, "rule": hit[1] if hit else None})
     more = max(0, len(merged) - limit)
     draft.crosswalks[fname] = {"column": c.name, "entries": entries, "more": more,
@@ -498,7 +499,7 @@ def _finish(draft: Draft) -> None:
 
     for f in ds.fields:
         if f.required and f.name not in draft.picks and f.name not in ("source", "quarter", "time_precision") \
-                and not (f.name == ds.key and draft.generate_key):
+                and not f.derived and not (f.name == ds.key and draft.generate_key):
             draft.missing.append(f.name)
 
     used = _used(draft)

@@ -6,7 +6,7 @@ import re
 import textwrap
 from typing import TYPE_CHECKING
 
-from model.schema import CATEGORIES, dataset as get_dataset
+from model.schema import SERVICE_GROUPS, dataset as get_dataset
 
 if TYPE_CHECKING:  # pragma: no cover
     from .suggest import Draft
@@ -201,14 +201,16 @@ def render(d: "Draft") -> str:
         add("")
 
     for fname, cw in d.crosswalks.items():
-        allowed = list(CATEGORIES) if fname == "category" else list(ds.field(fname).allowed or [])
+        allowed = list(ds.field(fname).allowed or [])
         add(f"[crosswalks.{fname}]")
         ext(comment(f"Every distinct value of {cw['column']!r} ({len(cw['entries']) + cw['more']:,}), most frequent first, with the "
                     "keyword rule (loaders/suggest_rules.toml) that placed it. CHECK each line; change the value on the right "
                     "where the rule guessed wrong."))
         ext(comment(f"Allowed: {', '.join(allowed)}."))
         if fname == "category":
-            ext(comment("\"other\" is only for offences you decide belong in no other group."))
+            ext(comment("\"other\" is only for offences you decide belong in no other group. A call for service that reports no "
+                        f"offence (an alarm, a medical assist, a welfare check) goes in a service group ({', '.join(SERVICE_GROUPS)}): "
+                        "it is shown as service, never counted as crime."))
         todo = [e for e in cw["entries"] if e["to"] is None]
         for e in cw["entries"]:
             if e["to"] is not None:

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from model.public import SCANNED, TABLES, WITHHELD
-from model.schema import CATEGORIES, DATASETS, SENSITIVE_CATEGORIES, Field
+from model.schema import CATEGORIES, DATASETS, SENSITIVE_CATEGORIES, SERVICE_GROUPS, Field
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
 
@@ -81,6 +81,13 @@ def render() -> str:
     for k, v in CATEGORIES.items():
         mark = " (sensitive)" if k in SENSITIVE_CATEGORIES and "sensitive" not in v else ""
         out.append(f"| `{k}` | {_cell(v)}{mark} |")
+    out.append("")
+    out += ["## Service groups", "",
+            "Calls for service that report no offence (`kind` = `service`), counted apart from crime: no crime total, rate or",
+            "comparison includes them. The list is kept in `loaders/codes/service_groups.csv`, with the keywords that place a",
+            "call type in a group.", "", "| category | meaning |", "|---|---|"]
+    for k, v in SERVICE_GROUPS.items():
+        out.append(f"| `{k}` | {_cell(v)}{' (sensitive)' if k in SENSITIVE_CATEGORIES else ''} |")
     out.append("")
     return "\n".join(out)
 

@@ -87,15 +87,17 @@ _SUPPRESSED = Field("suppressed", "bool", "True where `n` is withheld (see `n`).
 
 INCIDENT_COUNTS = PublicTable(
     "incident_counts",
-    "Incidents counted by quarter, area and offence group, from the true values before any location or time is masked, "
-    "so totals by area stay right.",
+    "Incidents counted by quarter, area and group, from the true values before any location or time is masked, so totals "
+    "by area stay right. `kind` tells crimes (counted by offence group) from calls for service (counted by service group): "
+    "a crime total counts the rows whose kind is `crime` only.",
     "incidents",
     (
         INCIDENTS.field("quarter"),
         _count_area("incidents"),
+        replace(INCIDENTS.field("kind"), description="Whether `category` is an offence group (`crime`) or a service group (`service`).", derived=None),
         INCIDENTS.field("category"),
         Field("n", "int", "Number of incidents in the cell.", unit="incidents", minimum=0,
-              generalised="Empty (and `suppressed` true) for a sensitive offence group where the count is below k (3 by default: "
+              generalised="Empty (and `suppressed` true) for a sensitive group where the count is below k (3 by default: "
                           "`k` in the release's privacy note), or where it would let such a count be worked out from the other counts."),
         _SUPPRESSED,
     ),

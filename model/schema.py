@@ -1,7 +1,9 @@
 """The canonical data model: the single source of truth for every dataset's fields."""
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -22,7 +24,32 @@ CATEGORIES: dict[str, str] = {
     "traffic": "Traffic offences and collisions",
     "other": "Other offences a crosswalk places here explicitly",
 }
-SENSITIVE_CATEGORIES = frozenset({"sexual_offences"})
+
+
+def _service_groups() -> dict[str, str]:
+    """The service-call groups (id → label) of loaders/codes/service_groups.csv: the loaders' keyword rules and the
+    model read the same file, so the list is kept once, as data (read here as a file: the model imports no loader)."""
+    path = Path(__file__).resolve().parent.parent / "loaders" / "codes" / "service_groups.csv"
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    return {r["id"].strip(): r["label"].strip() for r in csv.DictReader(lines)}
+
+
+# Groups of calls for service that report no offence (alarm response, medical assist, welfare check ...), in file order.
+# A service call's group goes in `category`, with `kind` = "service"; no crime total, rate or comparison counts it.
+SERVICE_GROUPS: dict[str, str] = _service_groups()
+if set(SERVICE_GROUPS) & set(CATEGORIES):  # `category` holds either namespace, so an id may not be in both
+    raise ValueError(f"service groups and offence groups share ids: {sorted(set(SERVICE_GROUPS) & set(CATEGORIES))}")
+CRIME, SERVICE = "crime", "service"
+KINDS = (CRIME, SERVICE)
+# Sensitive groups: no point location, no time of day, small counts by area hidden. Medical assists and mental-health
+# calls are about a person's health, so a point and a time could tell neighbours who needed help.
+SENSITIVE_CATEGORIES = frozenset({"sexual_offences", "medical", "mental_health"})
+
+
+def category_kind(category: str | None) -> str:
+    """`service` for a service group, `crime` for anything else (an offence group)."""
+    return SERVICE if category in SERVICE_GROUPS else CRIME
+
 
 ENGAGEMENT_TYPES = (
     "town_hall", "community_forum", "school_program", "neighbourhood_watch", "community_event",
@@ -109,7 +136,8 @@ class Dataset:
 _SOURCE = Field("source", "string", "Which records system or loader family the row came from (e.g. `chicago-cpd`).", required=True)
 _QUARTER = Field("quarter", "string", "Calendar quarter the row is published under, `YYYYQn`.", required=True, pattern=QUARTER_PATTERN)
 _AREA = Field("area", "string", "Area identifier (neighbourhood, beat, patrol zone or client site); joins to `areas.area_id`. Empty when unknown.")
-_SENSITIVE = "sensitive incidents (sexual offences, incidents the source flags as domestic, and any category the provider adds in `data/privacy.toml`)"
+_SENSITIVE = ("sensitive incidents (sexual offences, medical assists, mental-health calls, incidents the source flags as domestic, "
+              "and any category the provider adds in `data/privacy.toml`)")
 _HASHED_ID = ("Keyed hash of the source and the source's `{key}` (SHA-256 with a secret key that never leaves the store, first 16 hex "
               "digits): stable from one release to the next, and the records system's own number cannot be worked back from it.")
 
@@ -132,7 +160,11 @@ INCIDENTS = Dataset(
         Field("offence_raw", "string", "The offence as the source wrote it, kept for traceability.", public=False, free_text=True,
               withheld="Free text as the records system wrote it: it can hold names, addresses or details of a case. The offence group "
                        "(`category`) is published instead."),
-        Field("category", "string", "Canonical offence group, from the source's crosswalk.", allowed=tuple(CATEGORIES), required=True),
+        Field("kind", "string", "Whether the incident is a crime or a call for service that reports no offence (an alarm, a medical "
+                                "assist, a welfare check ...). Worked out from `category`: a service group makes it `service`.",
+              allowed=KINDS, required=True, derived="kind"),
+        Field("category", "string", "Canonical group, from the source's crosswalk: an offence group for a crime, a service group for a "
+                                    "call for service (see `kind`).", allowed=(*CATEGORIES, *SERVICE_GROUPS), required=True),
         Field("domestic", "bool", "True where the source flags the incident as domestic (sensitive).", public=False,
               withheld="Publishing the flag would mark a household. The gate uses it only to treat the incident as sensitive "
                        "(no point, no block, date only)."),

@@ -6,7 +6,8 @@ stats.queries (the gate's output only), every change is judged with the Poisson 
 (a renderer escapes it).
 
 Slides: title · headline figures · what changed since the last meeting · top categories · map · what we did with
-you · you said, we did · trust survey · how to reach us and where to find the data.
+you · you said, we did · trust survey · how to reach us and where to find the data. A release with calls for service
+also gets "how we helped" after the map (calls by type, response times); the crime slides never count those calls.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ CHART_HEIGHT = 760  # px: the chart area of a 1920×1080 slide
 CHART_WIDTH = 1920 - 48 - 700 - 48 - 48  # px: beside the 700 px text column, inside the 48 px margins
 TOP_CATEGORIES = 6
 OPTIONAL = {"engagement": "engagement", "said_did": "feedback", "trust": "survey"}  # slide → the dataset it needs
+HELPED = "helped"  # the slide of calls for service, after the map, only in a release that has any
 PROVIDER_FILE = "provider.toml"
 
 
@@ -253,6 +255,26 @@ def _map(ctx: views.Ctx) -> Slide:
                  chart=_for_room(chart), notes=[chart.sentence, *chart.notes], source=chart.source)
 
 
+def _helped(ctx: views.Ctx) -> Slide:
+    """How we helped: calls for service of the quarter by type, judged against the last meeting's quarter, and how fast."""
+    lang, q = ctx.lang, ctx.quarter
+    chart = views.service_types_chart(ctx)
+    totals, hidden = views.cube_totals(ctx.q(queries.incidents_by_quarter, ctx.area, queries.SERVICE))
+    prev = periods.previous(q) if q else None
+    detail = [sentences.judged_change(totals.get(prev, 0), totals.get(q, 0), ctx.ql(prev), lang)] if prev in ctx.quarters else []
+    if hidden.get(q):
+        detail.append(t("s.hidden_not_counted", lang, n=num(hidden[q], lang)))
+    figs = [Figure(t("deck.helped.calls", lang), num(totals.get(q, 0), lang), detail)]
+    times = ctx.q(queries.response_times, ctx.area, queries.SERVICE)
+    row = times[times["quarter"] == q]
+    if len(row) and _int(row["n"].iloc[0]):
+        r = row.iloc[0]
+        figs.append(Figure(t("deck.helped.response", lang), t("deck.helped.minutes", lang, m=num(float(r["median"]), lang, 1)),
+                           [t("deck.helped.response_detail", lang, n=num(_int(r["n"]), lang), p90=num(float(r["p90"]), lang, 1))]))
+    notes = [chart.sentence, *(_figure_note(f, lang) for f in figs), *chart.notes, t("deck.notes.helped", lang)]
+    return Slide(HELPED, t("deck.helped.heading", lang), figures=figs, chart=_for_room(chart), notes=notes, source=chart.source)
+
+
 def _engagement(ctx: views.Ctx) -> Slide:
     lang, q = ctx.lang, ctx.quarter
     heading = t("deck.engagement.heading", lang)
@@ -356,7 +378,8 @@ def build(rel: Release, area: str | None, quarter: str | None, lang: str, run: C
     meta = {"published": date(pub, lang) if pub else "–", "as_of": date(as_of.date(), lang) if as_of is not None else "–",
             "provider": provider(rel.store.root, lang)}
     overview = views.overview(ctx)
-    slides = [_title(ctx, meta), _headlines(ctx, overview), _changed(ctx, overview), _categories(ctx), _map(ctx), _engagement(ctx),
+    helped = [_helped(ctx)] if ctx.q(queries.service_calls) else []
+    slides = [_title(ctx, meta), _headlines(ctx, overview), _changed(ctx, overview), _categories(ctx), _map(ctx), *helped, _engagement(ctx),
               _said_did(ctx), _trust(ctx), _closing(ctx, meta)]
     # a dataset the service has not published gets no slide of "no data" in front of the room; the closing notes say so
     absent = [key for key, name in OPTIONAL.items() if not ctx.rel.has(name)]

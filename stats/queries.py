@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from model.public import ALL_AREAS, UNKNOWN_AREA  # noqa: F401 (pages and views read them from here)
+from model.schema import CRIME, SERVICE  # noqa: F401 (views read them from here)
 
 from .read import Release
 
@@ -18,6 +19,12 @@ OPEN = ("open", "in_progress")
 
 def _area_clause(area: str | None, col: str = "area") -> tuple[str, list]:
     return (f" AND {col} = ?", [area]) if area else ("", [])
+
+
+# Incidents of one kind: every crime figure (totals, trends, rates, map, time of day, status, comparisons) counts
+# `crime` rows only, so a call for service never reaches a crime figure. A release published before incidents had a
+# kind reads it as empty (stats.read), and held crimes only.
+KIND = " AND coalesce(kind, 'crime') = ?"
 
 
 # ---------------------------------------------------------------- reference
@@ -36,7 +43,8 @@ def area_shapes(rel: Release) -> pd.DataFrame:
 
 
 def quarters(rel: Release) -> list[str]:
-    """Every quarter with incidents, oldest first."""
+    """Every quarter with incidents of any kind, oldest first (a quarter that has only service calls counts no crime, which is
+    zero crimes, not a quarter without data)."""
     return rel.query("SELECT DISTINCT quarter FROM incident_counts WHERE quarter IS NOT NULL ORDER BY quarter")["quarter"].tolist()
 
 
@@ -66,77 +74,85 @@ def data_as_of(rel: Release) -> pd.Timestamp | None:
 # ---------------------------------------------------------------- incidents
 
 
-def incidents_by_quarter(rel: Release, area: str | None = None) -> pd.DataFrame:
-    """Incident counts by quarter and category from the suppressed cube (quarter, category, n, suppressed)."""
-    return rel.query("SELECT quarter, category, n, suppressed FROM incident_counts WHERE area = ? ORDER BY quarter, category", [area or ALL_AREAS])
+def incidents_by_quarter(rel: Release, area: str | None = None, kind: str = CRIME) -> pd.DataFrame:
+    """Counts of one kind (crime by default) by quarter and group from the suppressed cube (quarter, category, n, suppressed)."""
+    return rel.query(f"SELECT quarter, category, n, suppressed FROM incident_counts WHERE area = ?{KIND} ORDER BY quarter, category",
+                     [area or ALL_AREAS, kind])
 
 
-def incidents_by_area(rel: Release, quarter: str, category: str | None = None) -> pd.DataFrame:
+def incidents_by_area(rel: Release, quarter: str, category: str | None = None, kind: str = CRIME) -> pd.DataFrame:
     """Per area (and the unknown-area row), the count of the quarter from the cube: area, n (visible cells), hidden (suppressed cells)."""
     cat, params = ("AND category = ?", [quarter, category]) if category else ("", [quarter])
     return rel.query(
         f"""SELECT area, coalesce(sum(n) FILTER (WHERE NOT suppressed), 0)::BIGINT AS n,
                    count(*) FILTER (WHERE suppressed)::BIGINT AS hidden
-            FROM incident_counts WHERE quarter = ? AND area <> '{ALL_AREAS}' {cat} GROUP BY area ORDER BY area""",
-        params,
+            FROM incident_counts WHERE quarter = ? AND area <> '{ALL_AREAS}' {cat}{KIND} GROUP BY area ORDER BY area""",
+        [*params, kind],
     )
 
 
-def incident_points(rel: Release, quarter: str) -> pd.DataFrame:
+def incident_points(rel: Release, quarter: str, kind: str = CRIME) -> pd.DataFrame:
     """Per area of the row-level table (NULL = unknown or withheld): rows and rows with no map point."""
     return rel.query(
         "SELECT area, count(*)::BIGINT AS n, count(*) FILTER (WHERE lat IS NULL OR lon IS NULL)::BIGINT AS no_point "
-        "FROM incidents WHERE quarter = ? GROUP BY area ORDER BY area",
-        [quarter],
+        f"FROM incidents WHERE quarter = ?{KIND} GROUP BY area ORDER BY area",
+        [quarter, kind],
     )
 
 
-def incidents_by_hour(rel: Release, area: str | None, quarter: str) -> pd.DataFrame:
+def incidents_by_hour(rel: Release, area: str | None, quarter: str, kind: str = CRIME) -> pd.DataFrame:
     """Incidents by hour of day (0–23), only those whose time of day is known (time_precision = 'exact')."""
     a, p = _area_clause(area)
     return rel.query(
         f"SELECT hour(occurred_at)::INTEGER AS hour, count(*)::BIGINT AS n FROM incidents "
-        f"WHERE quarter = ? AND time_precision = 'exact' AND occurred_at IS NOT NULL{a} GROUP BY 1 ORDER BY 1",
-        [quarter, *p],
+        f"WHERE quarter = ? AND time_precision = 'exact' AND occurred_at IS NOT NULL{a}{KIND} GROUP BY 1 ORDER BY 1",
+        [quarter, *p, kind],
     )
 
 
-def incidents_by_weekday(rel: Release, area: str | None, quarter: str) -> pd.DataFrame:
+def incidents_by_weekday(rel: Release, area: str | None, quarter: str, kind: str = CRIME) -> pd.DataFrame:
     """Incidents by day of week (0 = Monday … 6 = Sunday), those whose date is known to the day."""
     a, p = _area_clause(area)
     return rel.query(
         f"SELECT (isodow(occurred_at) - 1)::INTEGER AS weekday, count(*)::BIGINT AS n FROM incidents "
-        f"WHERE quarter = ? AND time_precision IN ('exact', 'day') AND occurred_at IS NOT NULL{a} GROUP BY 1 ORDER BY 1",
-        [quarter, *p],
+        f"WHERE quarter = ? AND time_precision IN ('exact', 'day') AND occurred_at IS NOT NULL{a}{KIND} GROUP BY 1 ORDER BY 1",
+        [quarter, *p, kind],
     )
 
 
-def incident_precision(rel: Release, area: str | None, quarter: str) -> pd.DataFrame:
+def incident_precision(rel: Release, area: str | None, quarter: str, kind: str = CRIME) -> pd.DataFrame:
     """How many rows of the quarter have an exact time, a date only, or a month only (time_precision, n)."""
     a, p = _area_clause(area)
-    return rel.query(f"SELECT time_precision, count(*)::BIGINT AS n FROM incidents WHERE quarter = ?{a} GROUP BY 1 ORDER BY 1", [quarter, *p])
+    return rel.query(f"SELECT time_precision, count(*)::BIGINT AS n FROM incidents WHERE quarter = ?{a}{KIND} GROUP BY 1 ORDER BY 1",
+                     [quarter, *p, kind])
 
 
-def incident_status(rel: Release, area: str | None, quarter: str) -> pd.DataFrame:
+def incident_status(rel: Release, area: str | None, quarter: str, kind: str = CRIME) -> pd.DataFrame:
     """Incidents of the quarter by status (NULL status reads 'unknown')."""
     a, p = _area_clause(area)
     return rel.query(
-        f"SELECT coalesce(status, 'unknown') AS status, count(*)::BIGINT AS n FROM incidents WHERE quarter = ?{a} GROUP BY 1 ORDER BY 2 DESC, 1",
-        [quarter, *p],
+        f"SELECT coalesce(status, 'unknown') AS status, count(*)::BIGINT AS n FROM incidents WHERE quarter = ?{a}{KIND} "
+        "GROUP BY 1 ORDER BY 2 DESC, 1",
+        [quarter, *p, kind],
     )
 
 
-def response_times(rel: Release, area: str | None = None) -> pd.DataFrame:
-    """Response minutes by quarter: calls with a time, median and 90th percentile."""
+def response_times(rel: Release, area: str | None = None, kind: str = CRIME) -> pd.DataFrame:
+    """Response minutes by quarter for incidents of one kind: calls with a time, median and 90th percentile."""
     if not _has_col(rel, "incidents", "response_minutes"):
         return pd.DataFrame({"quarter": [], "n": [], "median": [], "p90": []})
     a, p = _area_clause(area)
     return rel.query(
         f"""SELECT quarter, count(response_minutes)::BIGINT AS n, median(response_minutes) AS median,
                    quantile_cont(response_minutes, 0.9) AS p90
-            FROM incidents WHERE response_minutes IS NOT NULL{a} GROUP BY quarter ORDER BY quarter""",
-        p,
+            FROM incidents WHERE response_minutes IS NOT NULL{a}{KIND} GROUP BY quarter ORDER BY quarter""",
+        [*p, kind],
     )
+
+
+def service_calls(rel: Release) -> int:
+    """Calls for service in the whole release (0: the release has none, so no page, slide or site shows "how we helped")."""
+    return int(rel.query("SELECT count(*) AS n FROM incidents WHERE kind = ?", [SERVICE])["n"].iloc[0])
 
 
 # ---------------------------------------------------------------- community engagement

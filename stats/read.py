@@ -46,6 +46,7 @@ class Release:
             cur.close()
 
 
+SQL_TYPES = {"string": "VARCHAR", "timestamp": "TIMESTAMP", "date": "DATE", "float": "DOUBLE", "int": "BIGINT", "bool": "BOOLEAN"}
 _lock = threading.Lock()
 _open: dict[tuple[str, int], Release] = {}
 
@@ -83,7 +84,10 @@ def release_from_folder(store: Published, manifest: dict, folder: Path | None) -
         if f is not None and f.exists():
             sources[name] = pads.dataset(str(f), format="parquet")
             path = str(f).replace("'", "''")
-            con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet(\'{path}\')')
+            # a release published before a field existed (e.g. incidents' `kind`) reads it as empty, so queries still run
+            have = set(sources[name].schema.names)
+            added = "".join(f', CAST(NULL AS {SQL_TYPES[fd.type]}) AS "{fd.name}"' for fd in TABLES[name].fields if fd.name not in have)
+            con.execute(f'CREATE VIEW "{name}" AS SELECT *{added} FROM read_parquet(\'{path}\')')
         else:
             empty = _empty_table(name)
             sources[name] = pads.dataset(empty)

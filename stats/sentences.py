@@ -61,15 +61,17 @@ def counted(items: list[tuple[str, int]], lang: str) -> str:
 # ---------------------------------------------------------------- incidents
 
 
-def trend(where: str, quarter: str, total: int, hidden: int, prev: str | None, year: str | None, top: list[tuple[str, int]], lang: str) -> str:
-    parts = [t("s.trend.total", lang, where=where, quarter=quarter, n=num(total, lang))]
+def trend(where: str, quarter: str, total: int, hidden: int, prev: str | None, year: str | None, top: list[tuple[str, int]], lang: str,
+          what: str = "trend") -> str:
+    """The trend's sentence; `what` = "service" counts calls for service instead of incidents."""
+    parts = [t(f"s.{what}.total", lang, where=where, quarter=quarter, n=num(total, lang))]
     if hidden:
         parts.append(t("s.hidden_not_counted", lang, n=num(hidden, lang)))
     comps = [c for c in (prev, year) if c]
     if comps:
         parts.append(t("s.compared", lang, changes="; ".join(comps)))
     if top:
-        parts.append(t("s.trend.top", lang, items=counted(top, lang)))
+        parts.append(t(f"s.{what}.top", lang, items=counted(top, lang)))
     return " ".join(parts)
 
 
@@ -107,10 +109,28 @@ def status(where: str, quarter: str, total: int, shares: list[tuple[str, int]], 
     return t("s.status.text", lang, where=where, quarter=quarter, n=num(total, lang), items=items)
 
 
-def response(where: str, quarter: str, n: int, median: float | None, p90: float | None, lang: str) -> str:
+def response(where: str, quarter: str, n: int, median: float | None, p90: float | None, lang: str, what: str = "response") -> str:
+    """Response times of the quarter; `what` = "service_response" speaks of calls for service."""
     if not n or median is None:
-        return t("s.response.none_quarter", lang, where=where, quarter=quarter)
-    return t("s.response.text", lang, where=where, quarter=quarter, n=num(n, lang), median=num(median, lang), p90=num(p90, lang))
+        return t(f"s.{what}.none_quarter", lang, where=where, quarter=quarter)
+    return t(f"s.{what}.text", lang, where=where, quarter=quarter, n=num(n, lang), median=num(median, lang), p90=num(p90, lang))
+
+
+# ---------------------------------------------------------------- how we helped (calls for service)
+
+
+def service_types(where: str, quarter: str, total: int, top: list[tuple[str, int]], hidden: int, changes: list[str], lang: str) -> str:
+    """'Northgate, Q3 2026: 40 calls for service that reported no offence. The most common were alarm responses (20), ...'"""
+    if not total and not hidden:
+        return t("s.service.none_quarter", lang, where=where, quarter=quarter)
+    parts = [t("s.service.types", lang, where=where, quarter=quarter, n=num(total, lang))]
+    if hidden:
+        parts.append(t("s.hidden_not_counted", lang, n=num(hidden, lang)))
+    if changes:
+        parts.append(t("s.compared", lang, changes="; ".join(changes)))
+    if top:
+        parts.append(t("s.service.top", lang, items=counted(top, lang)))
+    return " ".join(parts)
 
 
 # ---------------------------------------------------------------- community

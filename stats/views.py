@@ -149,13 +149,26 @@ def cube_totals(cube: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
     return {q: int(v) for q, v in vis.items()}, {q: int(v) for q, v in hid.items()}
 
 
-def trend_chart(ctx: Ctx) -> Chart:
-    cube = _cube(ctx)
+# what differs between the crime charts and the same charts of calls for service ("how we helped"): keys and words
+_KIND_WORDS = {
+    queries.CRIME: {"trend": "incidents.trend", "trend_s": "trend", "none": "s.no_incidents", "axis": "axis.incidents",
+                    "response": "incidents.response", "response_s": "response", "response_none": "s.response.none",
+                    "response_note": "note.response"},
+    queries.SERVICE: {"trend": "incidents.service_trend", "trend_s": "service", "none": "s.service.none", "axis": "axis.calls",
+                      "response": "incidents.service_response", "response_s": "service_response",
+                      "response_none": "s.service_response.none", "response_note": "note.service_response"},
+}
+
+
+def trend_chart(ctx: Ctx, kind: str = queries.CRIME) -> Chart:
+    """Counts by quarter, one line per group: offence groups (crime) or service groups (calls for service)."""
+    w = _KIND_WORDS[kind]
+    cube = _cube(ctx) if kind == queries.CRIME else ctx.q(queries.incidents_by_quarter, ctx.area, kind)
     qs = ctx.quarters
     lang = ctx.lang
-    title = t("incidents.trend.title", lang, where=ctx.where, span=ctx.span(qs))
+    title = t(f"{w['trend']}.title", lang, where=ctx.where, span=ctx.span(qs))
     if cube.empty or not qs:
-        return Chart("incidents.trend", title, t("s.no_incidents", lang, where=ctx.where), None, source=ctx.source("incidents"))
+        return Chart(w["trend"], title, t(w["none"], lang, where=ctx.where), None, source=ctx.source("incidents"))
     totals, hidden = cube_totals(cube)
     vis = cube[~cube["suppressed"].astype(bool)]
     order = vis.groupby("category")["n"].sum().sort_values(ascending=False, kind="stable")
@@ -173,7 +186,7 @@ def trend_chart(ctx: Ctx) -> Chart:
     series = []
     for cat in cats[:TOP_LINES]:
         series.append({"name": label("category", cat, lang), "y": [value(q, cat) for q in span]})
-    fig = figures.lines([ctx.ql(q) for q in span], series, title=title, lang=lang, x_title=t("axis.quarter", lang), y_title=t("axis.incidents", lang))
+    fig = figures.lines([ctx.ql(q) for q in span], series, title=title, lang=lang, x_title=t("axis.quarter", lang), y_title=t(w["axis"], lang))
     # the numbers: one row per quarter, one column per group, and the total
     rows = []
     for q in span:
@@ -189,7 +202,8 @@ def trend_chart(ctx: Ctx) -> Chart:
     q = ctx.quarter if ctx.quarter in qs else qs[-1]
     top = [(label("category", c, lang), cell.get((q, c)) or 0) for c in cats if cell.get((q, c))]
     top = sorted(top, key=lambda x: -x[1])[:3]
-    sentence = sentences.trend(ctx.where, ctx.ql(q), totals.get(q, 0), hidden.get(q, 0), *(_compare_text(ctx, totals, qs, q) + [None, None])[:2], top, lang)
+    sentence = sentences.trend(ctx.where, ctx.ql(q), totals.get(q, 0), hidden.get(q, 0), *(_compare_text(ctx, totals, qs, q) + [None, None])[:2], top, lang,
+                               w["trend_s"])
     notes = []
     if len(cats) > TOP_LINES:
         notes.append(t("note.top_lines", lang, n=TOP_LINES))
@@ -197,7 +211,7 @@ def trend_chart(ctx: Ctx) -> Chart:
         notes.append(t("note.gaps", lang))
     if any(hidden.values()):
         notes.append(t("note.hidden_cells", lang, k=num(ctx.k, lang), k1=num(ctx.k - 1, lang)))
-    return Chart("incidents.trend", title, sentence, fig, pd.DataFrame(rows), notes, ctx.source("incidents"))
+    return Chart(w["trend"], title, sentence, fig, pd.DataFrame(rows), notes, ctx.source("incidents"))
 
 
 def area_rows(ctx: Ctx, quarter: str, cube_by_area: pd.DataFrame) -> list[dict]:
@@ -343,24 +357,59 @@ def status_chart(ctx: Ctx) -> Chart:
     return Chart("incidents.status", title, sentence, fig, table, [t("note.status", lang)], ctx.source("incidents"))
 
 
-def response_chart(ctx: Ctx) -> Chart | Text:
-    lang = ctx.lang
-    df = ctx.q(queries.response_times, ctx.area)
+def response_chart(ctx: Ctx, kind: str = queries.CRIME) -> Chart | Text:
+    """Response times by quarter (median and 9 in 10) of crimes, or of calls for service."""
+    lang, w = ctx.lang, _KIND_WORDS[kind]
+    df = ctx.q(queries.response_times, ctx.area) if kind == queries.CRIME else ctx.q(queries.response_times, ctx.area, kind)
     if df.empty or _int(df["n"].sum()) == 0:
-        return Text(t("s.response.none", lang, where=ctx.where), "info")
+        return Text(t(w["response_none"], lang, where=ctx.where), "info")
     qs = list(df["quarter"])
-    title = t("incidents.response.title", lang, where=ctx.where, span=ctx.span(qs))
+    title = t(f"{w['response']}.title", lang, where=ctx.where, span=ctx.span(qs))
     row = df[df["quarter"] == ctx.quarter]
     r = row.iloc[0] if len(row) else None
     sentence = sentences.response(ctx.where, ctx.ql(ctx.quarter), _int(r["n"]) if r is not None else 0,
-                                  None if r is None else float(r["median"]), None if r is None else float(r["p90"]), lang)
+                                  None if r is None else float(r["median"]), None if r is None else float(r["p90"]), lang, w["response_s"])
     fig = figures.lines([ctx.ql(x) for x in qs], [
         {"name": t("response.median", lang), "y": [round(float(v), 1) for v in df["median"]]},
         {"name": t("response.p90", lang), "y": [round(float(v), 1) for v in df["p90"]]},
     ], title=title, lang=lang, x_title=t("axis.quarter", lang), y_title=t("axis.minutes", lang))
     table = pd.DataFrame({t("col.quarter", lang): [ctx.ql(x) for x in qs], t("col.calls_timed", lang): [num(v, lang) for v in df["n"]],
                           t("response.median", lang) + " (min)": [num(v, lang, 1) for v in df["median"]], t("response.p90", lang) + " (min)": [num(v, lang, 1) for v in df["p90"]]})
-    return Chart("incidents.response", title, sentence, fig, table, [t("note.response", lang)], ctx.source("incidents"))
+    return Chart(w["response"], title, sentence, fig, table, [t(w["response_note"], lang)], ctx.source("incidents"))
+
+
+def service_types_chart(ctx: Ctx) -> Chart:
+    """Calls for service of the quarter by group (visible cells of the suppressed cube), judged against earlier quarters."""
+    lang, q = ctx.lang, ctx.quarter
+    title = t("incidents.service_types.title", lang, where=ctx.where, quarter=ctx.ql(q))
+    cube = ctx.q(queries.incidents_by_quarter, ctx.area, queries.SERVICE)
+    totals, hidden = cube_totals(cube)
+    sup = cube["suppressed"].astype(bool) if len(cube) else pd.Series([], dtype=bool)
+    now = cube[(cube["quarter"] == q) & ~sup & (cube["n"].fillna(0) > 0)].sort_values(["n", "category"], ascending=[False, True])
+    shut = cube[(cube["quarter"] == q) & sup]
+    labels = [label("category", c, lang) for c in now["category"]]
+    ns = [int(v) for v in now["n"]]
+    changes = _compare_text(ctx, totals, ctx.quarters, q) if q in ctx.quarters else []
+    sentence = sentences.service_types(ctx.where, ctx.ql(q), sum(ns), list(zip(labels, ns))[:3], len(shut), changes, lang)
+    fig = figures.bars(labels, ns, title=title, lang=lang, texts=[num(v, lang) for v in ns], x_title=t("axis.calls", lang)) if ns else None
+    table = pd.DataFrame({t("col.service_group", lang): labels + [label("category", c, lang) for c in shut["category"]],
+                          t("col.calls", lang): [num(v, lang) for v in ns] + [ctx.hidden()] * len(shut)})
+    notes = [t("note.service", lang)]
+    if len(shut):
+        notes.append(t("note.hidden_cells", lang, k=num(ctx.k, lang), k1=num(ctx.k - 1, lang)))
+    return Chart("incidents.service_types", title, sentence, fig, table, notes, ctx.source("incidents"))
+
+
+def helped(ctx: Ctx) -> list:
+    """"How we helped": calls for service by type, their trend and response times, apart from every crime figure; nothing
+    when the release has no call for service."""
+    lang = ctx.lang
+    if not ctx.q(queries.service_calls):
+        return []
+    return [
+        Heading(t("incidents.h.helped", lang), "helped"), Text(t("service.intro", lang)),
+        service_types_chart(ctx), trend_chart(ctx, queries.SERVICE), response_chart(ctx, queries.SERVICE),
+    ]
 
 
 def incidents(ctx: Ctx, measure: str = "rate") -> list:
@@ -373,6 +422,7 @@ def incidents(ctx: Ctx, measure: str = "rate") -> list:
         Heading(t("incidents.h.when", lang), "when"), hour_chart(ctx), weekday_chart(ctx),
         Heading(t("incidents.h.status", lang), "status"), status_chart(ctx),
         Heading(t("incidents.h.response", lang), "response"), response_chart(ctx),
+        *helped(ctx),
     ]
 
 
@@ -708,6 +758,10 @@ def overview(ctx: Ctx) -> list:
     totals, hidden = cube_totals(cube)
     extra = [t("s.hidden_not_counted", lang, n=num(hidden[q], lang))] if hidden.get(q) else []
     metrics.append(_metric_counts(ctx, "incidents", t("metric.incidents", lang), totals, ctx.quarters, extra))
+    if ctx.q(queries.service_calls):  # calls for service beside crime, never in it
+        s_totals, s_hidden = cube_totals(ctx.q(queries.incidents_by_quarter, ctx.area, queries.SERVICE))
+        s_extra = [t("s.hidden_not_counted", lang, n=num(s_hidden[q], lang))] if s_hidden.get(q) else []
+        metrics.append(_metric_counts(ctx, "service", t("metric.service", lang), s_totals, ctx.quarters, s_extra + [t("metric.service_detail", lang)]))
     eng = ctx.q(queries.engagement_by_quarter, ctx.area)
     if len(eng):
         metrics.append(_metric_counts(ctx, "events", t("metric.events", lang), dict(zip(eng["quarter"], map(int, eng["events"]))), ctx.all_quarters,

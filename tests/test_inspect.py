@@ -63,7 +63,7 @@ ACME_OFFENCES = {
     "VANDALISM": "mischief",
     "DRUG POSSESSION": "drugs",
 }
-ACME_UNKNOWN = "LOST PROPERTY"  # no keyword rule knows it: the analyst must decide
+ACME_UNKNOWN = "BYLAW REFERRAL"  # no offence or service keyword rule knows it: the analyst must decide
 
 
 def write_acme(path: Path, n: int = 120) -> list[dict]:
@@ -124,7 +124,7 @@ def test_acme_vendor_export_is_matched_field_by_field(tmp_path):
     # the crosswalk holds every offence value; the unknown one is a TODO, never "other"
     cw = profile["crosswalks"]["category"]
     assert cw == ACME_OFFENCES
-    assert re.search(r'^# "LOST PROPERTY" = ""   # TODO: assign a group', r["toml"], re.M)
+    assert re.search(rf'^# "{ACME_UNKNOWN}" = ""   # TODO: assign a group', r["toml"], re.M)
     assert r["crosswalks"]["category"]["todo"] == [ACME_UNKNOWN]
     assert "CHECK" in r["toml"] and "TODO" in r["toml"]
 
@@ -251,7 +251,7 @@ def test_renamed_seattle_json_is_drafted_and_ingested(tmp_path):
     assert cw["THEFT-CARPROWL"] == "theft_from_vehicle" and cw["THEFT-SHOPLIFT"] == "shoplifting"
     assert cw["VEH-THEFT-AUTO"] == "vehicle_theft" and cw["NARC-POSSESS-HEROIN"] == "drugs"
     todo = r["crosswalks"]["category"]["todo"]
-    assert "PROPERTY FOUND" in todo and "PROPERTY FOUND" not in cw  # not a crime: the analyst decides
+    assert cw["PROPERTY FOUND"] == "lost_found" and "PROPERTY FOUND" not in todo  # not a crime: a call for service (lost and found)
     prof = tmp_path / "spd.toml"
     prof.write_text(r["toml"], encoding="utf-8")
     rep = ingest(out, "incidents", Store(tmp_path / "store"), profile=prof)

@@ -8,6 +8,7 @@ import streamlit as st
 from loaders import profiles
 from store import uploads
 from model.schema import dataset as get_dataset
+from loaders.placement import place_category
 from loaders.suggest_columns import match_rule, rules
 
 from ui.render import md_escape
@@ -68,7 +69,7 @@ def _set_field(state: str, fname: str, wkey: str, path, sheet, dataset: str) -> 
             rule_list, key = _enum_rules(dataset, fname)
             cw = {}
             for v, _n in uploads.distinct_values(path, sheet, value):
-                hit = match_rule(v, rule_list, key) if rule_list else None
+                hit = place_category(v) if fname == "category" else match_rule(v, rule_list, key) if rule_list else None
                 if hit:
                     cw[v] = hit[0]
                 elif v.casefold() in fdef.allowed:
@@ -112,7 +113,7 @@ def edit(staged, dataset: str, sheet: str | None, suggestion: dict, name: str | 
     for p in suggestion.get("personal_columns") or []:
         st.info(md_escape(f"Column '{p['column']}' is left out and never published: {p['reason']}."))
     for fdef in ds.fields:
-        if fdef.name in SKIP:
+        if fdef.name in SKIP or fdef.derived:  # a derived field (days_to_resolve, kind) is worked out, never mapped
             continue
         cur = _current(spec, fdef.name)
         opts = [NONE] + ([ROWHASH] if fdef.name == ds.key else []) + ([cur] if " + " in cur else []) + columns
