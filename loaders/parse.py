@@ -14,10 +14,10 @@ EXCEL_EPOCH = np.datetime64("1899-12-30")
 # Formats tried, in order, when a spec or profile says `format = "auto"`.
 AUTO_FORMATS = [
     "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d",
-    "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y",
+    "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%y %I:%M:%S %p", "%m/%d/%y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y",
     "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y",
     "%Y/%m/%d %I:%M:%S %p", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d",
-    "%m/%d/%y %H:%M", "%m/%d/%y", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%Y-%m", "%Y%m%d",
+    "%m/%d/%y %H:%M:%S", "%m/%d/%y %H:%M", "%m/%d/%y", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%Y-%m", "%Y%m%d",
 ]
 
 
@@ -29,10 +29,15 @@ def clean_text(arr: pa.ChunkedArray | pa.Array, null_values: list[str]) -> pa.Ch
 
 
 def _strip_fraction(arr):
-    """'2015-12-22T10:00:00.000' -> '2015-12-22T10:00:00' (sub-second parts are dropped)."""
-    if not len(arr) or not pc.any(pc.match_substring(arr, ".")).as_py():  # the regex costs 10x the check
+    """'2015-12-22T10:00:00.000' -> '2015-12-22T10:00:00' (sub-second parts are dropped, 7-digit .NET ones too), and a
+    UTC marker after an ISO time ('...T10:00:00Z', '+00:00') is dropped: times are kept as the export wrote them."""
+    if not len(arr):
         return arr
-    return pc.replace_substring_regex(arr, pattern=r"(\d{2}:\d{2}:\d{2})\.\d+", replacement=r"\1")
+    if pc.any(pc.match_substring(arr, ".")).as_py():  # the regex costs 10x the check
+        arr = pc.replace_substring_regex(arr, pattern=r"(\d{2}:\d{2}:\d{2})\.\d+", replacement=r"\1")
+    if pc.any(pc.match_substring_regex(arr, r"\d(Z|[+-]00:?00)$")).as_py():
+        arr = pc.replace_substring_regex(arr, pattern=r"(\d{2}:\d{2}(?::\d{2})?)(?:Z|[+-]00:?00)$", replacement=r"\1")
+    return arr
 
 
 _NUMERIC_DIRECTIVES = set("YmdHMSIpyjf%")
@@ -44,7 +49,7 @@ def _strptime_strict(arr, fmt: str):
     """strptime that refuses impossible dates. Arrow's parser rolls '02/30/2024' over to 1 March and
     '04/31' to 1 May; such a value is a typo, not a date, so it becomes null. A rolled-over value lands on
     day 1-3 of the next month, so only those rows are re-rendered in the same format and compared."""
-    parsed = pc.strptime(arr, format=fmt, unit="us", error_is_null=True)
+    parsed = _four_digit_years(pc.strptime(arr, format=fmt, unit="us", error_is_null=True), fmt)
     if set(re.findall(r"%(.)", fmt)) - _NUMERIC_DIRECTIVES:
         return parsed  # month names and the like: no numeric day to compare against
     # 29-31 February land on 1-3 March; 31 April, June, September, November on the 1st of the next month
@@ -68,6 +73,33 @@ def _strptime_strict(arr, fmt: str):
     mask = np.zeros(len(arr), dtype=bool)
     mask[bad.to_numpy()] = True
     return pc.if_else(pa.array(mask), pa.scalar(None, pa.timestamp("us")), parsed)
+
+
+def _four_digit_years(parsed, fmt: str):
+    """Arrow reads '%Y' from one to four digits, so '8/27/06' is 27 August 6 AD under '%m/%d/%Y': with '%Y', a year
+    before 1000 is not the format (the two-digit '%y' reads it)."""
+    if "%Y" not in fmt:
+        return parsed
+    early = pc.fill_null(pc.less(pc.year(parsed), 1000), False)
+    if not pc.any(early).as_py():
+        return parsed
+    return pc.if_else(early, pa.scalar(None, parsed.type), parsed)
+
+
+TIME_FORMATS = ["%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p", "%I:%M:%S%p", "%I:%M%p", "%H%M"]
+
+
+def parse_time_of_day(arr) -> pa.ChunkedArray:
+    """Times of day ('14:30', '2:30 PM', '1430', '14:30:00.0000000') as durations since midnight; anything else null."""
+    text = pc.utf8_upper(pc.utf8_trim_whitespace(_strip_fraction(arr)))
+    text = pc.if_else(pc.fill_null(pc.match_substring_regex(text, r"^\d{3}$"), False), pc.binary_join_element_wise("0", text, ""), text)
+    dated = pc.binary_join_element_wise("1970-01-01 ", text, "")
+    out = None
+    for fmt in TIME_FORMATS:
+        t = pc.strptime(dated, format=f"%Y-%m-%d {fmt}", unit="us", error_is_null=True)
+        out = t if out is None else pc.coalesce(out, t)
+    out = pc.subtract(out, pa.scalar(0, pa.timestamp("us")))
+    return out if isinstance(out, pa.ChunkedArray) else pa.chunked_array([out])
 
 
 def parse_timestamp(arr, formats: list[str] | str) -> pa.ChunkedArray:
@@ -107,7 +139,7 @@ def guess_formats(arr, sample: int = 2000) -> list[str]:
     vals = _strip_fraction(vals)
     scores = []
     for fmt in AUTO_FORMATS:
-        n = len(vals) - pc.strptime(vals, format=fmt, unit="s", error_is_null=True).null_count
+        n = len(vals) - _four_digit_years(pc.strptime(vals, format=fmt, unit="s", error_is_null=True), fmt).null_count
         if n:
             scores.append((n, fmt))
     if not scores:

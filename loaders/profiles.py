@@ -65,13 +65,25 @@ def all_profiles(root) -> list[Spec]:
     return out
 
 
+RENAMED = 0.85  # header similarity (loaders.suggest_headers) at which a renamed column counts as found again
+
+
 def match_score(spec: Spec, headers: list[str]) -> float:
-    """0 when a column the profile uses is missing, else the share of its saved headers found in the file."""
+    """The share of the profile's saved headers found in the file, a header renamed since ('IncidentDate' ->
+    'Incident Date', 'Offense Desc' -> 'OffenseDesc') counting as found; 0 when a column the profile uses is neither
+    there nor found again under a similar header (the mapping engine checks its values when it reads the file)."""
+    from .suggest_headers import similarity
+
     have = {_norm(h) for h in headers}
-    if any(_norm(c) not in have for c in spec.columns_used()):
-        return 0.0
     saved = {_norm(h) for h in spec.detect}
-    return len(saved & have) / len(saved) if saved else 0.0
+    spare = [h for h in headers if _norm(h) not in saved]  # headers the saved file did not have: renamed ones are here
+
+    def found(name: str) -> bool:
+        return _norm(name) in have or any(similarity(name, h) >= RENAMED for h in spare)
+
+    if not all(found(c) for c in spec.columns_used()):
+        return 0.0
+    return min(1.0, sum(1 for h in spec.detect if found(h)) / len(saved)) if saved else 0.0
 
 
 def find(root, headers: list[str], dataset: str) -> Spec | None:

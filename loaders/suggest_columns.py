@@ -13,12 +13,12 @@ import pyarrow.compute as pc
 
 from . import parse
 from .mapping import DEFAULT_NULLS
+from .suggest_headers import header_words
 from .textio import ROW_COL, RawTable
 
 RULES_PATH = Path(__file__).with_name("suggest_rules.toml")
 SAMPLE = 5000  # values per column looked at (evenly spread over the file)
 
-_NUMBER_WORDS = {"#": "number", "no": "number", "num": "number", "nbr": "number", "nr": "number"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _PHONE = re.compile(r"^(\+\d{1,3}[\s.-]?)?((\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}|0\d{2,4}\s\d{3,4}\s?\d{3,4})$")
 _HHMM = re.compile(r"^\d{1,4}$")
@@ -42,12 +42,9 @@ def rules() -> dict:
 
 
 def norm_header(h: str) -> str:
-    """'OccDate' -> 'occ date', 'Case #' -> 'case number', 'LAT_WGS84' -> 'lat wgs84'."""
-    s = h.replace("#", " # ")
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", s)
-    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", s)
-    s = re.sub(r"[^a-z0-9#]+", " ", s.lower())
-    return " ".join(_NUMBER_WORDS.get(t, t) for t in s.split())
+    """'OccDate' -> 'occ date', 'Case #' -> 'case number', 'LAT_WGS84' -> 'lat wgs84', 'occurrencedate' -> 'occurrence date',
+    'Y Cordinate' -> 'y coordinate' (loaders.suggest_headers)."""
+    return " ".join(header_words(h))
 
 
 def norm_value(v: str) -> str:
