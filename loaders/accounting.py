@@ -1,8 +1,9 @@
-"""Row accounting, done in one place: rows read = rows accepted + rows rejected, each rejection with a reason and its group."""
+"""Row accounting, done in one place: rows read = rows accepted + rows folded + rows rejected, each rejection with a reason
+and its group; a folded row is a further victim or offence of an incident already counted, never called rejected."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -20,11 +21,28 @@ class Accounting:
     rows_rejected: int
     reasons: dict[str, int]  # rejected rows by reason group, most frequent first (exact, however many rows)
     examples: list[dict]  # {row, column, value, reason, group}: the first MAX_EXAMPLES, or every itemised one
+    rows_folded: int = 0  # further victims or offences of an incident already counted (one row per victim or offence)
+    folded_by: str | None = None  # the column whose repeated identifier folds them
+    folded_rows: set[int] = field(default_factory=set)  # their source row numbers (never listed as rejected)
+
+    def folded_sentence(self) -> str | None:
+        """'1,967 rows were further victims or offences of incidents already counted ...', or None."""
+        return folded_sentence(self.rows_folded, self.folded_by)
 
     @property
     def accepted_rows(self) -> set[int]:
         """The source row numbers accepted (a row a family hook split into several canonical rows counts once)."""
         return set(self.frame[ROW_COL].astype("int64").tolist())
+
+
+def folded_sentence(n: int, column: str | None) -> str | None:
+    """The report's line for folded rows, the same on the command line and the upload page."""
+    if not n:
+        return None
+    by = f" (the same '{column}' as an earlier row)" if column else ""
+    return (f"{n:,} row{'s were' if n != 1 else ' was'} further victims or offences of incidents already counted{by}: "
+            "each incident is counted once, from its first row.")
+
 
 
 def reason_group(example: dict) -> str:
@@ -55,12 +73,15 @@ def account(raw: RawTable, res: mapping.MapResult, dataset: str, *, itemise_all:
         frame = frame.drop(index=first["index"].to_numpy()).reset_index(drop=True)
 
     rows_read = raw.rows_read
+    folded = res.folded_count
     if frame[ROW_COL].duplicated().any():
         # a family hook made several canonical rows of one source row (e.g. one per survey measure):
         # the source row is accepted when at least one of its canonical rows is
         accepted = int(frame[ROW_COL].nunique())
-        rejected = rows_read - accepted
+        rejected = rows_read - accepted - folded
     else:
         accepted = len(frame)
-    assert rows_read == accepted + rejected, (rows_read, accepted, rejected)
-    return Accounting(frame, rows_read, accepted, rejected, dict(reasons.most_common()), examples if limit is None else examples[:limit])
+    assert rows_read == accepted + folded + rejected, (rows_read, accepted, folded, rejected)
+    return Accounting(frame, rows_read, accepted, rejected, dict(reasons.most_common()), examples if limit is None else examples[:limit],
+                      rows_folded=folded, folded_by=res.folded_by,
+                      folded_rows=set(res.folded_rows.tolist()) if res.folded_rows is not None else set())

@@ -116,6 +116,8 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
     warnings = list(res.warnings)
     stage(STAGES[1])
     acc = account(raw, res, dataset)  # the schema's own checks are the last gate; every row is accounted for here
+    if acc.rows_read and not acc.rows_accepted:
+        _refuse_empty(path, spec, acc)
     frame = acc.frame
 
     pop_meta = None
@@ -151,7 +153,11 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
         "sheet": raw.sheet,
         "rows_read": acc.rows_read,
         "rows_accepted": acc.rows_accepted,
+        "rows_folded": acc.rows_folded,
+        "folded_by": acc.folded_by,
         "rows_rejected": acc.rows_rejected,
+        "counts": res.count,  # what one published row is: an incident, or one offence (count = "offences")
+        "changes": res.notes,  # what changed in this file since its profile was made, and how it was read
         "records_out": int(len(frame)),
         "rejections": acc.examples,
         "rejection_reasons": acc.reasons,
@@ -190,12 +196,43 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
     return report
 
 
+def _refuse_empty(path: Path, spec: Spec, acc) -> None:
+    """A draft that would publish nothing is not staged: say why, with the commonest reason."""
+    ds = spec.ds
+    given = {f for f, fs in spec.fields.items() if fs.get("column") or "value" in fs or fs.get("generate")}
+    unmapped = [f.name for f in ds.fields if f.required and not f.derived and f.name not in given
+                and f.name not in (ds.key, "source", "quarter", "time_precision")]
+    top = next(iter(acc.reasons.items()), None)
+    if unmapped:  # say the cause, not what follows from it (a field derived from the missing one)
+        why = f": the mapping gives no column for {', '.join(unmapped)}, which every row needs"
+    else:
+        why = f"; the commonest reason ({top[1]:,} rows): {top[0]}" if top else ""
+    raise InputError(f"none of the {acc.rows_read:,} rows could be accepted with the mapping '{spec.id}', so no draft was staged{why}",
+                     file=Path(path).name,
+                     cli="Fix the profile (run `python -m bridges inspect` on this file to see what it holds), then ingest again.",
+                     browser="Fix the mapping of this file (Edit this mapping), then check the file again.")
+
+
+def accounting_line(r: dict) -> str:
+    """'Rows read 3,000 = accepted 1,000 + folded 1,967 + rejected 33.' (folded only when there are any)."""
+    folded = f" + folded {r['rows_folded']:,}" if r.get("rows_folded") else ""
+    return f"Rows read {r['rows_read']:,} = accepted {r['rows_accepted']:,}{folded} + rejected {r['rows_rejected']:,}."
+
+
 def format_report(r: dict) -> str:
     """The report in plain words, for the terminal."""
+    from .accounting import folded_sentence
+
     lines = [
         f"{r['file']}: recognised as {r['source_title'] or r['source']} ({r['dataset']}).",
-        f"Rows read {r['rows_read']:,} = accepted {r['rows_accepted']:,} + rejected {r['rows_rejected']:,}.",
+        accounting_line(r),
     ]
+    if r.get("rows_folded"):
+        lines.append(folded_sentence(r["rows_folded"], r.get("folded_by")))
+    if r.get("counts") == "offences":
+        lines.append("Each row is counted as one offence (count = \"offences\" in the profile): the pages say offences, not incidents.")
+    for c in r.get("changes") or []:
+        lines.append(f"Changed since the profile was made: {c['note']}.")
     if r.get("date_range"):
         lines.append(f"Dates from {r['date_range'][0]} to {r['date_range'][1]}; quarters: {', '.join(f'{q} ({n:,})' for q, n in r['quarters'].items())}.")
     if r["rejection_reasons"]:

@@ -28,6 +28,13 @@ SOURCES_DIR = HERE / "sources"
 CROSSWALKS_DIR = HERE / "crosswalks"
 DEFAULT_NULLS = ["NULL", "null", "None", "NaN", "nan", "#N/A"]
 MAX_EXAMPLES = 1000
+DUPLICATES = ("reject", "suffix", "fold")
+COUNTS = ("incidents", "offences")
+# The reason group of a row whose standard code (NIBRS 999, 90I ...) or whose analyst's assignment says it is no offence.
+NOT_AN_OFFENCE = "not an offence (its standard code, or the profile, says no offence)"
+# What an analyst writes in a profile's crosswalk for a value that is no offence: its rows are set aside like NIBRS 999.
+NO_OFFENCE_VALUE = "no_offence"
+FOLDED = "further victims or offences of incidents already counted"
 
 
 @dataclass
@@ -45,13 +52,15 @@ class Spec:
     time_precision: str | dict = "exact"
     crosswalks: dict[str, dict[str, str]] = field(default_factory=dict)  # inline crosswalks (profiles)
     filters: list[dict] = field(default_factory=list)  # rows to leave out, each with a reason
-    duplicates: str = "reject"  # what to do with a repeated key: reject | suffix
+    duplicates: str = "reject"  # what to do with a repeated key: reject | suffix | fold (further rows of one incident)
+    count: str = "incidents"  # with a key that repeats once per offence: count incidents (fold) or offences (each row)
     path: Path | None = None
     raw: dict = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, d: dict, path: Path | None = None) -> "Spec":
-        known = {"id", "dataset", "title", "detect", "fields", "coordinates", "null_values", "module", "time_precision", "crosswalks", "duplicates", "filters"}
+        known = {"id", "dataset", "title", "detect", "fields", "coordinates", "null_values", "module", "time_precision", "crosswalks", "duplicates", "filters",
+                 "count"}
         unknown = set(d) - known
         where = path.name if path else "the profile"
         if unknown:
@@ -60,6 +69,16 @@ class Spec:
             if k not in d:
                 raise InputError(f"{where}: the setting '{k}' is missing. Add `{k} = \"...\"` at the top.")
         get_dataset(d["dataset"])
+        for k, allowed in (("duplicates", DUPLICATES), ("count", COUNTS)):
+            if k in d and d[k] not in allowed:
+                raise InputError(f"{where}: {k} = \"{d[k]}\" is not one of {', '.join(allowed)}.", f"Write {k} = \"{allowed[0]}\" or leave it out.")
+        for fname, fs in (d.get("fields") or {}).items():
+            if isinstance(fs, dict) and fs.get("codes"):
+                from .codes import systems
+
+                if fs["codes"] not in systems():
+                    raise InputError(f"{where}: [fields.{fname}] names the code system '{fs['codes']}', which Bridges does not know.",
+                                     f"Use one of {', '.join(systems())}.")
         return cls(path=path, raw=d, **{k: v for k, v in d.items()})
 
     @classmethod
@@ -138,6 +157,11 @@ class MapResult:
     warnings: list[dict]
     unmapped: dict[str, dict[str, int]]  # field -> raw value -> count
     reason_counts: dict[str, int] = field(default_factory=dict)  # every rejection, grouped by reason
+    folded_count: int = 0  # rows that are further victims or offences of an incident already counted (not rejected)
+    folded_by: str | None = None  # the column whose repeated identifier folds them
+    folded_rows: np.ndarray | None = None  # their source row numbers
+    notes: list[dict] = field(default_factory=list)  # what changed in this file since the profile was made: {column, note}
+    count: str = "incidents"  # what one accepted row is: an incident, or (count = "offences") one offence
 
 
 class _Rejects:
@@ -153,6 +177,24 @@ class _Rejects:
         self.items: list[dict] = []
         self.count = 0
         self.groups: Counter = Counter()  # reason (without row-specific parts) -> rows, over every rejection
+        self.by_group: dict[str, np.ndarray] = {}  # the rows of the groups a later step may take back (release)
+
+    def release(self, rows: np.ndarray, group: str) -> np.ndarray:
+        """Take back the rows of `group` that `rows` marks (they are accounted elsewhere); returns the rows taken back."""
+        held = self.by_group.get(group)
+        if held is None:
+            return np.zeros(len(self.rows), dtype=bool)
+        back = held & rows
+        if back.any():
+            self.mask &= ~back
+            held &= ~back
+            self.count -= int(back.sum())
+            self.groups[group] -= int(back.sum())
+            if not self.groups[group]:
+                del self.groups[group]
+            gone = set(self.rows[back].tolist())
+            self.items = [x for x in self.items if not (x["group"] == group and x["row"] in gone)]
+        return back
 
     def add(self, bad: np.ndarray, column: str | None, values, reason, group: str | None = None) -> None:
         """`values`: None, a numpy array or an Arrow array; `reason`: a sentence, or a function of the
@@ -165,6 +207,8 @@ class _Rejects:
         self.count += len(idx)
         group = group or (reason if isinstance(reason, str) else f"rejected ('{column}')")
         self.groups[group] += len(idx)
+        if group == NOT_AN_OFFENCE:  # a row of an incident counted from another row is folded, not rejected (_make_key)
+            self.by_group[group] = self.by_group.get(group, np.zeros(len(self.rows), dtype=bool)) | new
         room = MAX_EXAMPLES - len(self.items)
         if room <= 0:
             return
@@ -227,10 +271,14 @@ def _column(table: pa.Table, name: str, where: str) -> pa.ChunkedArray:
     return table[name]
 
 
-def _combine(table: pa.Table, cols: list[str], sep: str, where: str) -> pa.ChunkedArray:
+def _combine(table: pa.Table, cols: list[str], sep: str, where: str, nulls: list[str] | None = None) -> pa.ChunkedArray:
+    """The column, or several joined by `sep`; with `nulls`, each part is cleaned first, so a time column holding NULL
+    or a blank leaves the date alone instead of spoiling it."""
     arrays = [_column(table, c, where) for c in cols]
     if len(arrays) == 1:
         return arrays[0]
+    if nulls is not None:
+        arrays = [parse.clean_text(a, nulls) for a in arrays]
     return pc.binary_join_element_wise(*arrays, sep, null_handling="skip")
 
 
@@ -327,6 +375,8 @@ class _Run:
     warnings: _Warnings
     unmapped: dict[str, dict[str, int]] = field(default_factory=dict)
     out: dict = field(default_factory=dict)
+    folded: np.ndarray | None = None  # rows folded into an incident counted from an earlier row
+    notes: list[dict] = field(default_factory=list)  # what changed in this file since the profile was made
 
     @property
     def n(self) -> int:
@@ -368,12 +418,18 @@ class _Events:
     def unmapped(self, fname: str, counts: dict[str, int]) -> None:
         self.items.append(("unmapped", (fname, counts)))
 
+    def note(self, column: str | None, note: str) -> None:
+        """Something that changed in this file since the profile was made, and how it was read."""
+        self.items.append(("note", (column, note)))
+
     def replay(self, run: _Run) -> None:
         for kind, args in self.items:
             if kind == "warn":
                 run.warnings.add(*args)
             elif kind == "rej":
                 run.rej.add(*args)
+            elif kind == "note":
+                run.notes.append({"column": args[0], "note": args[1]})
             else:
                 run.unmapped[args[0]] = args[1]
 
@@ -398,7 +454,43 @@ def _start(raw: RawTable, spec: Spec) -> _Run:
     if spec.module:
         table = importlib.import_module(f"loaders.families.{spec.module}").prepare(table)
     rows = _np(table[ROW_COL]).astype(np.int64)
-    return _Run(spec, spec.ds, raw.path.name, table, rows, DEFAULT_NULLS + list(spec.null_values), _Rejects(rows), _Warnings(rows))
+    nulls = DEFAULT_NULLS + list(spec.null_values)
+    table, notes = _find_renamed(table, spec, nulls)
+    run = _Run(spec, spec.ds, raw.path.name, table, rows, nulls, _Rejects(rows), _Warnings(rows))
+    run.notes.extend(notes)
+    return run
+
+
+def _find_renamed(table: pa.Table, spec: Spec, nulls: list[str]) -> tuple[pa.Table, list[dict]]:
+    """A column the spec names that this file lacks, found again under its new name by its header and values
+    (loaders.drift); the table's column takes the spec's name, and a note says so."""
+    wanted = []
+    for fname, fs in spec.fields.items():
+        cols = fs.get("column")
+        cols = [cols] if isinstance(cols, str) else list(cols or [])
+        try:
+            kind = spec.ds.field(fname).type
+        except KeyError:
+            kind = None
+        for i, c in enumerate(cols):
+            wanted.append((c, kind if i == 0 else None, fs, _value_map(spec, fname, fs) if not fs.get("codes") else None))
+    for k in ("lat", "lon", "x", "y", "point"):
+        if k in (spec.coordinates or {}):
+            wanted.append((spec.coordinates[k], None if k == "point" else "coordinate", {}, None))
+    for flt in spec.filters:
+        wanted.append((flt["column"], None, {}, None))
+    if isinstance(spec.time_precision, dict) and spec.time_precision.get("column"):
+        wanted.append((spec.time_precision["column"], None, {}, None))
+    names = set(table.column_names)
+    lower = {c.casefold() for c in names}
+    if all(w[0] in names or w[0].casefold() in lower for w in wanted):
+        return table, []
+    from .drift import find_renamed
+
+    renames, notes = find_renamed(table, wanted, nulls)
+    if renames:
+        table = table.rename_columns([renames.get(c, c) for c in table.column_names])
+    return table, notes
 
 
 def _apply_filters(run: _Run) -> None:
@@ -457,10 +549,13 @@ def _map_field(run: _Run, fname: str, fs: dict) -> tuple:
         return None, ev
     else:
         cols = [fs["column"]] if isinstance(fs["column"], str) else list(fs["column"])
-        arr, colname = _combine(run.table, cols, fs.get("join", " "), run.where), "+".join(cols)
+        arr, colname = _combine(run.table, cols, fs.get("join", " "), run.where, run.nulls), "+".join(cols)
     arr = _per_unique(arr, partial(_text_steps, fs=fs, nulls=run.nulls))
     arr = _translate(run, fname, fs, fdef, arr, colname, ev)
-    return _parse_field(fname, fs, fdef, arr, colname, ev), ev
+    parts = None
+    if fdef.type == "timestamp" and "value" not in fs and len(cols) == 2:  # a date and its time: read apart if the join fails
+        parts = (cols, [parse.clean_text(_column(run.table, c, run.where), run.nulls) for c in cols])
+    return _parse_field(fname, fs, fdef, arr, colname, ev, parts), ev
 
 
 def _value_map(spec: Spec, fname: str, fs: dict) -> dict[str, str] | None:
@@ -482,10 +577,32 @@ def _lookup(keys: pa.Array, vals: pa.Array, arr, nulls: list[str] | None = None)
     return pc.take(vals, pc.index_in(pc.utf8_upper(arr), value_set=keys))
 
 
+def _code_map(spec: Spec, fname: str, fs: dict, arr) -> dict[str, str]:
+    """The values of a column of standard codes (`codes = "nibrs"`: 23H, `ASSAULT (NIBRS 90Z)`, 1430/100) → groups, by
+    loaders.codes.classify: every valid code of the system maps; one that means no offence (NIBRS 999, 90I) maps to
+    NO_OFFENCE_VALUE. The profile's own assignments ([crosswalks.X]) are read first, for values that hold no code.
+    With `keep = "code"` a value maps to the system's own code instead of its group (`Aggravated assault` → `aggravated_assault`
+    for the Clery fields), so a field can hold a standard's categories as they are."""
+    from .codes import classify
+
+    own = {str(k).strip().upper(): str(v) for k, v in spec.crosswalks.get(fname, {}).items()}
+    out = dict(own)
+    for v in pc.drop_null(pc.unique(arr)).to_pylist():
+        key = v.upper()
+        if key in out:
+            continue
+        hit = classify(v, fs["codes"])
+        if hit is not None:
+            category, kind, code = hit
+            out[key] = NO_OFFENCE_VALUE if kind == "no_offence" else code if fs.get("keep") == "code" else category
+    return out
+
+
 def _translate(run: _Run, fname: str, fs: dict, fdef, arr, colname: str | None, ev: _Events):
     """Source words to canonical words through the field's value map, then its default. A value the map does not know
-    is listed as unmapped and rejects the row (or is left empty with a warning): it never becomes 'other'."""
-    mapping = _value_map(run.spec, fname, fs)
+    is listed as unmapped and rejects the row (or is left empty with a warning): it never becomes 'other'. A value that
+    means no offence (a standard code's, or the analyst's `no_offence`) sets its row aside under its own reason."""
+    mapping = _code_map(run.spec, fname, fs, arr) if fs.get("codes") else _value_map(run.spec, fname, fs)
     if mapping is None:
         return pc.fill_null(arr, str(fs["default"])) if "default" in fs else arr
     lookup = partial(_lookup, pa.array(list(mapping), pa.string()), pa.array(list(mapping.values()), pa.string()))
@@ -499,10 +616,20 @@ def _translate(run: _Run, fname: str, fs: dict, fdef, arr, colname: str | None, 
         counts = pc.value_counts(pc.filter(arr, pa.array(missing))).to_pylist()
         counts.sort(key=lambda c: -c["counts"])
         ev.unmapped(fname, {str(c["values"]): int(c["counts"]) for c in counts})
+        where = f"the {fs['codes']} codes" if fs.get("codes") else "the crosswalk" if "crosswalk" in fs else "the value map"
         if fs.get("unmapped") == "empty" or not fdef.required and fs.get("unmapped") != "reject":
-            ev.warn(colname, f"value not in the {'crosswalk' if 'crosswalk' in fs else 'value map'} for '{fname}'; left empty", missing, arr)
+            ev.warn(colname, f"value not in {'the crosswalk' if 'crosswalk' in fs else 'the value map'} for '{fname}'; left empty", missing, arr)
+        elif fs.get("codes"):
+            ev.add(missing, colname, arr, f"'{fname}' value holds no code of {where}; assign it a canonical value in the mapping profile and ingest again")
         else:
             ev.add(missing, colname, arr, f"'{fname}' value is not in the {'crosswalk ' + repr(fs['crosswalk']) if 'crosswalk' in fs else 'value map'}; assign it a canonical value in the mapping profile and ingest again")
+    if NO_OFFENCE_VALUE in mapping.values():
+        none = _np(pc.fill_null(pc.equal(mapped, NO_OFFENCE_VALUE), False)).astype(bool)
+        if none.any():
+            why = (f"its {fs['codes']} code says no offence (e.g. NIBRS 999 'No offense'); set aside, not counted" if fs.get("codes")
+                   else "the mapping profile says this value is no offence; set aside, not counted")
+            ev.add(none, colname, arr, why, NOT_AN_OFFENCE)
+            mapped = pc.if_else(pa.array(none), pa.scalar(None, pa.string()), mapped)
     if "" in mapping.values():  # a value mapped to "" is left empty on purpose ("Arrest = false" says nothing of the outcome)
         mapped = pc.if_else(pc.fill_null(pc.equal(mapped, ""), False), pa.scalar(None, pa.string()), mapped)
     if "default" in fs:
@@ -526,11 +653,23 @@ def _parse_as(t: str, fs: dict, arr):
     return arr
 
 
-def _parse_field(fname: str, fs: dict, fdef, arr, colname: str | None, ev: _Events):
+def _parse_field(fname: str, fs: dict, fdef, arr, colname: str | None, ev: _Events, parts=None):
     """The field's values in its canonical type. A value that does not parse rejects the row when the field is required
-    (or the spec says on_error = "reject"), else it is left empty with a warning; dates must also be plausible."""
+    (or the spec says on_error = "reject"), else it is left empty with a warning; dates must also be plausible.
+    Dates the profile's formats do not read are sniffed again (the publisher changed its format; loaders.drift), with a
+    note; `parts` ((date column, time column), their cleaned values) lets a joined date and time be read apart."""
     t = fdef.type
     parsed = _parse_as(t, fs, arr)
+    if t == "timestamp" and fs.get("format", "auto") not in ("auto", ["auto"]):
+        from . import drift
+
+        fmts = [fs["format"]] if isinstance(fs["format"], str) else list(fs["format"])
+        if parts is not None:
+            parsed, note = drift.date_and_time_apart(parts[1][0], parts[1][1], parsed, parts[0])
+        else:
+            parsed, note = drift.reparse_dates(arr, parsed, fmts, colname)
+        if note:
+            ev.note(colname, note)
     reject = fdef.required or fs.get("on_error") == "reject"
     failed = _present(arr) & ~_present(parsed)
     if failed.any():
@@ -578,22 +717,40 @@ def _require_fields(run: _Run) -> None:
 
 
 def _make_key(run: _Run) -> None:
-    """The key: from a column, or a stable hash of the row when the export has none. A row without one is rejected;
-    a repeat is rejected (only the first is kept) or, with duplicates = "suffix", numbered."""
+    """The key: from a column, or a stable hash of the row when the export has none (`empty = "row_hash"`: for the rows
+    whose identifier is empty). A row without one is rejected. A repeat is rejected (only the first is kept); with
+    duplicates = "suffix" or count = "offences" it is numbered and kept; with duplicates = "fold" it is a further victim
+    or offence of an incident already counted: folded into it, neither accepted nor rejected. A row set aside as no
+    offence whose incident is counted from another row is folded too."""
     key, spec = run.ds.key, run.spec
-    if key not in run.out or spec.fields.get(key, {}).get("generate") == "row_hash":
+    fs = spec.fields.get(key, {})
+    used = [c for c in run.table.column_names if c in spec.columns_used()] or [c for c in run.table.column_names if c != ROW_COL]
+    if key not in run.out or fs.get("generate") == "row_hash":
         # the hash covers the columns the spec maps, so it is stable when a vendor adds a column
-        used = [c for c in run.table.column_names if c in spec.columns_used()] or [c for c in run.table.column_names if c != ROW_COL]
         run.out[key] = pa.array(_row_hash_ids(run.table, used, spec.id))
     keys = run.out[key]
     keys = pa.chunked_array([keys]) if isinstance(keys, pa.Array) else keys
     present = _present(keys)
-    column = spec.fields.get(key, {}).get("column")
+    column = fs.get("column")
+    if fs.get("empty") == "row_hash" and not present.all():
+        # e.g. data.police.uk gives anti-social behaviour no Crime ID: such a row is its own incident, named by its values
+        hashed = pa.chunked_array([_row_hash_ids(run.table, [c for c in used if c != column] or used, f"{spec.id}-h")])
+        keys = pc.if_else(pa.array(present), keys, hashed)
+        keys = pa.chunked_array([keys]) if isinstance(keys, pa.Array) else keys
+        run.out[key] = keys
+        present = _present(keys)
     run.rej.add(~present, column, None, f"'{key}' is empty; every record needs an identifier")
     # a repeat of a row already rejected for another reason is not a duplicate of a kept row
     occ, first = _occurrences(pc.if_else(pa.array(~run.rej.mask), keys, pa.scalar(None, keys.type)))
-    if spec.duplicates == "suffix":
+    if spec.duplicates == "suffix" or spec.count == "offences":
         run.out[key] = _with_occurrence(keys, np.where(present, occ, 0))
+    elif spec.duplicates == "fold":
+        run.folded = (occ > 0) & present & ~run.rej.mask
+        counted = present & ~run.rej.mask & ~run.folded
+        aside = run.rej.by_group.get(NOT_AN_OFFENCE)
+        if aside is not None and aside.any() and counted.any():
+            of_counted = _np(pc.fill_null(pc.is_in(keys, value_set=pc.unique(pc.filter(keys, pa.array(counted)))), False)).astype(bool)
+            run.folded |= run.rej.release(aside & of_counted, NOT_AN_OFFENCE)
     elif first is not None:
         run.rej.add((occ > 0) & present, column, keys, partial(_duplicate_reasons, key, run.rows, first),
                     group=f"duplicate '{key}' (first seen earlier); only the first is kept")
@@ -668,5 +825,10 @@ def _result(run: _Run) -> MapResult:
         else:
             cols[f.name] = pa.nulls(run.n, f.arrow_type)
     cols[ROW_COL] = pa.array(run.rows)
-    frame = pa.table(cols).filter(pa.array(~run.rej.mask)).to_pandas(types_mapper=pd.ArrowDtype)
-    return MapResult(frame, run.rej.items, run.rej.count, list(run.warnings.items.values()), run.unmapped, dict(run.rej.groups))
+    folded = run.folded if run.folded is not None else np.zeros(run.n, dtype=bool)
+    frame = pa.table(cols).filter(pa.array(~run.rej.mask & ~folded)).to_pandas(types_mapper=pd.ArrowDtype)
+    key_fs = run.spec.fields.get(run.ds.key, {}) if run.ds.key else {}
+    return MapResult(frame, run.rej.items, run.rej.count, list(run.warnings.items.values()), run.unmapped, dict(run.rej.groups),
+                     folded_count=int(folded.sum()), folded_by=key_fs.get("column") if folded.any() else None, folded_rows=run.rows[folded],
+                     notes=list(run.notes),
+                     count=run.spec.count)

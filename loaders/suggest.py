@@ -16,6 +16,7 @@ from .suggest_columns import (
     personal_reason, profile, rules, strip_time,
 )
 from .placement import place_category
+from .suggest_incidents import place_offence
 from .suggest_toml import render
 from .textio import RawTable, read_any
 
@@ -51,7 +52,7 @@ class Draft:
     coordinates: dict | None = None
     coordinates_hint: dict | None = None  # projected x/y whose CRS the analyst must give
     crosswalks: dict[str, dict] = field(default_factory=dict)  # field -> {column, entries, more}
-    time_precision: str | None = None
+    time_precision: str | dict | None = None  # or a rule: {column = time column, empty = "day"}
     null_values: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # required fields with no column
     recommended: dict[str, str] = field(default_factory=dict)  # optional fields worth filling in: field -> hint
@@ -60,6 +61,10 @@ class Draft:
     checks: list[str] = field(default_factory=list)  # file-level CHECK lines
     generate_key: bool = False
     duplicates_hint: str | None = None
+    duplicates: str | None = None  # "fold" when the key repeats once per victim or offence (loaders.suggest_incidents)
+    folds: int = 0  # rows the key folds
+    codes: dict | None = None  # the standard code column found: {column, system, title, share, local}
+    constants: dict[str, tuple[str, str]] = field(default_factory=dict)  # field -> (one value for every row, why)
     trial: dict | None = None
     near_builtin: dict | None = None
 
@@ -303,6 +308,7 @@ def _date_settings(draft: Draft, pick: Pick) -> None:
             if tf == "%H%M" and timec.time_short:
                 replace.update({r" (\d)$": r" 000\1", r" (\d\d)$": r" 00\1", r" (\d\d\d)$": r" 0\1"})
             pick.columns = [c.name, timec.name]
+            precision = {"column": timec.name, "empty": "day"}  # a row whose time is NULL or blank keeps its date, day-precise
             pick.settings["join"] = " "
             pick.settings["format"] = [f"{b} {tf}" for b in base] + fmts
             if replace:
@@ -412,7 +418,7 @@ def _crosswalk(draft: Draft, fname: str, rule_list: list[dict], key: str, limit:
             merged[k] = [v.strip(), n]
     entries = []
     for v, n in sorted(merged.values(), key=lambda e: -e[1])[:limit]:
-        hit = place_category(v) if fname == "category" else match_rule(v, rule_list, key)
+        hit = place_offence(v, place_category) if fname == "category" else match_rule(v, rule_list, key)
         entries.append({"value": v, "rows": n, "to": hit[0] if hit else None, "rule": hit[1] if hit else None})
     more = max(0, len(merged) - limit)
     draft.crosswalks[fname] = {"column": c.name, "entries": entries, "more": more,
@@ -421,7 +427,11 @@ def _crosswalk(draft: Draft, fname: str, rule_list: list[dict], key: str, limit:
 
 def _finish(draft: Draft) -> None:
     """Dates, coordinates, crosswalks, key, per-field checks, and the lists of columns left out."""
+    from . import suggest_incidents
+
     ds = get_dataset(draft.dataset)
+    if draft.dataset == "incidents":
+        suggest_incidents.choose_dates(draft)
     for f in ds.fields:
         if f.type == "timestamp":
             if f.name in draft.picks:
@@ -443,7 +453,15 @@ def _finish(draft: Draft) -> None:
             draft.time_precision = "exact" if len(rep.columns) > 1 or (any(has_time(f) for f in fm) and not c.date_midnight) else "day"
     _coordinates(draft)
 
-    if draft.dataset == "incidents" and "category" in draft.picks:
+    if draft.dataset == "incidents":
+        draft.codes = suggest_incidents.standard_codes(draft)
+        suggest_incidents.category_from_name(draft)
+    if draft.codes:
+        if "offence_raw" not in draft.picks:
+            draft.picks["offence_raw"] = Pick("offence_raw", list(draft.picks["category"].columns), draft.picks["category"].confidence,
+                                              "the same column as category, kept for traceability (never published as is)")
+        suggest_incidents.code_crosswalk(draft, draft.codes, MAX_CROSSWALK, place_category)
+    elif draft.dataset == "incidents" and "category" in draft.picks:
         draft.picks["offence_raw"] = Pick("offence_raw", list(draft.picks["category"].columns), draft.picks["category"].confidence,
                                           "the same column as category, kept for traceability (never published as is)")
         _crosswalk(draft, "category", rules()["category"], "group", MAX_CROSSWALK)
@@ -453,13 +471,17 @@ def _finish(draft: Draft) -> None:
             _crosswalk(draft, fname, rule_list, "value", 100)
 
     key = ds.key
+    if draft.dataset == "incidents":
+        suggest_incidents.incident_key(draft)
     if key in draft.picks:
         c = _col(draft, draft.picks[key].columns[0])
-        if not c.unique:
+        if draft.duplicates == "fold" or draft.picks[key].settings.get("empty"):
+            pass  # the key's repeats are folded and its blanks hashed: suggest_incidents said so in its checks
+        elif not c.unique:
             draft.duplicates_hint = (f"{c.name!r} repeats ({c.filled - c.distinct:,} rows share an identifier with an earlier row); "
                                      "by default only the first is kept and the others are rejected. If each row is a separate "
                                      "offence of one incident, set duplicates = \"suffix\" above")
-        if c.fill_rate < 1:
+        if c.fill_rate < 1 and not draft.picks[key].settings.get("empty"):
             draft.picks[key].checks.append(f"{c.rows - c.filled:,} rows have no {c.name!r}; they are rejected")
     elif draft.dataset != "areas":
         draft.generate_key = True
@@ -498,7 +520,7 @@ def _finish(draft: Draft) -> None:
             p.checks.append("low confidence: confirm this column is right")
 
     for f in ds.fields:
-        if f.required and f.name not in draft.picks and f.name not in ("source", "quarter", "time_precision") \
+        if f.required and f.name not in draft.picks and f.name not in draft.constants and f.name not in ("source", "quarter", "time_precision") \
                 and not f.derived and not (f.name == ds.key and draft.generate_key):
             draft.missing.append(f.name)
 
@@ -565,6 +587,8 @@ def _trial(draft: Draft, text: str) -> dict:
     return {
         "rows_read": acc.rows_read,
         "rows_accepted": acc.rows_accepted,
+        "rows_folded": acc.rows_folded,
+        "folded_by": acc.folded_by,
         "rows_rejected": acc.rows_rejected,
         "rejection_reasons": acc.reasons,
         "unmapped": {f: dict(list(v.items())[:20]) for f, v in res.unmapped.items()},
@@ -640,7 +664,10 @@ def _result(d: Draft, text: str) -> dict:
     for fname, p in d.picks.items():
         fields.append({"field": fname, "column": p.columns[0] if len(p.columns) == 1 else p.columns, "confidence": round(p.confidence, 2),
                        "how": p.how, **({"format": p.settings["format"]} if "format" in p.settings else {}),
+                       **({"codes": p.settings["codes"]} if "codes" in p.settings else {}),
                        "samples": p.samples, "checks": p.checks})
+    for fname, (value, why) in d.constants.items():
+        fields.append({"field": fname, "column": None, "value": value, "confidence": 0.5, "how": why, "samples": [], "checks": []})
     if d.generate_key:
         fields.append({"field": get_dataset(d.dataset).key, "column": None, "confidence": None, "generate": "row_hash",
                        "how": "no column holds a unique identifier: each row gets a stable hash of its values", "samples": [], "checks": []})
@@ -658,8 +685,15 @@ def _result(d: Draft, text: str) -> dict:
     if d.personal:
         parts.append(f"{len(d.personal)} personal column{'s are' if len(d.personal) > 1 else ' is'} left out")
     t = d.trial or {}
-    if "rows_read" in t:
-        parts.append(f"a trial run accepts {t['rows_accepted']:,} of {t['rows_read']:,} rows")
+    if d.codes:
+        parts.insert(2, f"{d.codes['column']!r} holds {d.codes['title']} codes, used for the offence group")
+    if d.duplicates == "fold":
+        parts.insert(2, f"{d.picks[get_dataset(d.dataset).key].columns[0]!r} repeats once per victim or offence, so each incident is counted once")
+    if "rows_read" in t and not t["rows_accepted"]:
+        parts.append(f"a trial run accepts none of the {t['rows_read']:,} rows, so ingest would refuse it: do the TODO lines first")
+    elif "rows_read" in t:
+        folded = f" (and folds {t['rows_folded']:,} further rows into their incidents)" if t.get("rows_folded") else ""
+        parts.append(f"a trial run accepts {t['rows_accepted']:,} of {t['rows_read']:,} rows{folded}")
     elif t.get("error"):
         parts.append(f"a trial run failed ({t['error'][:120]})")
     message = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] + "."
@@ -683,8 +717,11 @@ def _result(d: Draft, text: str) -> dict:
         "missing_required": d.missing,
         "recommended": d.recommended,
         "crosswalks": {f: {"column": x["column"], "assigned": sum(e["to"] is not None for e in x["entries"]),
-                           "todo": [e["value"] for e in x["entries"] if e["to"] is None], "not_listed": x["more"]}
+                           "todo": [e["value"] for e in x["entries"] if e["to"] is None], "not_listed": x["more"],
+                           **({"codes": x["codes"], "coded_values": x["coded_values"]} if x.get("codes") else {})}
                        for f, x in d.crosswalks.items()},
+        "duplicates": d.duplicates,
+        "codes": d.codes,
         "unmapped_columns": d.unused,
         "personal_columns": [{"column": p["column"], "reason": p["reason"], "published": False} for p in d.personal],
         "checks": d.checks + [f"{p.field}: {c}" for p in d.picks.values() for c in p.checks],

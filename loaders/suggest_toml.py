@@ -91,8 +91,11 @@ def render(d: "Draft") -> str:
         add("#")
         t = d.trial
         if "rows_read" in t:
+            folded = f"{t['rows_folded']:,} folded into incidents already counted, " if t.get("rows_folded") else ""
             ext(comment(f"Trial run of this draft on the file: {t['rows_accepted']:,} of {t['rows_read']:,} rows accepted, "
-                        f"{t['rows_rejected']:,} rejected."))
+                        f"{folded}{t['rows_rejected']:,} rejected."))
+            if not t["rows_accepted"]:
+                ext(comment("No row is accepted yet: ingest refuses a draft with no accepted row. Do the TODO lines below first."))
             for reason, n in list(t["rejection_reasons"].items())[:6]:
                 ext(comment(f"- {n:,} × {reason}", "  "))  # exact counts (loaders.accounting), not capped examples
         else:
@@ -119,11 +122,22 @@ def render(d: "Draft") -> str:
     if d.null_values:
         add(f"null_values = {tval(d.null_values)}")
         ext(comment("found in the file as whole values; read as empty in every column. CHECK none of them is a real value."))
-    if d.time_precision and "time_precision" in ds.names:
+    if isinstance(d.time_precision, dict) and "time_precision" in ds.names:
+        add(f"time_precision = {tval(d.time_precision)}")
+        ext(comment(f"occurred_at has the time of day of {d.time_precision['column']!r}; a row whose time is NULL or blank keeps its "
+                    "date with day precision (this quarter's file or the next)."))
+    elif d.time_precision and "time_precision" in ds.names:
         add(f"time_precision = {q(d.time_precision)}")
         ext(comment({"exact": "occurred_at has a time of day.",
                      "day": "occurred_at has a date but no time of day (every time is missing or 00:00).",
                      "month": "occurred_at gives only the month."}[d.time_precision]))
+    if d.duplicates == "fold":
+        add('duplicates = "fold"')
+        ext(comment(f"the identifier repeats in {d.folds:,} rows that are further victims or offences of an incident already counted: "
+                    "they are folded into it (rows read = accepted + folded + rejected), never counted twice, never rejected."))
+        add('# count = "offences"')
+        ext(comment("CHECK: each incident is counted once. To publish offences instead (one per row, as NIBRS counts them), "
+                    "uncomment the line above; the pages then say that offences are counted."))
     if d.duplicates_hint:
         add('# duplicates = "suffix"')
         ext(comment(f"CHECK: {d.duplicates_hint}."))
@@ -153,6 +167,12 @@ def render(d: "Draft") -> str:
                             "If the export has a case or report number, name it here instead: column = \"...\""))
                 add('generate = "row_hash"')
                 add("")
+            elif f.name in d.constants:
+                value, why = d.constants[f.name]
+                add(f"[fields.{f.name}]")
+                ext(comment(why))
+                add(f"value = {q(value)}")
+                add("")
             elif f.name in d.missing:
                 add(f"[fields.{f.name}]")
                 ext(comment(f"TODO: no column looked like {f.name} ({f.description}). It is required: name the column, "
@@ -172,7 +192,10 @@ def render(d: "Draft") -> str:
         add(f"column = {tval(p.columns[0] if len(p.columns) == 1 else p.columns)}")
         for k, v in p.settings.items():
             add(f"{k} = {tval(v)}")
-        if f.name in d.crosswalks:
+        if f.name in d.crosswalks and d.crosswalks[f.name].get("codes"):
+            ext(comment(f"codes = {q(d.crosswalks[f.name]['codes'])}: Bridges knows every code of this system (loaders/codes/); values "
+                        f"holding no code are listed in [crosswalks.{f.name}] below"))
+        elif f.name in d.crosswalks:
             ext(comment(f"its values are turned into canonical ones by [crosswalks.{f.name}] below"))
         for c in p.checks:
             ext(comment(f"CHECK: {c}"))
@@ -203,9 +226,16 @@ def render(d: "Draft") -> str:
     for fname, cw in d.crosswalks.items():
         allowed = list(ds.field(fname).allowed or [])
         add(f"[crosswalks.{fname}]")
-        ext(comment(f"Every distinct value of {cw['column']!r} ({len(cw['entries']) + cw['more']:,}), most frequent first, with the "
-                    "keyword rule (loaders/suggest_rules.toml) that placed it. CHECK each line; change the value on the right "
-                    "where the rule guessed wrong."))
+        if cw.get("codes"):
+            ext(comment(f"{cw['coded_values']:,} distinct values of {cw['column']!r} ({cw['coded_rows']:,} rows) hold a {cw['codes_title']} code: "
+                        "each is placed by the code, with no line here"
+                        + (f"; {cw['no_offence_rows']:,} rows hold a code meaning no offence and are set aside" if cw.get("no_offence_rows") else "")
+                        + f". The {len(cw['entries']) + cw['more']:,} values below hold no code: CHECK each line (a keyword rule placed it), "
+                        "assign the TODO ones, or write \"no_offence\" for a value that is no offence."))
+        else:
+            ext(comment(f"Every distinct value of {cw['column']!r} ({len(cw['entries']) + cw['more']:,}), most frequent first, with the "
+                        "keyword rule (loaders/suggest_rules.toml) that placed it. CHECK each line; change the value on the right "
+                        "where the rule guessed wrong."))
         ext(comment(f"Allowed: {', '.join(allowed)}."))
         if fname == "category":
             ext(comment("\"other\" is only for offences you decide belong in no other group. A call for service that reports no "

@@ -9,6 +9,7 @@ from loaders import profiles
 from store import uploads
 from model.schema import dataset as get_dataset
 from loaders.placement import place_category
+from loaders.mapping import NO_OFFENCE_VALUE
 from loaders.suggest_columns import match_rule, rules
 
 from ui.render import md_escape
@@ -65,6 +66,13 @@ def _set_field(state: str, fname: str, wkey: str, path, sheet, dataset: str) -> 
         return  # the joined columns suggested: unchanged
     else:
         fields[fname] = {"column": value, **({"format": "auto"} if fdef.type == "timestamp" else {})}
+        system = _code_system(path, sheet, value) if dataset == "incidents" and fname == "category" else None
+        if system:  # a standard code column (NIBRS, UCR ...): every valid code maps by loaders/codes, no value map needed
+            fields[fname]["codes"] = system
+            spec.setdefault("crosswalks", {}).pop(fname, None)
+            if (fields.get("offence_raw") or {}).get("column") in (None, value):
+                fields["offence_raw"] = {"column": value}
+            return
         if fdef.allowed:
             rule_list, key = _enum_rules(dataset, fname)
             cw = {}
@@ -79,6 +87,29 @@ def _set_field(state: str, fname: str, wkey: str, path, sheet, dataset: str) -> 
             fields["offence_raw"] = {"column": value}
     if fdef.allowed and value in (NONE, ROWHASH):
         (spec.get("crosswalks") or {}).pop(fname, None)
+
+
+COUNTS = {"incidents": "each incident once: further victims or offences of an incident are folded into it",
+          "offences": "each offence: one per row, as NIBRS counts them (the pages then say offences)"}
+
+
+def _count_choice(spec: dict, h: str) -> None:
+    """The incident identifier repeats once per victim or offence: count incidents (the default) or offences."""
+    cur = spec.get("count", "incidents")
+    pick = st.radio("The incident identifier repeats once per victim or offence. Count…", list(COUNTS), index=list(COUNTS).index(cur),
+                    format_func=COUNTS.get, key=f"map_{h}_count")
+    if pick == "offences":
+        spec["count"] = "offences"
+    else:
+        spec.pop("count", None)
+
+
+def _code_system(path, sheet, column: str) -> str | None:
+    """The standard offence code system a column's values belong to (loaders.codes.recognise_column), or None."""
+    from loaders.codes import recognise_column
+
+    values = [v for v, n in uploads.distinct_values(path, sheet, column, limit=2000) for _ in range(min(n, 50))]
+    return recognise_column(values)[0]
 
 
 def _set_coord(state: str, k: str, wkey: str) -> None:
@@ -127,6 +158,8 @@ def edit(staged, dataset: str, sheet: str | None, suggestion: dict, name: str | 
                  [NONE] + columns, cur, f"map_{h}_co_{k}", _set_coord, (state, k, f"map_{h}_co_{k}"), samples, spec)
         if "x" in co or "y" in co:
             st.markdown(md_escape(f"Projected coordinates are read in {co.get('crs') or '(no coordinate system given)'}."))
+    if dataset == "incidents" and spec.get("duplicates") == "fold":
+        _count_choice(spec, h)
     _assignments(spec, suggestion, dataset, h)
     st.divider()
     if name is None:
@@ -168,9 +201,15 @@ def _assignments(spec: dict, suggestion: dict, dataset: str, h: str) -> None:
         if _current(spec, fname) != info["column"]:
             continue  # the analyst chose another column: its values are assigned from the report after the check
         allowed = get_dataset(dataset).field(fname).allowed or ()
+        if fname == "category":  # a value that is no offence at all is set aside like NIBRS 999, never counted
+            allowed = (*allowed, NO_OFFENCE_VALUE)
         todo = todos[fname]
         have = (spec.get("crosswalks") or {}).get(fname, {})
-        st.markdown(md_escape(f"Values of '{info['column']}' ({fname}): {len(have)} placed by keyword rules, {len(todo)} to assign."))
+        if info.get("codes"):
+            st.markdown(md_escape(f"Values of '{info['column']}' ({fname}): {info.get('coded_values', 0):,} hold a {info['codes']} code and are "
+                                  f"placed by it; of the values with no code, {len(have)} placed by keyword rules, {len(todo)} to assign."))
+        else:
+            st.markdown(md_escape(f"Values of '{info['column']}' ({fname}): {len(have)} placed by keyword rules, {len(todo)} to assign."))
         if have:
             with st.expander(md_escape(f"Check the {len(have)} values placed by keyword rules")):
                 st.dataframe({"value in the file": list(have), fname: list(have.values())}, hide_index=True)

@@ -6,7 +6,9 @@ import streamlit as st
 
 from bridges import actions
 from store import uploads
-from loaders.accounting import reason_group
+from loaders.accounting import folded_sentence, reason_group
+from loaders.ingest import accounting_line
+from loaders.mapping import NO_OFFENCE_VALUE
 from model.schema import dataset as get_dataset
 
 from ui.render import md_escape
@@ -32,10 +34,19 @@ def show(store, user, draft_id: str, examples: list | None, recheck) -> None:
     st.header("What Bridges found in the file")
     how = f"{report['file']}: read as {report['source_title'] or report['source']} ({report['dataset']}, {report['encoding']}"
     st.markdown(md_escape(how + (f", sheet '{report['sheet']}')." if report.get("sheet") else ").")))
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Rows read", f"{report['rows_read']:,}")
-    c2.metric("Rows accepted", f"{report['rows_accepted']:,}")
-    c3.metric("Rows rejected", f"{report['rows_rejected']:,}")
+    folded = report.get("rows_folded") or 0
+    cols = st.columns(4 if folded else 3)
+    cols[0].metric("Rows read", f"{report['rows_read']:,}")
+    cols[1].metric("Rows accepted", f"{report['rows_accepted']:,}")
+    if folded:
+        cols[2].metric("Rows folded", f"{folded:,}")
+    cols[-1].metric("Rows rejected", f"{report['rows_rejected']:,}")
+    st.markdown(md_escape(accounting_line(report)))
+    if folded:
+        st.markdown(md_escape(folded_sentence(folded, report.get("folded_by")) + " Folded rows are not rejected and not counted twice."))
+    if report.get("counts") == "offences":
+        st.markdown("Each row is counted as one offence (the mapping profile says count = \"offences\"): the public pages say offences, not incidents.")
+    _changes(report)
     if report.get("date_range"):
         qs = ", ".join(f"{q} ({n:,} rows)" for q, n in report["quarters"].items())
         st.markdown(md_escape(f"Dates from {report['date_range'][0]} to {report['date_range'][1]}; quarters: {qs}."))
@@ -54,6 +65,18 @@ def show(store, user, draft_id: str, examples: list | None, recheck) -> None:
                 st.page_link(path, label=label)
             except Exception:  # not in this run's navigation
                 pass
+
+
+def _changes(report: dict) -> None:
+    """What changed in this file since its mapping profile was made (a renamed column, another date format), and how it was read."""
+    changes = report.get("changes") or []
+    if not changes:
+        return
+    st.subheader("What changed since the mapping was made")
+    st.markdown("Bridges read this file with your saved mapping, adjusting it where the export changed. Check each change; "
+                "the mapping itself is not altered.")
+    for c in changes:
+        st.markdown(md_escape(f"- {c['note']}."))
 
 
 def _rejections(store, report: dict, draft_id: str) -> None:
@@ -97,6 +120,8 @@ def _unmapped(report: dict, recheck, draft_id: str) -> None:
     chosen: dict[str, dict[str, str]] = {}
     for fname, values in unmapped.items():
         allowed = get_dataset(report["dataset"]).field(fname).allowed or ()
+        if fname == "category":  # a value that is no offence at all is set aside like NIBRS 999, never counted
+            allowed = (*allowed, NO_OFFENCE_VALUE)
         items = list(values.items())
         for i, (v, n) in enumerate(items[:100]):
             c1, c2 = st.columns([6, 4])
