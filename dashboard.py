@@ -1,6 +1,6 @@
 """Bridges entry point: the public pages, their URL paths (part of the contract) and the page titles in the URL's language.
 
-/ overview · /incidents · /community · /feedback · /trust · /data. Every page draws its own header (release,
+/ overview · /incidents · /community · /feedback · /trust · /data, and for a campus /clery · /crime-log. Every page draws its own header (release,
 data as of, language switch, links that keep ?area=&quarter=&lang=), so a page works however it is reached.
 
 The page scripts live in public_pages/, not pages/: Streamlit 1.67 switches to its old multipage mode
@@ -23,6 +23,9 @@ PAGES = [
     st.Page("public_pages/feedback.py", title=t("nav.feedback", lang), url_path="feedback"),
     st.Page("public_pages/trust.py", title=t("nav.trust", lang), url_path="trust"),
     st.Page("public_pages/data.py", title=t("nav.data", lang), url_path="data"),
+    # a campus's Clery Act pages (the nav links them only when the release has Clery data; ui/public/clery.py)
+    st.Page("public_pages/clery.py", title=t("nav.clery", lang), url_path="clery"),
+    st.Page("public_pages/crime_log.py", title=t("nav.crime_log", lang), url_path="crime-log"),
     st.Page("public_pages/town_hall.py", title=t("deck.nav", lang), url_path="town-hall"),  # presenter deck (ui/public/deck.py)
 ]
 # /sign-in for everyone; /upload, /preview and /releases only for a signed-in analyst (each also checks the role itself)

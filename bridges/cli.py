@@ -186,10 +186,14 @@ def cmd_export(args) -> int:
 
 def cmd_demo(args) -> int:
     from accounts.audit import COMMAND_LINE
-    from demo.build import build_demo
+    from demo.build import KINDS, build_demo, kind_root
 
-    m = build_demo(_store(args), force=args.force, origin=COMMAND_LINE)
-    print(f"Demo store ready at release {m['version']}: " + ", ".join(f"{k} {v:,}" for k, v in m["row_counts"].items()))
+    root = _store(args).root
+    # one kind into the folder itself; "all" as a fresh checkout has them: the police in the folder, the others in providers/
+    for kind in (KINDS if args.kind == "all" else [args.kind]):
+        where = kind_root(root, kind) if args.kind == "all" else root
+        m = build_demo(Store(where), force=args.force, origin=COMMAND_LINE, kind=kind)
+        print(f"Demo store ({kind}) ready at release {m['version']} in {where}: " + ", ".join(f"{k} {v:,}" for k, v in m["row_counts"].items()))
     return 0
 
 
@@ -368,6 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--by", help=BY_HELP)
 
     sp = add("demo", cmd_demo, "Build the demo store from the embedded demo exports.")
+    sp.add_argument("--kind", choices=["police", "campus", "all"], default="police",
+                    help="police (default): Riverton's police service; campus: Riverton State University's public safety department, "
+                         "with its Clery Act report and crime log; all: both, the campus in the folder's providers/riverton-state/")
     sp.add_argument("--force", action="store_true", help="rebuild even if the store has releases")
 
     sp = add("rebuild", cmd_rebuild, "Rebuild every release from the raw files into another folder and compare.")

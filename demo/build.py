@@ -1,5 +1,10 @@
 """The embedded demo: ingest the fictional Riverton exports through the ordinary loaders and publish them as one release,
-through the same audited actions as an analyst's (the audit log shows who: "demo", the operating-system user, from where)."""
+through the same audited actions as an analyst's (the audit log shows who: "demo", the operating-system user, from where).
+
+Each provider is a store of its own. The Riverton Police Service's store is the data folder itself; the campus
+(Riverton State University's Department of Public Safety) is a second store in the folder's providers/riverton-state/
+(model.releases.providers), which the public pages offer beside the first (?provider=riverton-state). A fresh
+checkout builds both (ensure_all); `python -m bridges demo --kind campus` builds the campus alone into a folder."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -11,6 +16,7 @@ from accounts import audit
 from bridges import actions
 from demo import generate as demo_gen
 from model.errors import InputError
+from model.releases import PROVIDERS_DIR
 from loaders.mapping import SOURCES_DIR, Spec
 from store.versioned import LOCK_TIMEOUT, Store, StoreBusy
 
@@ -27,6 +33,22 @@ PLAN = [
     ("feedback", "feedback", "demo_feedback.toml"),
     ("survey", "survey", "demo_survey.toml"),
 ]
+POLICE, CAMPUS = "police", "campus"
+CAMPUS_PLAN = [
+    ("areas", "campus_areas", "demo_campus_areas.toml"),
+    ("incidents", "campus_incidents", "demo_campus_incidents.toml"),
+]
+# kind of provider -> (what to ingest, the release's note, its provider.toml among the demo files, the population file)
+KINDS = {
+    POLICE: (PLAN, NOTE, "provider", "population"),
+    CAMPUS: (CAMPUS_PLAN, "Demo data: Riverton State University (fictional)", "campus_provider", None),
+}
+CAMPUS_ID = "riverton-state"  # the campus store's folder under a data folder's providers/
+
+
+def kind_root(root: Path, kind: str) -> Path:
+    """Where a kind of demo provider lives in a data folder: the folder itself for the police, providers/<id>/ for the campus."""
+    return Path(root) if kind == POLICE else Path(root) / PROVIDERS_DIR / CAMPUS_ID
 
 
 def demo_files(demo_dir: Path = DEMO_DIR) -> dict[str, Path]:
@@ -38,14 +60,15 @@ def demo_files(demo_dir: Path = DEMO_DIR) -> dict[str, Path]:
     return files
 
 
-def ingest_demo(store: Store, demo_dir: Path = DEMO_DIR, origin: str = audit.DASHBOARD) -> list[dict]:
-    """Ingest every demo export into drafts; returns the ingest reports (drafts are removed on failure)."""
+def ingest_demo(store: Store, demo_dir: Path = DEMO_DIR, origin: str = audit.DASHBOARD, kind: str = POLICE) -> list[dict]:
+    """Ingest every demo export of one kind of provider into drafts; returns the ingest reports (drafts are removed on failure)."""
     files = demo_files(demo_dir)
+    plan, _, _, population = KINDS[kind]
     reports: list[dict] = []
     try:
-        for dataset, key, spec_name in PLAN:
+        for dataset, key, spec_name in plan:
             spec = Spec.load(SOURCES_DIR / spec_name)
-            pop = files["population"] if dataset == "areas" else None
+            pop = files[population] if dataset == "areas" and population else None
             reports.append(actions.ingest_upload(store, files[key], dataset, BY, profile=spec, population=pop, origin=origin))
     except BaseException:
         for r in reports:
@@ -57,8 +80,9 @@ def ingest_demo(store: Store, demo_dir: Path = DEMO_DIR, origin: str = audit.DAS
     return reports
 
 
-def build_demo(store: Store, force: bool = False, origin: str = audit.DASHBOARD) -> dict:
-    """Build the demo store (one release holding all five datasets) and return its manifest.
+def build_demo(store: Store, force: bool = False, origin: str = audit.DASHBOARD, kind: str = POLICE) -> dict:
+    """Build a demo store (one release holding all of its datasets: five for the police, areas and incidents for the
+    campus) and return its manifest. The provider's name and contact go in the store's provider.toml, unless it has one.
 
     If the store already has a release and `force` is false, the current manifest is returned as it is. `origin` says in
     the audit log what built it: the dashboard on a fresh clone (ensure_demo), or `python -m bridges demo`.
@@ -67,10 +91,17 @@ def build_demo(store: Store, force: bool = False, origin: str = audit.DASHBOARD)
         cur = store.current()
         if cur is not None:
             return cur
-    reports = ingest_demo(store, origin=origin)
+    if kind not in KINDS:
+        raise InputError(f"There is no demo of the kind '{kind}'.", f"Choose one of {', '.join(KINDS)}.")
+    _, note, provider_file, _ = KINDS[kind]
+    store.root.mkdir(parents=True, exist_ok=True)
+    own = store.root / "provider.toml"
+    if not own.exists():
+        own.write_bytes(demo_files()[provider_file].read_bytes())
+    reports = ingest_demo(store, origin=origin, kind=kind)
     drafts = [r["draft"] for r in reports]
     try:
-        out = actions.publish(store, drafts, BY, NOTE, wait=LOCK_TIMEOUT, origin=origin)
+        out = actions.publish(store, drafts, BY, note, wait=LOCK_TIMEOUT, origin=origin)
         if not out["ok"]:
             raise StoreBusy(out["message"])
         return out["release"]
@@ -99,7 +130,7 @@ def wanted(root: Path) -> bool:
 @lru_cache(maxsize=1)
 def demo_sources() -> frozenset[str]:
     """The source ids of the demo's exports (what its rows carry in `source`)."""
-    return frozenset(Spec.load(SOURCES_DIR / spec_name).id for _, _, spec_name in PLAN)
+    return frozenset(Spec.load(SOURCES_DIR / spec_name).id for plan, *_ in KINDS.values() for _, _, spec_name in plan)
 
 
 def demo_rows(store: Store) -> dict[str, int]:
@@ -117,7 +148,7 @@ def _demo_rows(root: str, version: int) -> tuple:
     manifest = store.release(version)
     ids = sorted(demo_sources())
     out = []
-    for dataset, _, _ in PLAN:
+    for dataset in dict.fromkeys(d for plan, *_ in KINDS.values() for d, _, _ in plan):
         ds = store.dataset_at(dataset, manifest)
         if ds is None or "source" not in ds.schema.names:
             continue
@@ -127,8 +158,8 @@ def _demo_rows(root: str, version: int) -> tuple:
     return tuple(out)
 
 
-def ensure_demo(store: Store, wait: float = ENSURE_WAIT) -> dict | None:
-    """Build the demo only when the store has no release; safe when several processes call it at once.
+def ensure_demo(store: Store, wait: float = ENSURE_WAIT, kind: str = POLICE) -> dict | None:
+    """Build a demo store only when the store has no release; safe when several processes call it at once.
 
     Returns the manifest of the release built here, or None when the store already had one (or another
     process is still building it after `wait` seconds).
@@ -143,6 +174,13 @@ def ensure_demo(store: Store, wait: float = ENSURE_WAIT) -> dict | None:
         with lock.acquire(timeout=wait):
             if store.current() is not None:  # another process built it while this one waited
                 return None
-            return build_demo(store)
+            return build_demo(store, kind=kind)
     except Timeout:
         return None
+
+
+def ensure_all(root: Path, wait: float = ENSURE_WAIT) -> list[dict]:
+    """Every kind of demo provider in a data folder (the police in it, the campus in providers/), each built only when
+    its store has no release; returns the manifests of the releases built here."""
+    built = [ensure_demo(Store(kind_root(root, kind)), wait, kind) for kind in KINDS]
+    return [m for m in built if m is not None]

@@ -1,4 +1,7 @@
-"""Generate the fictional Riverton demo exports in data/demo/, deterministically: `python -m demo.generate [OUT_DIR]`."""
+"""Generate the fictional Riverton demo exports in data/demo/, deterministically: `python -m demo.generate [OUT_DIR]`.
+
+Two providers: the Riverton Police Service (incidents, events, concerns, survey, neighbourhoods) and Riverton State
+University's Department of Public Safety (a campus: its safety log with Clery columns, and its zones)."""
 from __future__ import annotations
 
 import csv
@@ -22,6 +25,30 @@ FILES = {
     "survey": "riverton_trust_survey.csv",
     "areas": "riverton_neighbourhoods.geojson",
     "population": "riverton_population.csv",
+    "provider": "riverton_provider.toml",  # the name and contact the closing slide, the report and the provider list show
+    # the campus: Riverton State University's Department of Public Safety (a store of its own: demo/build.py)
+    "campus_incidents": "rsu_public_safety_log.csv",
+    "campus_areas": "rsu_campus_zones.geojson",
+    "campus_provider": "rsu_provider.toml",
+}
+# each provider's provider.toml (outputs/deck.py reads it), copied into its store when the demo is built
+PROVIDERS = {
+    "provider": """# FICTIONAL demo provider (demo/generate.py): copied into the demo store as provider.toml
+[en]
+name = "Riverton Police Service (fictional demo)"
+contact = ["Community office: 555-0100", "community@riverton.example"]
+[fr]
+name = "Service de police de Riverton (démo fictive)"
+contact = ["Bureau communautaire : 555-0100", "community@riverton.example"]
+""",
+    "campus_provider": """# FICTIONAL demo provider (demo/generate.py): copied into the campus store as provider.toml
+[en]
+name = "Riverton State University, Department of Public Safety (fictional demo)"
+contact = ["Public Safety dispatch: 555-0142", "publicsafety@rsu.example"]
+[fr]
+name = "Université d’État de Riverton, Service de la sécurité publique (démo fictive)"
+contact = ["Répartition de la sécurité publique : 555-0142", "publicsafety@rsu.example"]
+""",
 }
 
 # The town sits in open water of the North Atlantic (about 44.0 N, 40.1 W) so that no real place is shown.
@@ -512,6 +539,161 @@ def population() -> bytes:
     return _csv_bytes(["Neighbourhood", "Residents", "Estimate Year", "Estimate Source"], rows)
 
 
+# ---------------------------------------------------------------- the campus: Riverton State University (FICTIONAL)
+
+CAMPUS_SEED = 20261001  # its own generator, so the campus never changes a byte of Riverton's files
+CAMPUS_FIRST, CAMPUS_LAST = dt.date(2023, 1, 1), dt.date(2026, 9, 30)  # the log starts in 2023; it was exported after 30 September 2026
+# zone code, name, ring corners (lon0, lat0, lon1, lat1), residents, Clery geography shares, buildings by geography
+CAMPUS_ZONES = [
+    ("NC", "North Campus", (-40.058, 44.021, -40.048, 44.025), None, {"on_campus": 0.85, "public_property": 0.15},
+     {"on_campus": ["Science Library", "Humanities Building", "Student Union", "Engineering Building", "Administration Building"],
+      "public_property": ["COLLEGE ST"]}),
+    ("RV", "Residence Village", (-40.058, 44.016, -40.053, 44.021), 3400,
+     {"on_campus_student_housing": 0.75, "on_campus": 0.15, "public_property": 0.10},
+     {"on_campus_student_housing": ["Birch Residence Hall", "Cedar Residence Hall", "Maple Residence Hall", "Family Housing Block A"],
+      "on_campus": ["Residence Dining Commons", "Village Green"], "public_property": ["CAMPUS DR"]}),
+    ("SC", "South Campus", (-40.053, 44.016, -40.048, 44.021), None, {"on_campus": 0.85, "public_property": 0.15},
+     {"on_campus": ["Athletics Centre", "Stadium", "Parking Lot C", "Parking Lot D", "Tennis Courts"], "public_property": ["SCHOLAR AVE"]}),
+    ("DT", "Downtown Learning Centre", (-40.055, 44.006, -40.053, 44.0075), None, {"noncampus": 1.0},
+     {"noncampus": ["Downtown Learning Centre"]}),
+    ("FS", "Lakeside Field Station", (-40.036, 44.020, -40.034, 44.0215), None, {"noncampus": 1.0},
+     {"noncampus": ["Lakeside Field Station"]}),
+]
+CAMPUS_GEOGRAPHY = {"on_campus": "On Campus", "on_campus_student_housing": "On Campus - Residential", "noncampus": "Non-Campus",
+                    "public_property": "Public Property"}
+OUTSIDE = ["MARKET ST", "KING ST", "LAKESHORE DR"]  # reported to the university, but outside its Clery geography
+# incident type: Clery classification as the records system tags it, reports a year, zone weights ("" = outside Clery
+# geography), hour profile, how it comes to light (prompt | found: a range of time | late: days later), VAWA offense
+CAMPUS_TYPES = [
+    ("Sexual Assault - Rape", "Rape", 6, {"RV": 6, "NC": 1, "SC": 1, "DT": 0.2, "": 1}, "night", "late", ""),
+    ("Sexual Assault - Fondling", "Fondling", 8, {"RV": 4, "NC": 2, "SC": 1, "DT": 0.3, "": 0.5}, "night", "late", ""),
+    ("Statutory Rape", "Statutory rape", 0.4, {"RV": 1}, "night", "late", ""),
+    ("Robbery", "Robbery", 2, {"NC": 1, "SC": 1, "RV": 1, "": 1}, "night", "prompt", ""),
+    ("Assault - Aggravated", "Aggravated assault", 4, {"RV": 2, "NC": 1, "SC": 1, "": 1}, "night", "prompt", ""),
+    ("Assault - Simple", "Simple assault", 25, {"RV": 3, "NC": 1, "SC": 2, "": 1}, "night", "prompt", ""),
+    ("Intimidation", "Intimidation", 6, {"RV": 2, "NC": 2, "SC": 1}, "mixed", "prompt", ""),
+    ("Burglary", "Burglary", 18, {"RV": 6, "NC": 2, "SC": 2, "DT": 0.5, "FS": 0.3}, "mixed", "found", ""),
+    ("Motor Vehicle Theft", "Motor vehicle theft", 6, {"SC": 5, "RV": 1, "NC": 1}, "overnight", "found", ""),
+    ("Theft from Vehicle", "Larceny-theft", 20, {"SC": 5, "RV": 1, "NC": 1}, "overnight", "found", ""),
+    ("Arson", "Arson", 1.5, {"RV": 2, "NC": 1, "SC": 1}, "night", "prompt", ""),
+    ("Theft - Bicycle", "Larceny-theft", 90, {"RV": 3, "NC": 3, "SC": 1}, "day", "found", ""),
+    ("Theft - Other", "Larceny-theft", 120, {"NC": 4, "RV": 2, "SC": 2, "DT": 0.5, "FS": 0.2}, "day", "found", ""),
+    ("Vandalism", "Destruction/damage/ vandalism of property", 60, {"RV": 2, "NC": 2, "SC": 2, "DT": 0.3, "FS": 0.2}, "night", "found", ""),
+    ("Stalking", "", 7, {"RV": 2, "NC": 2, "SC": 1, "": 1}, "mixed", "late", "Stalking"),
+    ("Dating Violence", "Simple assault", 8, {"RV": 4, "NC": 1, "SC": 1, "": 1}, "night", "late", "Dating violence"),
+    ("Domestic Violence", "Simple assault", 3, {"RV": 3, "": 1}, "night", "late", "Domestic violence"),
+    ("Liquor Law Violation", "Liquor law violations", 180, {"RV": 6, "SC": 2, "NC": 1, "": 0.5}, "night", "prompt", ""),
+    ("Drug Law Violation", "Drug law violations", 60, {"RV": 4, "SC": 1, "NC": 1, "": 0.5}, "evening", "prompt", ""),
+    ("Weapons Violation", "Illegal weapons possession", 6, {"RV": 2, "SC": 1, "NC": 1, "": 0.5}, "night", "prompt", ""),
+    ("Trespass", "", 30, {"NC": 2, "SC": 2, "RV": 1, "DT": 0.5}, "night", "prompt", ""),
+    ("Disorderly Conduct", "", 25, {"RV": 2, "SC": 2, "NC": 1}, "night", "prompt", ""),
+    ("Harassment", "", 20, {"RV": 2, "NC": 2, "SC": 1}, "day", "late", ""),
+    ("Fraud", "", 15, {"NC": 3, "RV": 1}, "day", "late", ""),
+]
+# the share of each type that is a hate crime, and the share of arrests among the weapons, drug and liquor law violations
+CAMPUS_HATE = {"Intimidation": 0.3, "Assault - Simple": 0.05, "Vandalism": 0.04, "Assault - Aggravated": 0.08, "Theft - Other": 0.005}
+CAMPUS_BIAS = [("Race", 4), ("Religion", 2), ("Sexual orientation", 2), ("Ethnicity", 2), ("Gender Identity", 1), ("National origin", 1),
+               ("Disability", 0.5), ("Gender", 0.5)]
+CAMPUS_ARREST = {"Liquor Law Violation": 0.15, "Drug Law Violation": 0.35, "Weapons Violation": 0.6}
+# the academic year: quiet in summer, busy in September and October (liquor peaks then)
+CAMPUS_MONTH = [1.0, 1.05, 1.0, 1.05, 0.8, 0.35, 0.3, 0.5, 1.5, 1.3, 1.1, 0.8]
+CAMPUS_CLEARED = {"Robbery": 0.4, "Assault - Aggravated": 0.6, "Assault - Simple": 0.6, "Burglary": 0.15, "Motor Vehicle Theft": 0.15,
+                  "Theft - Bicycle": 0.05, "Theft - Other": 0.08, "Theft from Vehicle": 0.05, "Vandalism": 0.1, "Trespass": 0.8,
+                  "Disorderly Conduct": 0.8}
+
+
+def _campus_ring(box: tuple[float, float, float, float]) -> list[list[float]]:
+    lon0, lat0, lon1, lat1 = box
+    return [[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]  # counter-clockwise (RFC 7946)
+
+
+def campus_zones() -> bytes:
+    """The campus's zones as GeoJSON, with the residents of student housing (the only zone where people live)."""
+    feats = []
+    for code, name, box, residents, *_ in CAMPUS_ZONES:
+        props = {"ZONE_CODE": code, "ZONE_NAME": name, "RESIDENTS": residents,
+                 "RESIDENTS_SOURCE": "RSU Housing Office, residents in fall 2025 (fictional)" if residents else None,
+                 "RESIDENTS_YEAR": 2025 if residents else None}
+        feats.append({"type": "Feature", "properties": props, "geometry": {"type": "Polygon", "coordinates": [_campus_ring(box)]}})
+    doc = {"type": "FeatureCollection", "name": "rsu_campus_zones (FICTIONAL DEMO DATA)", "features": feats}
+    return (json.dumps(doc, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def _months(first: dt.date, last: dt.date) -> list[dt.date]:
+    out, d = [], first.replace(day=1)
+    while d <= last:
+        out.append(d)
+        d = dt.date(d.year + (d.month == 12), 1 if d.month == 12 else d.month + 1, 1)
+    return out
+
+
+def campus_log(rng: np.random.Generator) -> bytes:
+    """The university's public safety log export: one row per incident, US dates, Clery columns as the records system tags them."""
+    zones = {z[0]: z for z in CAMPUS_ZONES}
+    end = dt.datetime.combine(CAMPUS_LAST, dt.time(23, 59))
+    recs = []
+    for month in _months(CAMPUS_FIRST, CAMPUS_LAST):
+        nxt = dt.date(month.year + (month.month == 12), 1 if month.month == 12 else month.month + 1, 1)
+        ndays = (nxt - month).days
+        for name, clery_class, per_year, weights, hours, comes, vawa in CAMPUS_TYPES:
+            lam = per_year / 12 * CAMPUS_MONTH[month.month - 1] * (1.3 if name == "Liquor Law Violation" and month.month == 9 else 1.0)
+            n = int(rng.poisson(lam))
+            for _ in range(n):
+                start = dt.datetime.combine(month + dt.timedelta(days=int(rng.integers(0, ndays))),
+                                            dt.time(int(rng.choice(24, p=_hour_profile(hours))), int(rng.integers(0, 60))))
+                until = ""
+                if comes == "found":  # found later: it happened some time in a range
+                    stop = start + dt.timedelta(minutes=int(rng.integers(30, 14 * 60)))
+                    until, reported = stop, stop + dt.timedelta(minutes=int(rng.integers(5, 180)))
+                elif comes == "late":
+                    reported = start + dt.timedelta(days=float(rng.exponential(20)), minutes=int(rng.integers(30, 600)))
+                else:
+                    reported = start + dt.timedelta(minutes=int(rng.integers(2, 90)))
+                zone = _choice(rng, list(weights), list(weights.values()))
+                if zone:
+                    shares = dict(zones[zone][4])
+                    if name == "Burglary":  # a burglary is in a building, never on the street
+                        shares.pop("public_property", None)
+                    geo = _choice(rng, list(shares), list(shares.values()))
+                    places = zones[zone][5][geo]
+                    place = _choice(rng, places)
+                    if place.isupper():  # a street: its hundred-block
+                        place = f"{int(rng.integers(1, 9))}XX {place}"
+                    geo_text = CAMPUS_GEOGRAPHY[geo]
+                else:
+                    geo_text, place = "", f"{int(rng.integers(1, 40))}XX {_choice(rng, OUTSIDE)}"
+                klass = clery_class
+                if name == "Dating Violence" and rng.random() < 0.25:
+                    klass = "Aggravated assault"
+                bias = _choice(rng, [b for b, _ in CAMPUS_BIAS], [w for _, w in CAMPUS_BIAS]) if rng.random() < CAMPUS_HATE.get(name, 0) else ""
+                action = ""
+                if name in CAMPUS_ARREST:
+                    action = "Arrest" if rng.random() < CAMPUS_ARREST[name] else "Judicial Referral"
+                recs.append([reported, start, until, name, klass, vawa, bias, geo_text, action, place, zone, rng.random(), rng.random()])
+    recs = [r for r in recs if r[0] <= end]  # not reported yet when the log was exported
+    recs.sort(key=lambda r: (r[0], r[3], r[9]))
+    rows, seq = [], {}
+    for reported, start, until, name, klass, vawa, bias, geo_text, action, place, zone, u, u2 in recs:
+        seq[reported.year] = seq.get(reported.year, 0) + 1
+        age = (end - reported).days
+        if action:
+            status = "Closed - Arrest" if action == "Arrest" else "Closed - Referred to Student Conduct"
+        elif u < 0.03:
+            status = "Unfounded"
+        elif age < 30 and u2 < 0.7:
+            status = "Open - Under Investigation"
+        elif u2 < CAMPUS_CLEARED.get(name, 0.3):
+            status = "Closed - Cleared by Arrest" if u2 < 0.5 * CAMPUS_CLEARED.get(name, 0.3) else "Closed - Exceptionally Cleared"
+        else:
+            status = "Inactive - No Leads"
+        fmt = "%m/%d/%Y %H:%M"
+        rows.append([f"RSU-{reported.year % 100:02d}-{seq[reported.year]:05d}", reported.strftime(fmt), start.strftime(fmt),
+                     until.strftime(fmt) if until else "", name, klass, vawa, bias, geo_text, action, place, zone, status])
+    header = ["Case Number", "Date Reported", "Occurred From", "Occurred To", "Incident Type", "Clery Classification", "VAWA Offense",
+              "Hate Crime Bias", "Clery Geography", "Arrest/Referral", "General Location", "Zone", "Disposition"]
+    return _csv_bytes(header, rows)
+
+
 README = """# Riverton demo data (FICTIONAL)
 
 Everything in this folder is **made up**. Riverton, its police service, its neighbourhoods, streets,
@@ -537,6 +719,7 @@ planning department that does not use police codes) is joined by name.
 | `riverton_trust_survey.csv` | survey | a quarterly trust and safety survey, one row per wave, area and question |
 | `riverton_neighbourhoods.geojson` | areas | ten neighbourhood boundaries (WGS84) |
 | `riverton_population.csv` | areas (population) | residents per neighbourhood; Ironworks has 40 residents and Airport Lands none listed, so no rate is shown for them |
+| `riverton_provider.toml` | (the store's provider.toml) | the service's name and contact, shown on the deck's closing slide and in the list of providers |
 
 Quarters 2023Q4 to 2026Q3. What the demo is built to show:
 
@@ -549,6 +732,26 @@ Quarters 2023Q4 to 2026Q3. What the demo is built to show:
 - the incidents export has two deliberate flaws, as real exports do: one occurrence exported twice
   (the copy is rejected as a duplicate) and one record whose date was typed by hand as `YYYY-MM-DD`
   in a `DD/MM/YYYY` column (rejected). Every other row of every file is accepted.
+
+## Riverton State University (a campus, FICTIONAL)
+
+A second provider, in a store of its own (`python -m bridges demo --kind campus`): the Department of
+Public Safety of Riverton State University, which does not exist either. Its campus sits in
+University Heights.
+
+| file | dataset | what it imitates |
+|---|---|---|
+| `rsu_public_safety_log.csv` | incidents | a campus records system's log export: `MM/DD/YYYY HH:MM` dates, the time of report and a range of time for the occurrence, the Clery classification, VAWA offense, hate-crime bias, Clery geography and arrest or referral as the system tags them, a general location (a building, or a hundred-block for a street) |
+| `rsu_campus_zones.geojson` | areas | five zones of the university (WGS84); only Residence Village has residents |
+| `rsu_provider.toml` | (the store's provider.toml) | the department's name and contact |
+
+Crimes that happened and were reported from 1 January 2023 to 30 September 2026: three full calendar
+years for the Annual Security Report (2023 to 2025) and a daily crime log whose last 60 days end on
+30 September 2026.
+It shows sexual offences reported days or weeks late (some in the next calendar year), student
+housing inside on campus, two noncampus buildings, public property, incidents outside Clery
+geography, hate crimes with their bias, VAWA offenses, arrests and disciplinary referrals, and
+unfounded crimes. Every row is accepted.
 """
 
 
@@ -563,6 +766,9 @@ def build_all() -> dict[str, bytes]:
         FILES["engagement"]: engagement(rng),
         FILES["feedback"]: feedback(rng),
         FILES["survey"]: survey(rng),
+        FILES["campus_areas"]: campus_zones(),
+        FILES["campus_incidents"]: campus_log(np.random.default_rng(CAMPUS_SEED)),
+        **{FILES[k]: text.encode("utf-8") for k, text in PROVIDERS.items()},
         "README.md": README.encode("utf-8"),
     }
 

@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from model.public import ALL, ALL_AREAS, FEEDBACK_COUNTS, INCIDENT_COUNTS, PUBLIC_FIELDS, SCANNED_FIELDS, TABLES, UNKNOWN_AREA  # noqa: F401 (re-exported for the gate's callers)
+from model.public import ALL, ALL_AREAS, CLERY_COUNTS, FEEDBACK_COUNTS, INCIDENT_COUNTS, PUBLIC_FIELDS, SCANNED_FIELDS, TABLES, UNKNOWN_AREA  # noqa: F401 (re-exported for the gate's callers)
 from model.schema import DATASETS, SENSITIVE_CATEGORIES, category_kind
 
+from .clery import clery_counts
 from .location import Grid
 from .scanner import default_scanner, scan_column
 from .sensitive import mask_sensitive, sensitive_rows
@@ -128,7 +129,7 @@ def public_incidents(inc: pd.DataFrame, cfg: PrivacyConfig, secret: bytes) -> tu
     if hidden:
         probe = pd.DataFrame({"quarter": masked["quarter"], "area": _area(masked["area"]), "category": masked["category"]})
         withheld_area = _hidden_rows(probe, ["quarter", "area", "category"], pd.concat(hidden), sens.to_numpy())
-        masked.loc[withheld_area, ["area", "district"]] = None
+        masked.loc[withheld_area, [c for c in ("area", "district", "clery_geography") if c in masked.columns]] = None
     note["areas_withheld"] = int(withheld_area.sum())
     note["cells_suppressed"] = n_primary
     note["cells_suppressed_complementary"] = n_comp
@@ -225,13 +226,22 @@ def build_public(tables: dict[str, pa.Table | None], cfg: PrivacyConfig, secret:
 
     def frame(name):
         t = tables.get(name)
-        return None if t is None else t.to_pandas()
+        if t is None:
+            return None
+        f = t.to_pandas()
+        for fd in DATASETS[name].fields:  # a table stored before a field existed reads it as empty
+            if fd.name not in f.columns:
+                f[fd.name] = None
+        return f
 
     inc = frame("incidents")
     if inc is not None:
         rows, cube, n = public_incidents(inc, cfg, secret)
         out["incidents"], out[INCIDENT_COUNTS.name] = rows, cube
         note["incidents"] = n
+        clery, n = clery_counts(inc)  # a campus's Annual Security Report, from the true rows
+        if clery is not None:
+            out[CLERY_COUNTS.name], note["clery"] = clery, n
     fb = frame("feedback")
     if fb is not None:
         rows, cube, n = public_feedback(fb, cfg, secret)

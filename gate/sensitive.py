@@ -14,7 +14,8 @@ COUNT_KEYS = ("generalized_points", "generalized_blocks", "withheld_locations", 
 
 
 def sensitive_rows(frame: pd.DataFrame, sensitive_categories: Iterable[str] = SENSITIVE_CATEGORIES) -> pd.Series:
-    """Boolean Series: the row's category is sensitive, or its `domestic` flag is True (missing counts as False)."""
+    """Boolean Series: the row's category is sensitive, its `domestic` flag is True (missing counts as False), or it has a
+    VAWA offense."""
     if "category" not in frame.columns:
         raise KeyError("the frame has no 'category' column: sensitive incidents cannot be told apart")
     cats = {str(c) for c in sensitive_categories}
@@ -28,6 +29,8 @@ def sensitive_rows(frame: pd.DataFrame, sensitive_categories: Iterable[str] = SE
             except (TypeError, ValueError):
                 dom = dom.map(lambda v: v is True or (isinstance(v, (bool, np.bool_)) and bool(v)))
         sens = sens | dom.eq(True).fillna(False).astype(bool)
+    if "vawa_offense" in frame.columns:  # domestic violence, dating violence, stalking (a campus's Clery export)
+        sens = sens | frame["vawa_offense"].notna().astype(bool)
     return sens
 
 
@@ -52,9 +55,9 @@ def mask_sensitive(
 
     Every row: `lat`/`lon` are snapped to the centre of a `grid` cell (never within
     `grid.guard_m` of the true point), `block` is cut to a hundred-block.
-    Sensitive rows (category in `sensitive_categories`, or `domestic` True): no point (`lat`,
-    `lon` NaN), no block (missing), and a date without a time (`occurred_at`, `reported_at` cut
-    to midnight; `time_precision` "exact" becomes "day", "month" stays).
+    Sensitive rows (category in `sensitive_categories`, `domestic` True, or a VAWA offense): no point
+    (`lat`, `lon` NaN), no block (missing), and a date without a time (`occurred_at`,
+    `occurred_end`, `reported_at` cut to midnight; `time_precision` "exact" becomes "day", "month" stays).
     Columns that are absent are left absent; the input frame is not modified; `category`, `area`
     and every other column are kept as they are, so counts by area stay right.
 
@@ -91,7 +94,7 @@ def mask_sensitive(
     counts["withheld_locations"] = int((sens & had_location).sum())
 
     lost_time = pd.Series(False, index=out.index)
-    for col in ("occurred_at", "reported_at"):
+    for col in ("occurred_at", "occurred_end", "reported_at"):
         if col in out.columns:
             out[col], changed = _date_only(out[col], sens)
             lost_time |= changed

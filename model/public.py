@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 import pyarrow as pa
 
+from model import clery
 from model.schema import DATASETS, FEEDBACK, INCIDENTS, Dataset, Field
 
 UNKNOWN_AREA = "(unknown)"
@@ -104,6 +105,31 @@ INCIDENT_COUNTS = PublicTable(
     key=("quarter", "area", "category"),
 )
 
+CLERY_COUNTS = PublicTable(
+    "clery_counts",
+    "The Clery Act's Annual Security Report as counts (US campuses): crimes by calendar year reported, section, Clery category, "
+    "Clery geography and, for hate crimes, bias; counted from the true values before any masking. As in the Department of "
+    "Education's tables, `on_campus` counts every on-campus crime, those in student housing included, and "
+    "`on_campus_student_housing` counts those again: add on campus, noncampus and public property for a total, never student "
+    "housing. Unfounded crimes are in their own section and in no other count. Published only by a release whose incidents "
+    "have Clery fields.",
+    "incidents",
+    (
+        Field("year", "int", "Calendar year the crimes were reported in (the Clery Act counts by the date reported; a row with no "
+                             "report date counts by the date it occurred).", required=True, minimum=1900, maximum=2200),
+        Field("section", "string", "The table of the Annual Security Report: criminal offenses, hate crimes, VAWA offenses, arrests, "
+                                   "disciplinary referrals, or unfounded crimes (reported apart, in no other count).",
+              allowed=clery.SECTIONS, required=True),
+        Field("clery_category", "string", "The Clery category counted (for VAWA offenses, the VAWA offense; for arrests and referrals, "
+                                          "the weapons, drug or liquor law violation).", allowed=clery.COUNTED, required=True),
+        Field("clery_geography", "string", "Where: `on_campus` (student housing included), `on_campus_student_housing` (a part of on "
+                                           "campus, counted in both), `noncampus` or `public_property`.", allowed=clery.GEOGRAPHIES, required=True),
+        Field("bias", "string", "For hate crimes, the bias; empty in every other section.", allowed=clery.BIASES),
+        Field("n", "int", "Number of crimes (for arrests and referrals, of incidents) in the cell.", unit="crimes", minimum=0, required=True),
+    ),
+    key=("year", "section", "clery_category", "clery_geography", "bias"),
+)
+
 FEEDBACK_COUNTS = PublicTable(
     "feedback_counts",
     "Concerns counted by quarter, area and topic.",
@@ -120,8 +146,9 @@ FEEDBACK_COUNTS = PublicTable(
     key=("quarter", "area", "topic"),
 )
 
-_ORDER = ("incidents", "incident_counts", "engagement", "feedback", "feedback_counts", "survey", "areas")
-_ALL = {**{name: _dataset_table(ds) for name, ds in DATASETS.items()}, INCIDENT_COUNTS.name: INCIDENT_COUNTS, FEEDBACK_COUNTS.name: FEEDBACK_COUNTS}
+_ORDER = ("incidents", "incident_counts", "clery_counts", "engagement", "feedback", "feedback_counts", "survey", "areas")
+_ALL = {**{name: _dataset_table(ds) for name, ds in DATASETS.items()}, INCIDENT_COUNTS.name: INCIDENT_COUNTS, CLERY_COUNTS.name: CLERY_COUNTS,
+        FEEDBACK_COUNTS.name: FEEDBACK_COUNTS}
 
 # Every table a release publishes, in display order (the gate writes them; an absent one reads as empty).
 TABLES: dict[str, PublicTable] = {name: _ALL[name] for name in _ORDER}

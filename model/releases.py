@@ -9,11 +9,30 @@ from pathlib import Path
 from model.errors import InputError
 
 RELEASE_RE = re.compile(r"^(\d{6})\.json$")
+# A data folder may serve other providers beside its own (the demo's campus): each is a store of its own in
+# providers/<id>/, with its own releases, privacy settings and provider.toml; nothing is shared between them.
+PROVIDERS_DIR = "providers"
+PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 
 
 def default_data_dir() -> Path:
     """The store's folder: $BRIDGES_DATA_DIR, else the checkout's own data/."""
     return Path(os.environ.get("BRIDGES_DATA_DIR") or Path(__file__).resolve().parent.parent / "data")
+
+
+def providers(root: str | Path) -> list[str]:
+    """The other providers a data folder serves, by id (their folder's name): each one a store with a release."""
+    folder = Path(root) / PROVIDERS_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if PROVIDER_ID.match(p.name) and Published(p).current() is not None)
+
+
+def provider_root(root: str | Path, provider: str | None) -> Path:
+    """The store of one provider the data folder serves; the folder's own store for None or an id it does not serve."""
+    if provider and PROVIDER_ID.match(provider) and provider in providers(root):
+        return Path(root) / PROVIDERS_DIR / provider
+    return Path(root)
 
 
 class Published:

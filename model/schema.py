@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from model import clery
+
 # Canonical offence groups, in display order. Crosswalks map every source's codes into these.
 CATEGORIES: dict[str, str] = {
     "violence": "Violence against the person (assault, homicide, threats, shootings)",
@@ -137,7 +139,7 @@ _SOURCE = Field("source", "string", "Which records system or loader family the r
 _QUARTER = Field("quarter", "string", "Calendar quarter the row is published under, `YYYYQn`.", required=True, pattern=QUARTER_PATTERN)
 _AREA = Field("area", "string", "Area identifier (neighbourhood, beat, patrol zone or client site); joins to `areas.area_id`. Empty when unknown.")
 _SENSITIVE = ("sensitive incidents (sexual offences, medical assists, mental-health calls, incidents the source flags as domestic, "
-              "and any category the provider adds in `data/privacy.toml`)")
+              "incidents with a VAWA offense, and any category the provider adds in `data/privacy.toml`)")
 _HASHED_ID = ("Keyed hash of the source and the source's `{key}` (SHA-256 with a secret key that never leaves the store, first 16 hex "
               "digits): stable from one release to the next, and the records system's own number cannot be worked back from it.")
 
@@ -154,6 +156,9 @@ INCIDENTS = Dataset(
         Field("occurred_at", "timestamp", "When the incident occurred (local time). See `time_precision`.", required=True,
               generalised=f"Date only for {_SENSITIVE}: the time of day is cut to midnight."),
         Field("reported_at", "timestamp", "When the incident was reported (local time).",
+              generalised="Date only (the time of day cut to midnight) for sensitive incidents."),
+        Field("occurred_end", "timestamp", "When the incident ended, where the source gives a range (local time): it happened between "
+                                           "`occurred_at` and this time. Empty when the source gives one time.",
               generalised="Date only (the time of day cut to midnight) for sensitive incidents."),
         Field("time_precision", "string", "How precise `occurred_at` is: exact time, day only, or month only.", allowed=TIME_PRECISIONS, required=True,
               generalised="`exact` becomes `day` for sensitive incidents, whose time of day is cut."),
@@ -177,12 +182,30 @@ INCIDENTS = Dataset(
                           "within 10 m of the true point; empty for sensitive incidents."),
         Field("lon", "float", "Longitude (WGS84). Empty when the location is unknown or withheld.", unit="degrees", minimum=-180, maximum=180,
               generalised="Snapped with `lat` to the centre of the same grid square; empty for sensitive incidents."),
-        Field("block", "string", "Hundred-block address (e.g. `12XX MAIN ST`).", free_text=True,
+        Field("block", "string", "Hundred-block address (e.g. `12XX MAIN ST`), or a building's name where the source gives one (a campus).", free_text=True,
               generalised="Cut to a hundred-block (`1234 MAIN ST` becomes `12XX MAIN ST`, a full postcode keeps its first half); "
                           "empty for sensitive incidents."),
         Field("status", "string", "Outcome status of the incident.", allowed=INCIDENT_STATUSES),
         Field("response_minutes", "float", "Minutes from call to arrival, for calls for service.", unit="minutes", minimum=0),
         Field("priority", "string", "Call priority as the source names it."),
+        Field("clery_category", "string", "The offense as the Clery Act names it (US campuses, 34 CFR 668.46(c)): a criminal offense, a "
+                                          "category counted only as a hate crime, or a weapons, drug or liquor law violation. Empty when the "
+                                          "incident is no Clery crime or the source is not a campus.", allowed=clery.CATEGORIES),
+        Field("clery_geography", "string", "Where the incident happened in the Clery Act's terms: on campus, on-campus student housing (a "
+                                           "part of the campus), noncampus property or public property. Empty outside Clery geography.",
+              allowed=clery.GEOGRAPHIES, generalised="Empty where `area` is withheld, so a row cannot give away a suppressed count."),
+        Field("bias", "string", "For a hate crime, the bias that motivated it (one of the Clery Act's eight); empty otherwise.",
+              allowed=clery.BIASES, public=False,
+              withheld="It says something about the victim (their religion, orientation, disability ...). Hate crimes are published "
+                       "only as counts by year, category, geography and bias in `clery_counts`."),
+        Field("vawa_offense", "string", "Domestic violence, dating violence or stalking (the Clery Act's VAWA offenses), beside the "
+                                        "incident's other category; empty otherwise.", allowed=clery.VAWA_OFFENSES, public=False,
+              withheld="Like the domestic flag, it would mark a household or a couple. The gate treats the incident as sensitive and "
+                       "counts it in `clery_counts` only."),
+        Field("clery_action", "string", "For a weapons, drug or liquor law violation, whether the person was arrested or referred for "
+                                        "disciplinary action (an arrest wins when both).", allowed=clery.ACTIONS, public=False,
+              withheld="It says what happened to a person (often a student). Arrests and referrals are published only as counts in "
+                       "`clery_counts`."),
         _QUARTER,
     ),
     public_id=Field("record_id", "string", "Public identifier of the incident.", required=True, generalised=_HASHED_ID.format(key="incident_id")),

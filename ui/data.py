@@ -18,30 +18,37 @@ import threading
 import streamlit as st
 from streamlit import runtime
 
-from model.releases import Published, default_data_dir
+from model.releases import PROVIDERS_DIR, Published, default_data_dir, provider_root
 from stats.read import Release, open_release
 
 
 @st.cache_resource(show_spinner="Preparing the demo data (first run only)…")
 def _ensure_store(root: str) -> None:
-    """On a fresh clone the store is empty: build the demo once, in whichever process comes first. A store elsewhere
-    (BRIDGES_DATA_DIR) stays empty until an analyst publishes, unless BRIDGES_DEMO=1 (demo.build.wanted)."""
+    """On a fresh clone the store is empty: build the demo once, in whichever process comes first: the police service in
+    the folder, the campus in its providers/ (demo.build.ensure_all). A store elsewhere (BRIDGES_DATA_DIR) stays empty
+    until an analyst publishes, unless BRIDGES_DEMO=1 (demo.build.wanted)."""
     store = Published(root)
-    if store.current() is None:
+    if store.current() is None or not (store.root / PROVIDERS_DIR).exists():
         try:
-            from demo.build import ensure_demo, wanted
-            from store.versioned import Store
+            from demo.build import ensure_all, wanted
         except ImportError:
             return
         if wanted(store.root):
-            ensure_demo(Store(store.root))
+            ensure_all(store.root)
+
+
+def provider_id() -> str | None:
+    """The provider the URL names (?provider=riverton-state) when the data folder serves it; None for the folder's own."""
+    wanted = st.query_params.get("provider")
+    return wanted if wanted and provider_root(default_data_dir(), wanted) != default_data_dir() else None
 
 
 def current_release() -> Release | None:
-    """The newest published release, or None when nothing is published."""
-    root = str(default_data_dir())
-    _ensure_store(root)
-    return open_release(root)
+    """The newest published release of the provider the URL names (the data folder's own by default), or None when
+    nothing is published."""
+    root = default_data_dir()
+    _ensure_store(str(root))
+    return open_release(provider_root(root, provider_id()))
 
 
 def _resolve(name: str):

@@ -1,11 +1,12 @@
-"""URL state: area, quarter and language live in the query string (?area=MS&quarter=2026Q3&lang=fr), so a view can be shared."""
+"""URL state: area, quarter and language live in the query string (?area=MS&quarter=2026Q3&lang=fr), and the provider when
+a data folder serves several (?provider=riverton-state), so a view can be shared."""
 from __future__ import annotations
 
 import streamlit as st
 
 from stats.i18n import languages, norm_lang
 
-PARAMS = ("area", "quarter", "lang")
+PARAMS = ("area", "quarter", "lang", "provider")
 
 
 def lang() -> str:
@@ -28,8 +29,11 @@ def write(**values) -> None:
 
 
 def current(area: str | None, quarter: str | None, lang_: str) -> dict:
-    """The query parameters of the current view (what links to other pages carry)."""
+    """The query parameters of the current view (what links to other pages carry), the provider's included (a data
+    folder may serve several: model.releases.providers)."""
     out = {"lang": lang_}
+    if st.query_params.get("provider"):
+        out["provider"] = st.query_params.get("provider")
     if area:
         out["area"] = area
     if quarter:

@@ -6,18 +6,21 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from model.releases import default_data_dir, provider_root, providers
 from outputs import images as chart_images
+from outputs.deck import provider
 from outputs import site as static_site
-from stats import queries, views
+from stats import clery, queries, views
 from stats.blocks import cap, charts
 from stats.i18n import date, language_name, locale, quarter_label, t
 from stats.releases import published_date
 
 from ui import state
-from ui.data import current_release, freeze_long_lived, runner, shared
+from ui.data import current_release, freeze_long_lived, provider_id, runner, shared
 from ui.render import md_escape, prepare, render, small
 
-PAGE_FILES = {p: f"public_pages/{p}.py" for p in views.PAGES}
+CLERY_PAGES = ("clery", "crime_log")  # a campus's Annual Security Report and daily crime log: in the nav when the release has Clery data
+PAGE_FILES = {p: f"public_pages/{p}.py" for p in (*views.PAGES, *CLERY_PAGES)}
 DECK_FILE = "public_pages/town_hall.py"
 # every page but the data page has an area and a quarter
 NEEDS_SELECTION = {"overview", "incidents", "community", "feedback", "trust"}
@@ -35,6 +38,7 @@ def start(page: str) -> views.Ctx | None:
     """Read the URL, open the release, draw the header and the selectors; None when nothing is published."""
     lang = state.lang()
     _document_language(lang)
+    state.write(provider=provider_id())  # a provider the data folder does not serve leaves the URL
     rel = current_release()
     if rel is None:
         st.title(t(f"nav.{page}", lang))
@@ -77,8 +81,10 @@ def _document_language(lang: str) -> None:
 
 def _nav(page: str, ctx: views.Ctx) -> None:
     params = state.current(ctx.area, ctx.quarter, ctx.lang)
+    _providers(ctx.lang)
+    pages = (*views.PAGES, *CLERY_PAGES) if ctx.q(clery.has_clery) else views.PAGES
     with st.container(horizontal=True, key="bridges-nav", gap="small", vertical_alignment="center"):
-        for p in views.PAGES:
+        for p in pages:
             if p == page:  # the current page: plain bold text, not a greyed-out link (contrast)
                 st.markdown(f"**{md_escape(t(f'nav.{p}', ctx.lang))}**", width="content")
             else:
@@ -87,6 +93,31 @@ def _nav(page: str, ctx: views.Ctx) -> None:
         for other in state.other_languages(ctx.lang):
             st.page_link(PAGE_FILES[page], label=md_escape(language_name(other)), query_params={**params, "lang": other},
                          help=t("switch_language", other))
+
+
+@st.cache_data(ttl=60, max_entries=16, show_spinner=False)
+def _provider_names(root: str, lang: str) -> list[tuple[str | None, str]]:
+    """(id, name) of the data folder's own provider (id None) and of each other one it serves (providers/<id>/, each with
+    its provider.toml); empty when it serves one only."""
+    others = providers(root)
+    if not others:
+        return []
+    return [(None, provider(root, lang)["name"])] + [(p, provider(provider_root(root, p), lang)["name"]) for p in others]
+
+
+def _providers(lang: str) -> None:
+    """Links to the other providers whose statistics this site publishes (each opens on its overview)."""
+    names = _provider_names(str(default_data_dir()), lang)
+    if not names:
+        return
+    here = provider_id()
+    with st.container(horizontal=True, key="bridges-providers", gap="small", vertical_alignment="center"):
+        st.markdown(md_escape(t("providers.label", lang)), width="content")
+        for pid, name in names:
+            if pid == here:
+                st.markdown(f"**{md_escape(name)}**", width="content")
+            else:
+                st.page_link(PAGE_FILES["overview"], label=md_escape(name), query_params={"lang": lang, **({"provider": pid} if pid else {})})
 
 
 def _header(page: str, ctx: views.Ctx) -> None:
