@@ -107,9 +107,11 @@ def vancouver_q4(realdata: Path, dest: Path, drop_every: int = 0) -> Path:
     return write_csv(dest, header, q4)
 
 
-def renamed_chicago(realdata: Path, dest: Path, months: tuple[int, ...] | None = None) -> Path:
-    """The real Chicago export under renamed headers (an export no loader knows), optionally only some months."""
+def renamed_chicago(realdata: Path, dest: Path, months: tuple[int, ...] | None = None, drop: tuple[str, ...] = ()) -> Path:
+    """The real Chicago export under renamed headers (an export no loader knows), optionally only some months, without the
+    columns in `drop` (e.g. its FBI Code, so the draft maps the local offence text rather than the standard code)."""
     header, rows = read_csv(realdata / CHICAGO)
     if months:
         rows = [r for r in rows if int(r[2][:2]) in months]
-    return write_csv(dest, [RENAMED[h] for h in header], rows)
+    keep = [i for i, h in enumerate(header) if h not in drop]
+    return write_csv(dest, [RENAMED[header[i]] for i in keep], [[r[i] for i in keep] for r in rows])
