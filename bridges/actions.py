@@ -47,11 +47,12 @@ def command_line_who(root, by: str | None, need_account: bool = True) -> str:
 def ingest_upload(store: Store, path: Path, dataset: str, who: str, profile=None, quarter: str | None = None, sheet: str | None = None,
                   population: Path | None = None, population_profile=None, population_sheet: str | None = None, *, progress=None,
                   origin: str = audit.BROWSER) -> dict:
-    """Ingest an export into a draft (loaders.ingest) and log it."""
-    from loaders.ingest import ingest
+    """Ingest an export into a draft (loaders.ingest) and log it. The file is read, mapped and staged in a worker process with
+    the store's memory and time limits (store.worker), so a hostile file ends that process, never the server."""
+    from store import worker
 
-    report = ingest(path, dataset, store, profile=profile, quarter=quarter or None, sheet=sheet, population=population, progress=progress,
-                    population_profile=population_profile, population_sheet=population_sheet)
+    report = worker.run(store.root, "loaders.ingest:ingest", path, dataset, store, profile=profile, quarter=quarter or None, sheet=sheet,
+                        population=population, progress=progress, population_profile=population_profile, population_sheet=population_sheet)
     audit.record(store.root, "draft", who, origin, draft=report["draft"], file=report["file"], sha256=report["sha256"], dataset=dataset,
                  source=report["source"], rows_read=report["rows_read"], rows_accepted=report["rows_accepted"],
                  rows_rejected=report["rows_rejected"], privacy_hits=report.get("privacy_hit_count", 0))

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 from model.errors import InputError
-from store.versioned import Store, StoreBusy, default_data_dir
+from store.versioned import Store, StoreBusy, default_data_dir, shared_files
 
 
 def _store(args) -> Store:
@@ -20,9 +19,10 @@ def _print_json(doc) -> None:
 
 
 def cmd_inspect(args) -> int:
-    from loaders.suggest import inspect_file
+    from store import worker
 
-    result = inspect_file(Path(args.file), sheet=args.sheet, dataset=args.dataset)
+    # read in a worker with the store's limits, as the upload page does, so a hostile file ends only that process
+    result = worker.run(_store(args).root, "loaders.suggest:inspect_file", Path(args.file), sheet=args.sheet, dataset=args.dataset)
     if args.json:
         _print_json({k: v for k, v in result.items() if k != "toml"})
     elif result.get("toml") is None:
@@ -179,7 +179,8 @@ def cmd_export(args) -> int:
         raise InputError("nothing is published yet; publish a draft first (or run: python -m bridges demo).")
     if not manifest.get("public"):
         raise InputError(f"release {manifest['version']} was published before the public gate existed; publish again to export it.")
-    files = export_release(store.root / manifest["public"], manifest, Path(args.outdir))
+    with shared_files():  # downloads for anyone: the modes files had before the store made this process private
+        files = export_release(store.root / manifest["public"], manifest, Path(args.outdir))
     print(f"Release {manifest['version']}: wrote {len(files)} files to {args.outdir} (CSV, Parquet, datapackage.json, privacy note).")
     return 0
 
@@ -225,7 +226,8 @@ def cmd_deck(args) -> int:
     from outputs.images import ImageError
 
     try:
-        out = deck_html.write(rel, Path(args.outfile), args.area, args.quarter, args.lang, pdf=args.pdf)
+        with shared_files():
+            out = deck_html.write(rel, Path(args.outfile), args.area, args.quarter, args.lang, pdf=args.pdf)
     except ImageError as exc:
         raise InputError(f"the deck was written to {args.outfile}, but not the PDF: {exc}") from None
     d = out["deck"]
@@ -240,7 +242,8 @@ def cmd_site(args) -> int:
     from outputs import site
 
     root = _store(args).root
-    result = site.build(root, Path(args.outdir), version=args.version)
+    with shared_files():  # a web server reads the site: not the store's owner-only modes
+        result = site.build(root, Path(args.outdir), version=args.version)
     print(f"Wrote a static site of release {result['version']} to {args.outdir}: {result['pages']} pages, {result['charts']} charts, "
           f"{result['files']} files, {result['bytes'] / 1e6:.1f} MB. Serve it with any web server, e.g. python -m http.server -d {args.outdir}")
     return 0
@@ -428,13 +431,20 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("stopped.", file=sys.stderr)
         return 130
-    except Exception as exc:  # never a traceback for the analyst; the detail goes to a log file
-        log = Path(os.environ.get("TMPDIR", "/tmp")) / "bridges-error.log"
+    except Exception as exc:  # never a traceback for the analyst; the detail goes to the data folder's logs/ (owner-only)
         import traceback
 
-        log.write_text(traceback.format_exc(), encoding="utf-8")
-        print(f"error: something unexpected went wrong ({type(exc).__name__}: {_one_line(exc)[:200]}). Nothing was published. Details for the developers are in {log}.", file=sys.stderr)
+        from store import logs
+
+        try:
+            where = f"Details for the developers are in {logs.append(_store(args).root, ERROR_LOG, traceback.format_exc())}."
+        except OSError as log_exc:  # e.g. a symlink planted at the log, which is never followed
+            where = f"The details could not be written to the data folder's {logs.DIR}/{ERROR_LOG} ({log_exc.strerror or log_exc})."
+        print(f"error: something unexpected went wrong ({type(exc).__name__}: {_one_line(exc)[:200]}). Nothing was published. {where}", file=sys.stderr)
         return 1
+
+
+ERROR_LOG = "bridges-error.log"
 
 
 def _one_line(exc: BaseException) -> str:

@@ -14,6 +14,8 @@ import pyarrow.csv as pacsv
 
 from model.errors import InputError
 
+from .limits import check_json_depth, check_workbook, full_header
+
 ROW_COL = "__row__"  # spreadsheet-style row number: the header is row 1, the first record row 2
 SNIFF_BYTES = 64 * 1024
 
@@ -180,7 +182,7 @@ def read_csv_text(path: Path, text: str | bytes | None, encoding: str, strict_ut
         head = head_bytes[: exc.start].decode("utf-8") if strict_utf8 else head_bytes.decode("utf-8", errors="replace")
     delim = sniff_delimiter(path, head)
     first_line = re.split(r"\r\n|\r|\n", head.lstrip(), maxsplit=1)[0]
-    header = next(csv.reader([first_line], delimiter=delim))
+    header = full_header(path, next(csv.reader([first_line], delimiter=delim)), head, delim, data)  # refuses a header too wide
     names = _clean_headers(path, header)
     if len(names) < 2 and delim == ",":
         raise InputError(f"{path.name}: only one column was found. The file may use a delimiter other than comma, semicolon, tab or '|'; save it as a comma-separated CSV.")
@@ -261,6 +263,7 @@ def read_xlsx(path: Path, sheet: str | None = None) -> RawTable:
     """Read one sheet of an .xlsx workbook as text, asking which sheet when there are several."""
     from python_calamine import CalamineWorkbook
 
+    check_workbook(path)  # a zip bomb or a sheet reaching too far is refused before the reader lays it out
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:
@@ -310,6 +313,7 @@ def _flatten(rec: dict, prefix: str = "") -> dict:
 
 def read_json_text(path: Path, text: str, encoding: str) -> RawTable:
     """Read a JSON export: an array of records, or an object holding one (nested objects become dotted columns)."""
+    check_json_depth(path, text)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -367,6 +371,7 @@ def read_any(path: str | Path, sheet: str | None = None) -> RawTable:
     data = path.read_bytes()
     text, enc = decode(path, data)
     if kind == "geojson":
+        check_json_depth(path, text)
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:

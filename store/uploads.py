@@ -98,12 +98,45 @@ def prune(base: Path, keep_s: float = KEEP_STAGED_S) -> None:
             continue
 
 
+# Reading an upload happens in a worker process with the store's limits (store.worker): the page asks for the sheets, the
+# columns' samples and values, and the rejected rows, and a hostile file can end only that worker. Each function below
+# that reads a file has its worker-side part (filled_sheets, column_samples, column_values, rejected_rows_of).
+
+def _root_of(path: Path) -> Path:
+    """The data folder an upload was staged in (uploads/<sha256 prefix>/<name>), whose limits apply; else the server's."""
+    path = Path(path)
+    if path.parent.parent.name == STAGE_DIR:
+        return path.parent.parent.parent
+    from model.releases import default_data_dir
+
+    return default_data_dir()
+
+
+def _in_worker(path: Path, target: str, *args):
+    from store import worker
+
+    return worker.run(_root_of(path), target, Path(path), *args)
+
+
 def sheets(path: Path) -> list[str]:
-    """The sheets of a workbook that hold data (an empty list for other files)."""
+    """The sheets of a workbook that hold data (an empty list for other files); a workbook over a limit raises InputError."""
     if path.suffix.lower() != ".xlsx":
         return []
+    return list(_sheets_cached(str(path), path.stat().st_mtime_ns))
+
+
+@lru_cache(maxsize=16)
+def _sheets_cached(path: str, mtime: int) -> tuple[str, ...]:
+    return tuple(_in_worker(Path(path), "store.uploads:filled_sheets"))
+
+
+def filled_sheets(path: Path) -> list[str]:
+    """(In the worker.) The workbook's sheets with data, after its size checks (loaders.limits)."""
     from python_calamine import CalamineWorkbook
 
+    from loaders.limits import check_workbook
+
+    check_workbook(path)
     try:
         wb = CalamineWorkbook.from_path(str(path))
         return [n for n in wb.sheet_names if any(any(c not in (None, "") for c in r) for r in wb.get_sheet_by_name(n).to_python(nrows=5))]
@@ -111,22 +144,23 @@ def sheets(path: Path) -> list[str]:
         return []
 
 
-def _raw(path: Path, sheet: str | None):
-    """The file read as text, kept for the few files an editing session works on (a staged file never changes)."""
-    path = Path(path)
-    return _raw_cached(str(path), path.stat().st_mtime_ns, sheet)
-
-
-@lru_cache(maxsize=4)
-def _raw_cached(path: str, mtime: int, sheet: str | None):
-    from loaders.textio import read_any
-
-    return read_any(Path(path), sheet)
-
-
 def samples(path: Path, sheet: str | None, n: int = 4) -> dict[str, list[str]]:
     """Each column of the file with a few distinct example values (for the mapping editor)."""
-    raw = _raw(path, sheet)
+    path = Path(path)
+    got = _samples_cached(str(path), path.stat().st_mtime_ns, sheet, n)  # a staged file never changes
+    return {c: list(v) for c, v in got.items()}
+
+
+@lru_cache(maxsize=8)
+def _samples_cached(path: str, mtime: int, sheet: str | None, n: int) -> dict[str, list[str]]:
+    return _in_worker(Path(path), "store.uploads:column_samples", sheet, n)
+
+
+def column_samples(path: Path, sheet: str | None, n: int = 4) -> dict[str, list[str]]:
+    """(In the worker.) See samples."""
+    from loaders.textio import read_any
+
+    raw = read_any(Path(path), sheet)
     out = {}
     head = raw.table.slice(0, 5000)
     for c in raw.columns:
@@ -142,9 +176,22 @@ def samples(path: Path, sheet: str | None, n: int = 4) -> dict[str, list[str]]:
 
 def distinct_values(path: Path, sheet: str | None, column: str, limit: int = 300) -> list[tuple[str, int]]:
     """The most frequent values of one column, with their counts (to pre-fill a value map)."""
+    path = Path(path)
+    return list(_values_cached(str(path), path.stat().st_mtime_ns, sheet, column, limit))
+
+
+@lru_cache(maxsize=32)
+def _values_cached(path: str, mtime: int, sheet: str | None, column: str, limit: int) -> tuple:
+    return tuple(_in_worker(Path(path), "store.uploads:column_values", sheet, column, limit))
+
+
+def column_values(path: Path, sheet: str | None, column: str, limit: int = 300) -> list[tuple[str, int]]:
+    """(In the worker.) See distinct_values."""
     import pyarrow.compute as pc
 
-    raw = _raw(path, sheet)
+    from loaders.textio import read_any
+
+    raw = read_any(Path(path), sheet)
     if column not in raw.columns:
         return []
     counts = pc.value_counts(pc.utf8_trim_whitespace(raw.table.column(column)).combine_chunks()).to_pylist()
@@ -196,7 +243,15 @@ def _explain(raw, spec, meta: dict, rows: list[int], why: dict) -> None:
 
 
 def rejected_rows(store: Store, draft_id: str) -> pd.DataFrame:
-    """Every rejected row of a draft's upload, with its row number, reason and the row's values as they came."""
+    """Every rejected row of a draft's upload, with its row number, reason and the row's values as they came (read in a
+    worker with the store's limits)."""
+    from store import worker
+
+    return worker.run(store.root, "store.uploads:rejected_rows_of", store, draft_id, file=store.draft(draft_id).get("file"))
+
+
+def rejected_rows_of(store: Store, draft_id: str) -> pd.DataFrame:
+    """(In the worker.) See rejected_rows."""
     from loaders.ingest import map_file
     from loaders.mapping import Spec
     from loaders.textio import ROW_COL

@@ -5,7 +5,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -41,6 +40,33 @@ class StoreBusy(Exception):
     """Another publish holds the store; the caller should try again in a moment."""
 
 
+PRIVATE_UMASK = 0o077  # nothing in a data folder is readable by other local users: folders 0700, files 0600
+_shared_umask: int | None = None  # the umask the process had before a store was opened
+
+
+def private_files() -> None:
+    """Make this process create owner-only files and folders from now on (the store's own files, Delta tables and Parquet
+    written by Rust and Arrow, logs). Called when a store is opened; the umask the process had is kept for shared_files."""
+    global _shared_umask
+    before = os.umask(PRIVATE_UMASK)
+    if _shared_umask is None:
+        _shared_umask = before
+
+
+class shared_files:
+    """`with shared_files():` files written meanwhile get the modes the process had before a store was opened (a static
+    site or an export that a web server or other users read). Single-threaded callers only: the umask is per process."""
+
+    def __enter__(self):
+        self._was = os.umask(PRIVATE_UMASK)
+        os.umask(self._was if _shared_umask is None else _shared_umask)
+        return self
+
+    def __exit__(self, *exc):
+        os.umask(self._was)
+        return False
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
@@ -57,8 +83,9 @@ def _fsync_dir(path: Path) -> None:
 
 
 def write_json_atomic(path: Path, doc: dict, exclusive: bool = False) -> None:
-    """Write JSON so that readers see the old file or the new one, never half; `exclusive` never replaces."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write JSON so that readers see the old file or the new one, never half; `exclusive` never replaces. The file is
+    owner-only (0600, as mkstemp makes it)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -99,8 +126,9 @@ class RawCopy:
     def _run(self) -> None:
         tmp = None
         try:
-            self.store.raw_dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.store.raw_dir)
+            self.store.raw_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # named by the process, so what a stopped upload worker leaves is found and removed (store.worker)
+            fd, tmp = tempfile.mkstemp(prefix=f".tmp-{os.getpid()}-", dir=self.store.raw_dir)
             h = hashlib.sha256()
             with open(self.path, "rb") as src, os.fdopen(fd, "wb") as dst:
                 for chunk in iter(lambda: src.read(4 << 20), b""):
@@ -123,7 +151,7 @@ class RawCopy:
         dest = self.store.raw_dir / f"{sha}{ext}"
         try:
             if not dest.exists():
-                os.chmod(tmp, 0o444)
+                os.chmod(tmp, 0o400)  # read-only, and only for the store's owner
                 try:
                     os.link(tmp, dest)  # never replaces: the first copy of these bytes stays as it is
                 except FileExistsError:
@@ -141,6 +169,15 @@ class RawCopy:
 
 class Store(Published):
     """One data directory: raw/, drafts/, tables/, releases/ (the published side read as model.releases.Published)."""
+
+    def __init__(self, root: str | Path):
+        super().__init__(root)
+        private_files()
+        try:
+            if self.root.is_dir() and not self.root.is_symlink():
+                os.chmod(self.root, 0o700)  # a folder made before the store was private: nobody else gets in
+        except OSError:  # not ours to change (a read-only copy): its own modes stand
+            pass
 
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r})"
@@ -168,8 +205,8 @@ class Store(Published):
         return self.tables_dir / name
 
     def lock(self) -> FileLock:
-        self.root.mkdir(parents=True, exist_ok=True)
-        return FileLock(str(self.root / "store.lock"))
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return FileLock(str(self.root / "store.lock"), mode=0o600)
 
     # ---------- raw files
     def keep_raw(self, path: Path) -> tuple[str, Path]:
@@ -198,8 +235,9 @@ class Store(Published):
             n += 1
             d = self.drafts_dir / f"{draft_id}-{n}"
         draft_id = d.name
-        tmp = self.drafts_dir / f".tmp-{draft_id}"
-        tmp.mkdir(parents=True)
+        tmp = self.drafts_dir / f".tmp-{os.getpid()}-{draft_id}"  # named by the process: see RawCopy
+        self.drafts_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp.mkdir(mode=0o700)
         table = frame if isinstance(frame, pa.Table) else to_arrow(frame, dataset)
         pq.write_table(table, tmp / "rows.parquet", write_statistics=False)  # read whole, once, by publish
         write_json_atomic(tmp / "draft.json", {**meta, "draft": draft_id, "uid": uuid.uuid4().hex, "dataset": dataset, "created_at": _now(), "rows": table.num_rows})
@@ -462,7 +500,7 @@ class Store(Published):
         """Write the gate's output for a release into a hidden folder (not yet part of any release)."""
         public, note = built
         tmp = self.public_dir / f".tmp-{version:06d}-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir(parents=True)
+        tmp.mkdir(mode=0o700, parents=True)
         for name, t in public.items():
             pq.write_table(t, tmp / f"{name}.parquet")
         write_json_atomic(tmp / "privacy_note.json", note)

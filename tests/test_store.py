@@ -168,7 +168,7 @@ def test_raw_files_kept_by_sha256_read_only_and_never_modified(store, tmp_path):
     assert rep["sha256"] == sha
     raw = store.raw_dir / f"{sha}.csv"
     assert raw.read_bytes() == body and store.raw_path(sha) == raw
-    assert stat.S_IMODE(raw.stat().st_mode) == 0o444
+    assert stat.S_IMODE(raw.stat().st_mode) == 0o400  # read-only, and no other local user reads it
     before = _file_state(raw)
     # the same bytes again (even under another name): the stored file is left exactly as it was
     again = tmp_path / "renamed.csv"

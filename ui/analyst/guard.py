@@ -1,7 +1,6 @@
 """What every analyst page shares: the role check, the analyst navigation, and errors turned into sentences."""
 from __future__ import annotations
 
-import datetime as dt
 import traceback
 from pathlib import Path
 
@@ -80,11 +79,10 @@ def guarded(body, *args, **kwargs) -> None:
     except (InputError, StoreBusy) as exc:
         st.error(md_escape(say(exc)))
     except Exception as exc:  # noqa: BLE001 - the analyst gets a sentence; the developers get the traceback in the log
-        log = store().root / LOG
-        try:
-            log.parent.mkdir(parents=True, exist_ok=True)
-            with open(log, "a", encoding="utf-8") as fh:
-                fh.write(f"--- {dt.datetime.now(dt.timezone.utc).isoformat()}\n{traceback.format_exc()}\n")
+        from store import logs
+
+        try:  # owner-only, appended, never through a symlink planted at logs/ or at the file
+            logs.append(store().root, LOG.name, traceback.format_exc())
         except OSError:
             pass
         st.error(md_escape(f"Something unexpected went wrong ({type(exc).__name__}). Nothing was published. "

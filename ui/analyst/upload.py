@@ -24,9 +24,10 @@ PICK_SHEET = "(choose a sheet)"
 
 @st.cache_data(max_entries=16, show_spinner="Reading the file…")
 def _inspect(path: str, sha: str, sheet: str | None, dataset: str) -> dict:
-    from loaders.suggest import inspect_file
+    from store import worker
 
-    return inspect_file(Path(path), sheet=sheet, dataset=dataset)
+    # read in a worker with the store's memory and time limits: a hostile file ends that process, never the server
+    return worker.run(_store().root, "loaders.suggest:inspect_file", Path(path), sheet=sheet, dataset=dataset)
 
 
 def _store():
