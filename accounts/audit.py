@@ -40,9 +40,12 @@ def record(root, event: str, who: str, origin: str = BROWSER, **what) -> dict:
              "os_user": os_user(), "origin": origin, **what}
     line = (json.dumps(entry, ensure_ascii=False, default=str, separators=(",", ":")) + "\n").encode("utf-8")
     path = Path(root) / FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # owner-only, and never written through a symlink planted in its place
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)  # a log made before the data folder was private
         fcntl.flock(fd, fcntl.LOCK_EX)
         os.write(fd, line)
         os.fsync(fd)

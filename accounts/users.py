@@ -87,7 +87,7 @@ def find(root, name: str) -> tuple[str, dict] | None:
 
 def _write(root, users: dict) -> None:
     path = accounts_path(root)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     head = "# Bridges accounts, written by `python -m bridges add-user`. Passwords are kept only as salted scrypt hashes.\n"
     fd, tmp = tempfile.mkstemp(prefix=".tmp-users-", dir=path.parent)
     try:
