@@ -3,6 +3,7 @@
     python bench/load.py --sessions 50 --duration 300     # starts a Bridges server on the demo store
     python bench/load.py --sessions 10 --duration 30      # a short run while developing
     python bench/load.py --url http://127.0.0.1:8501 --data-dir DIR --pid PID   # a server already running
+    python bench/load.py --quarters 1 --think 10 --no-post-script-gc   # current quarter only, readers, no GC per run
 
 Each simulated resident does what a browser tab does, without a browser: it opens `/_stcore/stream` with the
 `streamlit` subprotocol, sends a `rerun_script` BackMsg whose client state holds the page's query string and page
@@ -141,8 +142,9 @@ class View:
         return f"/{self.page}?{self.query}"
 
 
-def views_of(root: Path) -> list[View]:
-    """Every public page × area (and all areas) × quarter × language of the store's current release."""
+def views_of(root: Path, quarters: int | None = None) -> list[View]:
+    """Every public page × area (and all areas) × quarter × language of the store's current release; with `quarters`,
+    only that many of the newest quarters."""
     from urllib.parse import urlencode
 
     from stats import queries, views
@@ -153,11 +155,11 @@ def views_of(root: Path) -> list[View]:
     if rel is None:
         raise SystemExit(f"Nothing is published in {root}: publish a release or leave out --data-dir to use the demo.")
     areas = [None] + sorted(str(a) for a in queries.areas(rel)["area_id"])
-    quarters = queries.all_quarters(rel)
+    shown = queries.all_quarters(rel)[-quarters:] if quarters else queries.all_quarters(rel)
     out = []
     for page in views.PAGES:
         for area in areas:
-            for quarter in quarters:
+            for quarter in shown:
                 for lang in languages():
                     q = {**({"area": area} if area else {}), "quarter": quarter, "lang": lang}
                     out.append(View("" if page == "overview" else page, urlencode(q)))
@@ -377,6 +379,8 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=50, help="residents at once (default 50)")
     ap.add_argument("--duration", type=float, default=300, help="seconds (default 300)")
     ap.add_argument("--views-per-session", type=int, default=5, help="pages a resident opens in one tab before closing it (default 5)")
+    ap.add_argument("--quarters", type=int, help="only the newest N quarters (default: every quarter of the release; 1: what most "
+                    "residents open, the current one)")
     ap.add_argument("--think", type=float, default=0, help="mean seconds a resident reads a page before the next (default 0: "
                     "back to back, the hardest case)")
     ap.add_argument("--settle", type=float, default=60, help="seconds before the 'after the first minute' memory sample (at most half the run)")
@@ -384,11 +388,13 @@ def main() -> None:
     ap.add_argument("--url", help="a server already running (default: start one on --data-dir or the demo)")
     ap.add_argument("--pid", type=int, help="that server's process id, for its memory")
     ap.add_argument("--data-dir", type=Path, help="the store the server reads (default: the demo under $BRIDGES_BENCH_CACHE)")
+    ap.add_argument("--no-post-script-gc", action="store_true",
+                    help="start the server with runner.postScriptGC off (no full garbage collection after every script run)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     root = args.data_dir or demo_store()
-    views = views_of(root)
+    views = views_of(root, args.quarters)
 
     async def run(base: str, pid: int | None) -> Result:
         await one_view(base, views[0], args.timeout)  # the server's first run imports everything: not counted
@@ -397,7 +403,7 @@ def main() -> None:
     if args.url:
         res = asyncio.run(run(args.url.rstrip("/"), args.pid))
     else:
-        with bridges_server(root) as srv:
+        with bridges_server(root, args=("--runner.postScriptGC", "false") if args.no_post_script_gc else ()) as srv:
             res = asyncio.run(run(srv.base, srv.pid))
     r = res.summary()
     print(json.dumps(r, indent=1) if args.json else report(r, args.sessions, args.duration, args.think))

@@ -25,6 +25,7 @@ def test_protocol_client_drives_real_sessions(demo_copy):
     assert summary["errors"] == 0, summary
 
 
+@pytest.mark.slow  # a Streamlit server in a subprocess
 def test_protocol_client_reports_a_failing_page(demo_copy):
     """An error the server reports (here: a page that does not exist) counts as an error, not as a view."""
     with streamlit_server(demo_copy) as base:
