@@ -389,7 +389,7 @@ class Store(Published):
             else:
                 before = self._counts(name, cur, quarters)
                 pred = "quarter IN (" + ", ".join("'" + q.replace("'", "''") + "'" for q in quarters) + ")" if quarters else "false"
-                writes.append(lambda t=t, rows=rows, pred=pred, props=props: write_deltalake(t, rows, mode="overwrite", predicate=pred, commit_properties=props, post_commithook_properties=KEEP_LOGS))
+                writes.append(lambda t=t, rows=rows, pred=pred, props=props: write_deltalake(t, rows, mode="overwrite", predicate=pred, schema_mode="merge", commit_properties=props, post_commithook_properties=KEEP_LOGS))  # merge: a field added to the schema later (e.g. incidents.kind) joins a table written before it
                 import pyarrow.dataset as pads
 
                 kept = t.to_pyarrow_dataset().to_table(filter=~pads.field("quarter").isin(quarters)) if quarters else t.to_pyarrow_table()
