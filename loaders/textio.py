@@ -76,7 +76,11 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             pass
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:  # an odd number of bytes, or half a character pair: cut short or damaged
+            raise InputError(f"{path.name}: the file starts as UTF-16 text but its bytes end part-way through a character, so it "
+                             "was cut short or damaged. Export it again (as UTF-8 if you can) and upload that.") from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -379,6 +383,12 @@ def read_any(path: str | Path, sheet: str | None = None) -> RawTable:
         feats = doc.get("features") if isinstance(doc, dict) else None
         if not feats:
             raise InputError(f"{path.name}: the GeoJSON has no features.")
+        odd = 0 if not isinstance(feats, list) else next(
+            (i + 1 for i, f in enumerate(feats) if not isinstance(f, dict) or not isinstance(f.get("properties") or {}, dict)), None)
+        if odd is not None:
+            raise InputError(f"{path.name}: " + (f"feature {odd:,} of the GeoJSON is not a Feature whose properties are named values"
+                                                 if odd else "the GeoJSON's features are not a list of Features")
+                             + ". Export the boundaries again as a GeoJSON FeatureCollection.")
         props = [_flatten(f.get("properties") or {}) for f in feats]
         keys = list(dict.fromkeys(k for p in props for k in p))
         cols = {k: pa.array([_cell_text(p.get(k)) for p in props], pa.string()) for k in keys}
