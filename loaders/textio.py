@@ -14,7 +14,7 @@ import pyarrow.csv as pacsv
 
 from model.errors import InputError
 
-from .limits import check_json_depth, check_workbook, full_header
+from .limits import check_json_depth, check_workbook, full_header, merged_ranges
 
 ROW_COL = "__row__"  # spreadsheet-style row number: the header is row 1, the first record row 2
 SNIFF_BYTES = 64 * 1024
@@ -249,18 +249,9 @@ def _cell_text(v) -> str | None:
 
 def _merged_header_check(path: Path, sheet: str, header_row: int) -> None:
     """An .xlsx whose header row has merged cells cannot be mapped column by column: say so."""
-    try:
-        import openpyxl
-
-        wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
-        ws = wb[sheet]
-        for rng in ws.merged_cells.ranges:
-            if rng.min_row <= header_row <= rng.max_row and rng.max_col > rng.min_col:
-                raise InputError(f"{path.name}, sheet '{sheet}': the header row has merged cells ({rng.coord}). Unmerge them so each column has its own header, then upload again.")
-    except InputError:
-        raise
-    except Exception:  # a workbook openpyxl cannot open was already read by calamine; the check is best-effort
-        return
+    for ref, first_row, last_row, first_col, last_col in merged_ranges(path, sheet):
+        if first_row <= header_row <= last_row and last_col > first_col:
+            raise InputError(f"{path.name}, sheet '{sheet}': the header row has merged cells ({ref}). Unmerge them so each column has its own header, then upload again.")
 
 
 def read_xlsx(path: Path, sheet: str | None = None) -> RawTable:
