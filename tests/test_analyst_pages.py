@@ -192,6 +192,7 @@ def test_known_export_upload_preview_publish_correct_and_roll_back(store, realda
 # ---------------------------------------------------------------- an export no loader knows
 
 
+@pytest.mark.slow
 def test_unknown_export_is_mapped_once_and_recognised_next_quarter(store, realdata, tmp_path):
     at = analyst("upload")
     # without its FBI Code (a standard UCR code column, which inspect would prefer): the local offence text is mapped and assigned
@@ -375,6 +376,7 @@ def test_publish_while_another_analyst_publishes_says_try_again(store, realdata,
 # ---------------------------------------------------------------- boundaries with a population file
 
 
+@pytest.mark.slow
 def test_boundaries_with_a_population_file_known_and_unknown(store, realdata, tmp_path):
     """Areas: the boundary file plus a population file, one Bridges knows (Vancouver 2016) and one it maps once (renamed)."""
     from .analyst_kit import read_csv, write_csv
@@ -452,6 +454,7 @@ def test_publishing_real_data_over_the_demo_is_warned(store, realdata, tmp_path)
         assert "incidents" in warn[0] and "areas" in warn[0]
 
 
+@pytest.mark.slow
 def test_a_store_of_its_own_starts_empty_and_the_checkout_gets_the_demo(tmp_path, monkeypatch):
     """BRIDGES_DATA_DIR at an empty folder: the public page says nothing is published and no demo is built there;
     BRIDGES_DEMO=1 builds it; the checkout's own data/ folder is the one that gets it by default."""

@@ -69,6 +69,7 @@ def only_draft(data: Path) -> str:
     return d
 
 
+@pytest.mark.slow
 def test_every_command_line_action_is_in_the_audit_log_with_who_os_user_and_origin(tmp_path, export):
     data = tmp_path / "store"
     csv, profile = export

@@ -208,6 +208,7 @@ def test_ensure_demo_builds_once_when_two_processes_race(tmp_path):
     assert len(store.releases()) == 1 and store.list_drafts() == []
 
 
+@pytest.mark.slow
 def test_cli_demo_and_force(tmp_path, capsys):
     from bridges.cli import main
 

@@ -387,6 +387,7 @@ def test_guessing_one_name_locks_that_name_only_from_the_guessing_address(tmp_pa
     assert signin.attempt(tmp_path, "ana", PASSWORD, now=t + 7, address="198.51.100.4").ok
 
 
+@pytest.mark.slow
 def test_a_crowd_of_addresses_only_slows_sign_ins_down(tmp_path):
     users.add_user(tmp_path, "ana", "analyst", PASSWORD)
     t, waits = 7_000_000.0, []
@@ -397,6 +398,7 @@ def test_a_crowd_of_addresses_only_slows_sign_ins_down(tmp_path):
     assert r.ok and r.delayed == 3.0
 
 
+@pytest.mark.slow
 def test_anonymous_failures_are_summarised_in_the_audit_log(tmp_path):
     users.add_user(tmp_path, "ana", "analyst", PASSWORD)
     window = 15 * 60

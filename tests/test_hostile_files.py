@@ -256,6 +256,7 @@ def hang_while_staging(path, store):
     return ingest(path, "incidents", store)
 
 
+@pytest.mark.slow
 def test_a_stopped_worker_leaves_no_draft(tmp_path, realdata):
     root = _limited(tmp_path, "worker_seconds = 20\n")
     store = Store(root)

@@ -150,6 +150,7 @@ def test_downloads_are_the_export_files(release):
         assert downloads.parquet_bytes(rel, name) == (public / f"{name}.parquet").read_bytes(), name
 
 
+@pytest.mark.slow
 def test_frictionless_validates_the_open_data_package(release):
     *_, export = release
     report = validate(str(Path(export) / "datapackage.json"))
