@@ -208,7 +208,7 @@ def _reasons(raw, res, dataset: str) -> tuple[dict[int, tuple], set[int]]:
     for r in acc.examples:
         if r.get("row") is not None:
             why.setdefault(int(r["row"]), (r.get("column"), r.get("value"), r["reason"]))
-    return why, acc.accepted_rows
+    return why, acc.accepted_rows | acc.folded_rows  # a folded row (a further victim of a counted incident) is not rejected
 
 
 MAX_PASSES = 50  # each pass itemises up to 1,000 more rows
