@@ -27,12 +27,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from tests import servers  # noqa: E402  (free port, waiting for a server, stopping it: shared with the tests)
+from tests.servers import free_port, stop  # noqa: E402
 
 NPM_DIR = ROOT / "bench" / "lighthouse"
 LIGHTHOUSE = NPM_DIR / "node_modules" / ".bin" / "lighthouse"
@@ -57,34 +57,6 @@ def ensure_lighthouse() -> None:
     subprocess.run(["npm", "ci", "--prefix", str(NPM_DIR), "--no-audit", "--no-fund", "--loglevel=error"], check=True)
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"the server did not answer {url}")
-            time.sleep(0.2)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
 @contextlib.contextmanager
 def static_server(root: Path):
     """The site served as any plain web server would: python -m http.server on a free loopback port."""
@@ -93,7 +65,7 @@ def static_server(root: Path):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/"
     try:
-        wait_for(base + "index.html", proc)
+        servers.wait_for(base + "index.html", proc, timeout=60)
         yield base
     finally:
         stop(proc)

@@ -29,10 +29,8 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +40,9 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from tests import servers  # noqa: E402  (the server start, health and memory helpers shared with the tests)
+from tests.servers import rss  # noqa: E402
+
 CACHE = Path(os.environ.get("BRIDGES_BENCH_CACHE", "/tmp/bridges-bench"))
 # the browser forgets a cached message that was not used for this many script runs (Streamlit's
 # global.maxCachedMessageAge default); hashes older than that are not sent back
@@ -64,63 +65,17 @@ def demo_store() -> Path:
     return root
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Server:
-    base: str
-    pid: int
-
-
 @contextlib.contextmanager
 def streamlit(script: Path, env: dict | None = None, timeout: float = 120.0, args: tuple = ()):
-    """`streamlit run script` on a free local port, from the checkout (so .streamlit/config.toml applies); yields a Server."""
-    port = free_port()
-    CACHE.mkdir(parents=True, exist_ok=True)
-    log_path = CACHE / f"streamlit-{script.stem}-{port}.log"
-    log = open(log_path, "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port), "--server.address", "127.0.0.1",
-                             "--server.headless", "true", "--browser.gatherUsageStats", "false", *args],
-                            cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + timeout
-        while True:
-            try:
-                if urllib.request.urlopen(base + "/_stcore/health", timeout=2).read().strip() == b"ok":
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"streamlit did not start ({log_path}): " + log_path.read_text()[-2000:])
-            time.sleep(0.3)
-        yield Server(base, proc.pid)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    """`streamlit run script` on a free local port, from the checkout (so .streamlit/config.toml applies); yields a
+    tests.servers.Server (base, pid), its log under $BRIDGES_BENCH_CACHE."""
+    with servers.streamlit(script, env=env, timeout=timeout, args=args, log_dir=CACHE) as server:
+        yield server
 
 
 def bridges_server(root: Path, **kw):
     """The Bridges server (`streamlit run app.py`: dashboard.py's pages behind the upload gate) on the store at `root`."""
     return streamlit(ROOT / "app.py", env={"BRIDGES_DATA_DIR": str(root)}, **kw)
-
-
-def rss(pid: int) -> int:
-    """Resident memory of a process, in bytes."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 def cpu_seconds(pid: int) -> float:

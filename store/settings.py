@@ -8,10 +8,14 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from model import fs
+
 DEFAULTS = {
     # each upload is read in a worker process (store.worker) that may take worker_memory_mb more memory than it starts with
-    # and run worker_seconds; a sheet may hold max_cells cells (rows × columns from A1), a CSV or sheet max_columns columns
-    "upload": {"max_mb": 50.0, "worker_memory_mb": 2048, "worker_seconds": 300, "max_cells": 10_000_000, "max_columns": 5_000},
+    # and run worker_seconds; a sheet may hold max_cells cells (rows × columns from A1), a CSV or sheet max_columns columns;
+    # at most max_workers read at once on the server, and an upload waits up to worker_wait_seconds for one to be free
+    "upload": {"max_mb": 50.0, "worker_memory_mb": 2048, "worker_seconds": 300, "max_cells": 10_000_000, "max_columns": 5_000,
+               "max_workers": 2, "worker_wait_seconds": 20},
     "signin": {"max_failures": 5, "address_max_failures": 20, "window_minutes": 15, "global_max_failures": 50,
                "global_delay_seconds": 3.0, "session_hours": 8},
 }
@@ -21,7 +25,7 @@ def section(root: str | Path, name: str) -> dict:
     """One section of data/analyst.toml over its defaults (a missing or broken file gives the defaults)."""
     out = dict(DEFAULTS.get(name, {}))
     try:
-        doc = tomllib.loads((Path(root) / "analyst.toml").read_text(encoding="utf-8"))
+        doc = tomllib.loads((fs.location(root) / "analyst.toml").read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError):
         return out
     given = doc.get(name)

@@ -1,6 +1,7 @@
 """Reads uploads in a worker process with memory and time limits, so a hostile file can end only that process, never the server."""
 from __future__ import annotations
 
+import contextlib
 import importlib
 import multiprocessing as mp
 import os
@@ -11,6 +12,7 @@ import time
 import traceback
 from pathlib import Path
 
+from model import fs
 from model.errors import InputError
 from store import logs, settings
 
@@ -21,11 +23,19 @@ LIMIT_KEYS = ("max_cells", "max_columns")  # the [upload] settings the readers a
 _MEMORY_SIGNALS = (signal.SIGABRT, signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS)  # how a reader dies when an allocation fails
 _context = None
 _SERVER_LOCK = threading.Lock()
+# the workers reading at once in this process (the server): each may take worker_memory_mb, so N analysts uploading at once
+# may not start N of them; past [upload] max_workers an upload waits up to worker_wait_seconds for one to finish
+_SLOTS = threading.Condition()
+_busy = 0
 _CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 class WorkerError(RuntimeError):
     """A worker failed in a way that is not the input's fault (a bug): its traceback is the __cause__."""
+
+
+class WorkersBusy(InputError):
+    """Every upload reader of this server was busy for as long as an upload may wait: it was not read (try again soon)."""
 
 
 class _RemoteTraceback(Exception):
@@ -61,14 +71,50 @@ def limits(root) -> dict:
     return settings.section(root, "upload")
 
 
+def busy() -> int:
+    """How many workers this process has reading now."""
+    return _busy
+
+
+@contextlib.contextmanager
+def slot(root, file: str = "the file"):
+    """One of this server's [upload] max_workers reading slots, held for the block. When all are taken it waits up to
+    [upload] worker_wait_seconds for one to free (a short queue), then raises WorkersBusy, a sentence for the analyst."""
+    global _busy
+    lim = limits(root)
+    deadline = time.monotonic() + lim["worker_wait_seconds"]
+    with _SLOTS:
+        while _busy >= lim["max_workers"]:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise WorkersBusy(f"another upload is being read on this server (all {lim['max_workers']:,} of its upload readers are "
+                                  "busy), so this one was not read", "Try again in a minute; if this happens often, ask the administrator "
+                                  "to raise [upload] max_workers in data/analyst.toml (each reader may take [upload] worker_memory_mb "
+                                  "of memory).", file=file)
+            _SLOTS.wait(left)
+        _busy += 1
+    try:
+        yield
+    finally:
+        with _SLOTS:
+            _busy -= 1
+            _SLOTS.notify_all()
+
+
 def run(root, target: str, *args, file: str | None = None, progress=None, **kwargs):
     """`target` ("package.module:function") called with args and kwargs in a worker process, with the store's limits; its
     return value. An InputError raised in the worker is raised here as it was; a limit reached is an InputError naming the
     limit and the setting that raises it; any other failure is a WorkerError. `progress(stage)`, if given, is passed to the
     target as its `progress` and called here each time the worker calls it. `file` names the input in messages (default:
-    the first argument's file name). A worker that is stopped leaves nothing half-written in the store."""
-    lim = limits(root)
+    the first argument's file name). A worker that is stopped leaves nothing half-written in the store. At most [upload]
+    max_workers run at once in this process; past that a call waits its turn (slot), then says the readers are busy."""
     name = file or (Path(args[0]).name if args and isinstance(args[0], (str, os.PathLike)) else "the file")
+    with slot(root, name):
+        return _run(root, target, args, kwargs, name, progress)
+
+
+def _run(root, target: str, args: tuple, kwargs: dict, name: str, progress):
+    lim = limits(root)
     ctx = _ctx()
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_work, args=(send, str(root), target, args, kwargs, progress is not None, lim), daemon=True,
@@ -137,7 +183,7 @@ def _discard_partial(root, pid: int | None) -> None:
     if pid is None:
         return
     for folder in ("raw", "drafts"):
-        for p in (Path(root) / folder).glob(f".tmp-{pid}-*"):
+        for p in fs.work_dir(root, folder).glob(f".tmp-{pid}-*"):  # the folder itself, or this server's disk for an object store
             if p.is_dir():
                 shutil.rmtree(p, ignore_errors=True)
             else:

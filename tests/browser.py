@@ -3,15 +3,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests import servers
+from tests.servers import ROOT, free_port, stop  # noqa: F401  (imported from here by the browser tests)
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
                  "--disable-component-update", "--disable-sync", "--disable-quic", "--disable-dev-shm-usage"]
@@ -22,49 +19,12 @@ def have_chromium() -> bool:
     return Path(CHROMIUM).exists()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def streamlit_server(data_dir: Path, env: dict | None = None, timeout: float = 90.0):
     """Start `streamlit run app.py` (dashboard.py's pages behind the upload gate and the cookie routes) on a free port
     with the given store; yield its base URL."""
-    port = free_port()
-    full_env = {**os.environ, "BRIDGES_DATA_DIR": str(data_dir), **(env or {})}
-    log = open(data_dir.parent / f"streamlit-{port}.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + timeout
-        while True:
-            try:
-                if urllib.request.urlopen(base + "/_stcore/health", timeout=2).read().strip() == b"ok":
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("streamlit did not start: " + (data_dir.parent / f"streamlit-{port}.log").read_text()[-2000:])
-            time.sleep(0.3)
-        yield base
-    finally:
-        stop(proc)
-        log.close()
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """End a server started for a test or a benchmark: politely, then for sure."""
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with servers.streamlit(servers.APP, data_dir, env=env, timeout=timeout) as server:
+        yield server.base
 
 
 @contextlib.contextmanager

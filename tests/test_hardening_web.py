@@ -23,10 +23,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import httpx
@@ -38,7 +34,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from accounts import audit, cookies, signin, users
 from store.versioned import Store
-from tests.browser import ROOT, RequestLog, browser, free_port, have_chromium, stop
+from tests import servers
+from tests.browser import ROOT, RequestLog, browser, have_chromium
 
 NAME, PASSWORD = "quinn-analyst", "a long local password 42"
 OIDC = "oidc-analyst@force.example"  # an identity-provider analyst (st.login)
@@ -101,41 +98,9 @@ def url_store(acme_store, tmp_path_factory) -> Path:
     return _url_store(tmp_path_factory.mktemp("hardening") / "acme", acme_store)
 
 
-class Server:
-    def __init__(self, base: str, pid: int, root: Path):
-        self.base, self.pid, self.root = base, pid, root
-
-    def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        raise AssertionError("no VmRSS")
-
-
-@contextlib.contextmanager
 def _serve(root: Path, env: dict | None = None, timeout: float = 90.0):
-    """`streamlit run app.py` on a free port (as tests.browser.streamlit_server, keeping the process for its memory)."""
-    port = free_port()
-    log = open(root.parent / f"app-{port}.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-                            cwd=ROOT, env={**os.environ, "BRIDGES_DATA_DIR": str(root), **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + timeout
-        while True:
-            try:
-                if urllib.request.urlopen(base + "/_stcore/health", timeout=2).read().strip() == b"ok":
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("streamlit did not start: " + (root.parent / f"app-{port}.log").read_text()[-2000:])
-            time.sleep(0.3)
-        yield Server(base, proc.pid, root)
-    finally:
-        stop(proc)
-        log.close()
+    """`streamlit run app.py` on a free port, as a tests.servers.Server (its process, for its memory)."""
+    return servers.streamlit(servers.APP, root, env=env, timeout=timeout)
 
 
 @pytest.fixture(scope="module")

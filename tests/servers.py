@@ -1,0 +1,121 @@
+"""Servers for tests and benchmarks: a free local port, `streamlit run` started and waited for until /_stcore/health answers, stopped, and its memory.
+
+Shared by tests/ (tests.browser, test_hardening_web, the soak test) and bench/ (load.py, lighthouse.py, soak.py, which put the
+checkout on sys.path and import it as tests.servers). It imports nothing of Bridges, so either side can use it."""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"  # the Bridges server: dashboard.py's pages behind the upload gate and the cookie routes
+HEALTH = "/_stcore/health"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def health(base: str, timeout: float = 2.0) -> tuple[bool, float]:
+    """(answered ok, seconds it took) for one GET of the server's health endpoint."""
+    t0 = time.monotonic()
+    try:
+        ok = urllib.request.urlopen(base + HEALTH, timeout=timeout).read().strip() == b"ok"
+    except OSError:
+        ok = False
+    return ok, time.monotonic() - t0
+
+
+def wait_for(url: str, proc: subprocess.Popen | None = None, timeout: float = 90.0, expect: bytes | None = None,
+             log: Path | None = None) -> None:
+    """Poll `url` until it answers (with `expect` as its body, when given); RuntimeError, with the end of `log`, when the
+    process ends first or `timeout` seconds pass."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            body = urllib.request.urlopen(url, timeout=2).read()
+            if expect is None or body.strip() == expect:
+                return
+        except OSError:
+            pass
+        if (proc is not None and proc.poll() is not None) or time.time() > deadline:
+            tail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
+            raise RuntimeError(f"the server did not answer {url}" + (f" ({log}): {tail}" if log else ""))
+        time.sleep(0.3)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """End a server started for a test or a benchmark: politely, then for sure."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def rss(pid: int) -> int:
+    """Resident memory of a process, in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+@dataclass
+class Server:
+    """A running `streamlit run`: its base URL, process, log file and the data folder it serves (None for another script)."""
+
+    base: str
+    proc: subprocess.Popen
+    log: Path
+    root: Path | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def rss_mb(self) -> float:
+        return rss(self.pid) / 2**20
+
+
+def start(script: Path = APP, data_dir: Path | None = None, env: dict | None = None, args: tuple = (), log_dir: Path | None = None,
+          port: int | None = None, timeout: float = 90.0) -> Server:
+    """`streamlit run script` on a free (or the given) local port, from the checkout so .streamlit/config.toml applies, with
+    $BRIDGES_DATA_DIR set to `data_dir`; returns once /_stcore/health answers ok. Its output goes to a log in `log_dir`
+    (default: beside the data folder, else the temporary folder). The caller stops it (stop(server.proc))."""
+    port = port or free_port()
+    folder = Path(log_dir or (Path(data_dir).parent if data_dir else Path(os.environ.get("TMPDIR", "/tmp"))))
+    folder.mkdir(parents=True, exist_ok=True)
+    log_path = folder / f"streamlit-{Path(script).stem}-{port}.log"
+    full_env = {**os.environ, **({"BRIDGES_DATA_DIR": str(data_dir)} if data_dir else {}), **(env or {})}
+    with open(log_path, "a") as log:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port), "--server.address", "127.0.0.1",
+                                 "--server.headless", "true", "--browser.gatherUsageStats", "false", *args],
+                                cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base + HEALTH, proc, timeout, expect=b"ok", log=log_path)
+    except BaseException:
+        stop(proc)
+        raise
+    return Server(base, proc, log_path, Path(data_dir) if data_dir else None)
+
+
+@contextlib.contextmanager
+def streamlit(script: Path = APP, data_dir: Path | None = None, **kw):
+    """start(...) as a context: yields the Server and stops it at the end."""
+    server = start(script, data_dir, **kw)
+    try:
+        yield server
+    finally:
+        stop(server.proc)
