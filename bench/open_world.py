@@ -146,6 +146,13 @@ def per_victim(header: list[str], rows: list[list[str]], every: int = 3, seed: i
     return out_header, out
 
 
+def placed(tmp: Path, name: str, rel: str) -> Path:
+    """Where a copy of an export goes: the publisher's own file name, in a folder named for the dataset as it was
+    downloaded (realdata's folder, e.g. toronto-tps-shootings/raw_data.csv). Either name may say what the file holds,
+    or not; nothing else of the bench's own naming reaches inspect."""
+    return tmp / name / rel.split("/")[0] / Path(rel).name
+
+
 # ------------------------------------------------------------------------------------------------
 # one import, as an analyst would do it: inspect, keep the draft as it is, ingest with it
 
@@ -211,8 +218,8 @@ def main(argv=None) -> int:
             if args.only and args.only not in name:
                 continue
             src = REALDATA / rel
-            dst = Path(tmp) / name / src.name  # the publisher's own file name: it may say what the file holds, or not
-            dst.parent.mkdir()
+            dst = placed(Path(tmp), name, rel)
+            dst.parent.mkdir(parents=True)
             rename_headers(src, dst, STYLES[args.style])
             results.append((name, import_untouched(dst)))
     print(table(results, args.markdown))

@@ -3,6 +3,7 @@ once per victim or offence (its further rows folded), the date that comes first 
 file's name gives when no column holds one."""
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -252,15 +253,25 @@ def incident_key(draft: "Draft") -> None:
 
 def category_from_name(draft: "Draft") -> None:
     """An export of one kind of incident ('NYPD_Shooting_Incident_Data.csv') may have no offence column: the keyword
-    rules read the file's (or sheet's) name, and every row gets that group, with a CHECK line."""
+    rules read the sheet's name, the file's name, then the name of the folder it sits in (a download is often saved in
+    a folder named for its dataset: 'toronto-tps-shootings/raw_data.csv'), and every row gets that group, with a CHECK
+    line saying where it came from; the analyst can change the value. A folder named by a hash (an upload's staging
+    folder) says nothing and is skipped."""
     if "category" in draft.picks:
         return
-    for text in (draft.raw.sheet, draft.raw.path.stem):
-        if not text:
+    path = draft.raw.path
+    for what, text in (("sheet", draft.raw.sheet), ("file", path.stem), ("folder", path.parent.name)):
+        if not text or (what == "folder" and _hash_like(text)):
             continue
         words = " ".join(norm_header(text).split())
         hit = match_rule(words, rules()["category"], "group")
         if hit:
-            draft.constants["category"] = (hit[0], f"no column names the offence, but the file's name {text!r} says {hit[1].lower()!r}: "
-                                                   f"every row is placed in '{hit[0]}'. CHECK that the file holds nothing else")
+            draft.constants["category"] = (hit[0], f"no column names the offence, but the {what}'s name {text!r} says {hit[1].lower()!r}: "
+                                                   f"every row is placed in '{hit[0]}'. CHECK that the file holds nothing else, or "
+                                                   "change the value")
             return
+
+
+def _hash_like(name: str) -> bool:
+    """A folder name that is a hash or a number, not words ('3fa9c01b', '2024')."""
+    return bool(re.fullmatch(r"[0-9a-fA-F_-]{6,}|[0-9_-]+", name))
