@@ -1,5 +1,6 @@
 """The audit log: one JSON line per analyst action (who, the operating-system user, from where, when, what), appended to
-data/audit.jsonl and never rewritten."""
+data/audit.jsonl and never rewritten. On an object store, which cannot append, each entry is an object of its own under
+audit/, named by its time so that a listing reads them in order; objects are only ever created, never replaced."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,9 +8,14 @@ import fcntl
 import getpass
 import json
 import os
+import time
+import uuid
 from pathlib import Path
 
+from model import fs
+
 FILE = "audit.jsonl"
+FOLDER = "audit"  # on an object store
 EVENTS = ("sign-in", "sign-in-failed", "sign-in-failures", "sign-out", "upload", "draft", "redact", "draft-deleted", "publish",
           "publish-busy", "rollback", "profile-saved", "user-added", "user-removed")
 
@@ -39,6 +45,10 @@ def record(root, event: str, who: str, origin: str = BROWSER, **what) -> dict:
     entry = {"at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "event": event, "who": who or "",
              "os_user": os_user(), "origin": origin, **what}
     line = (json.dumps(entry, ensure_ascii=False, default=str, separators=(",", ":")) + "\n").encode("utf-8")
+    if fs.is_remote(root):  # several servers write at once: a new object each, created only if the name is free
+        while not fs.create_once(fs.location(root) / FOLDER / f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}.json", line):
+            pass
+        return entry
     path = Path(root) / FILE
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # owner-only, and never written through a symlink planted in its place
@@ -56,6 +66,15 @@ def record(root, event: str, who: str, origin: str = BROWSER, **what) -> dict:
 
 def entries(root, limit: int | None = 200) -> list[dict]:
     """The newest entries first (a line that cannot be read, e.g. cut by a crash, is skipped)."""
+    if fs.is_remote(root):
+        names = sorted((fs.location(root) / FOLDER).walk_files(), key=lambda p: p.name, reverse=True)
+        out = []
+        for p in names[:limit] if limit else names:
+            try:
+                out.append(json.loads(p.read_bytes()))
+            except (ValueError, FileNotFoundError):
+                continue
+        return out
     path = Path(root) / FILE
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()

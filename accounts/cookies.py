@@ -20,9 +20,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from filelock import FileLock
 
 from accounts import users
+from model import fs
 from store import settings
 from store.versioned import write_json_atomic
 
@@ -56,13 +56,19 @@ class Holder:
 
 
 def _dir(root, sub: Path) -> Path:
-    d = Path(root) / sub
+    d = fs.location(root) / sub
     d.mkdir(parents=True, exist_ok=True, mode=0o700)
     return d
 
 
 def _key(root) -> bytes:
-    p = Path(root) / KEY
+    p = fs.location(root) / KEY
+    if fs.is_remote(p):  # every server of the store signs with the same key: the first one written
+        try:
+            return p.read_bytes()
+        except FileNotFoundError:
+            fs.create_once(p, secrets.token_bytes(32))
+            return p.read_bytes()
     if not p.exists():
         _dir(root, KEY.parent)
         tmp = p.with_name(f".tmp-{secrets.token_hex(8)}")
@@ -103,7 +109,7 @@ def make(root, name: str, via: str, now: float | None = None) -> str:
 
 def _signed_out(root) -> dict:
     try:
-        doc = json.loads((Path(root) / SIGNED_OUT).read_text(encoding="utf-8"))
+        doc = json.loads((fs.location(root) / SIGNED_OUT).read_text(encoding="utf-8"))
         return doc if isinstance(doc, dict) else {}
     except (OSError, ValueError):
         return {}
@@ -135,14 +141,14 @@ def sign_out(root, name: str, now: float | None = None) -> None:
     """End every cookie issued to this analyst so far (every browser they signed in from)."""
     now = time.time() if now is None else now
     keep = max_age(root)
-    with FileLock(str(_dir(root, SIGNED_OUT.parent) / "signed-out.lock"), mode=0o600):
+    with fs.lock(_dir(root, SIGNED_OUT.parent) / "signed-out.lock", ttl=30.0):
         doc = {k: v for k, v in _signed_out(root).items() if isinstance(v, (int, float)) and now - v < keep}
         doc[users._key(name)] = now
-        write_json_atomic(Path(root) / SIGNED_OUT, doc)
+        write_json_atomic(fs.location(root) / SIGNED_OUT, doc)
 
 
 def _token_path(root, token: str) -> Path:
-    return Path(root) / TOKENS / hashlib.sha256(token.encode("ascii")).hexdigest()
+    return fs.location(root) / TOKENS / hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
 def issue_token(root, name: str, via: str, now: float | None = None) -> str:
@@ -150,6 +156,10 @@ def issue_token(root, name: str, via: str, now: float | None = None) -> str:
     its hash names the file, so the folder's listing does not give tokens away."""
     now = time.time() if now is None else now
     folder = _dir(root, TOKENS)
+    token = secrets.token_urlsafe(32)
+    if fs.is_remote(folder):  # any server of the store may be the one the browser's next request reaches
+        fs.create_once(_token_path(root, token), json.dumps({"name": name, "via": via, "expires": now + TOKEN_SECONDS}).encode())
+        return token
     for old in folder.iterdir():  # tokens nobody redeemed
         try:
             if now - old.stat().st_mtime > 10 * TOKEN_SECONDS:
@@ -168,6 +178,8 @@ def redeem_token(root, token: str | None, now: float | None = None) -> tuple[str
     if not token or not _TOKEN.fullmatch(token):
         return None
     path = _token_path(root, token)
+    if fs.is_remote(path):
+        return _redeem_remote(path, now)
     claimed = path.with_name(f".used-{secrets.token_hex(8)}")
     try:
         os.rename(path, claimed)  # atomic: of two requests with the same token, one gets it
@@ -180,5 +192,19 @@ def redeem_token(root, token: str | None, now: float | None = None) -> tuple[str
         return None
     finally:
         claimed.unlink(missing_ok=True)
+    now = time.time() if now is None else now
+    return (name, via) if now <= expires else None
+
+
+def _redeem_remote(path, now: float | None) -> tuple[str, str] | None:
+    """redeem_token on an object store: the first request to create the token's `.used` marker (If-None-Match) gets it."""
+    try:
+        doc = json.loads(path.read_bytes())
+        name, via, expires = str(doc["name"]), str(doc["via"]), float(doc["expires"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not fs.create_once(path.with_name(f".used-{path.name}"), b"used"):
+        return None
+    path.unlink(missing_ok=True)
     now = time.time() if now is None else now
     return (name, via) if now <= expires else None

@@ -1,4 +1,5 @@
-"""Local sign-in limits that a stranger cannot turn against analysts, kept on disk across restarts.
+"""Local sign-in limits that a stranger cannot turn against analysts, kept in the store across restarts (and shared by
+every server of a store on an object store: a limit reached through one holds on the others).
 
 Failures are counted per name from one client address and per client address: past either limit only that address
 is refused, so someone guessing from elsewhere locks out nobody but themselves. Past the server-wide limit every
@@ -17,9 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from filelock import FileLock
-
 from accounts import audit, users
+from model import fs
 from store import settings
 from store.versioned import write_json_atomic
 
@@ -48,7 +48,7 @@ def _hash(*parts: str) -> str:
 
 def _load(root) -> dict:
     try:
-        doc = json.loads((Path(root) / FILE).read_text(encoding="utf-8"))
+        doc = json.loads((fs.location(root) / FILE).read_text(encoding="utf-8"))
         return doc if isinstance(doc, dict) else {}
     except (OSError, ValueError):
         return {}
@@ -122,7 +122,7 @@ def flush(root, doc: dict, now: float, window: float) -> bool:
 
 
 def _dir(root) -> Path:
-    d = Path(root) / "auth"
+    d = fs.location(root) / "auth"
     d.mkdir(parents=True, exist_ok=True, mode=0o700)
     return d
 
@@ -140,7 +140,7 @@ def attempt(root, name: str, password: str, now: float | None = None, address: s
     t0 = time.time() if now is None else now
     name_key = users._key(name or "")
     pair, addr = _hash("name", name_key, address), _hash("address", address)
-    lock = FileLock(str(_dir(root) / "failures.lock"), mode=0o600)
+    lock = fs.lock(_dir(root) / "failures.lock", ttl=30.0)  # a file lock, or a lease every server of an object store respects
 
     # the server-wide limit: wait before checking, outside the lock, so other sign-ins go on meanwhile
     delayed = 0.0
@@ -156,12 +156,12 @@ def attempt(root, name: str, password: str, now: float | None = None, address: s
             _wait_message(doc["names"].get(pair, []), cfg["max_failures"], window, now, "for this name")
         if busy:  # refused before any password is checked; counted in the window's summary, not one line each
             _count(_summary(doc, now, window), "refused", _hash("n", name_key), addr)
-            write_json_atomic(Path(root) / FILE, doc)
+            write_json_atomic(fs.location(root) / FILE, doc)
             return Result(False, message=busy, delayed=delayed)
         found = users.check_local(root, name, password)
         if found:
             doc["names"].pop(pair, None)
-            write_json_atomic(Path(root) / FILE, doc)
+            write_json_atomic(fs.location(root) / FILE, doc)
             audit.record(root, "sign-in", found[0], via="local account", role=found[1], address=address)
             return Result(True, found[0], found[1], delayed=delayed)
         for key, m in ((pair, doc["names"]), (addr, doc["addresses"])):
@@ -175,7 +175,7 @@ def attempt(root, name: str, password: str, now: float | None = None, address: s
                 _count(s, "unknown", _hash("n", name_key), addr)
             else:
                 s["logged_first"] = own_line = True
-        write_json_atomic(Path(root) / FILE, doc)
+        write_json_atomic(fs.location(root) / FILE, doc)
     if own_line:
         audit.record(root, "sign-in-failed", (name or "")[:80], reason="wrong name or password", address=address)
     return Result(False, message=WRONG, delayed=delayed)

@@ -15,6 +15,7 @@ from pathlib import Path
 import tomli_w
 from filelock import FileLock
 
+from model import fs
 from model.errors import InputError
 
 ROLES = ("analyst",)
@@ -26,7 +27,7 @@ FILE = "users.toml"
 
 
 def accounts_path(root) -> Path:
-    return Path(root) / FILE
+    return fs.location(root) / FILE
 
 
 def _key(name: str) -> str:
@@ -89,6 +90,9 @@ def _write(root, users: dict) -> None:
     path = accounts_path(root)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     head = "# Bridges accounts, written by `python -m bridges add-user`. Passwords are kept only as salted scrypt hashes.\n"
+    if fs.is_remote(path):  # one put replaces the object whole
+        path.write_text(head + tomli_w.dumps({"users": users}))
+        return
     fd, tmp = tempfile.mkstemp(prefix=".tmp-users-", dir=path.parent)
     try:
         os.fchmod(fd, 0o600)
@@ -103,9 +107,8 @@ def _write(root, users: dict) -> None:
         raise
 
 
-def _lock(root) -> FileLock:
-    Path(root).mkdir(parents=True, exist_ok=True)
-    return FileLock(str(Path(root) / "users.lock"))
+def _lock(root) -> FileLock | fs.Lease:
+    return fs.lock(fs.location(root) / "users.lock", ttl=60.0, mode=0o644)
 
 
 def add_user(root, name: str, role: str, password: str | None = None, oidc: bool = False, by: str = "") -> str:

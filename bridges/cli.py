@@ -11,7 +11,7 @@ from store.versioned import Store, StoreBusy, default_data_dir, shared_files
 
 
 def _store(args) -> Store:
-    return Store(Path(args.data_dir) if args.data_dir else default_data_dir())
+    return Store(args.data_dir or default_data_dir())  # a folder, or s3://bucket/prefix
 
 
 def _print_json(doc) -> None:

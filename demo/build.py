@@ -10,12 +10,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from filelock import FileLock, Timeout
+from filelock import Timeout
 
 from accounts import audit
 from bridges import actions
 from demo import generate as demo_gen
 from model.errors import InputError
+from model.fs import is_remote, location, lock as fs_lock
 from model.releases import PROVIDERS_DIR
 from loaders.mapping import SOURCES_DIR, Spec
 from store.versioned import LOCK_TIMEOUT, Store, StoreBusy
@@ -124,7 +125,7 @@ def wanted(root: Path) -> bool:
 
     if os.environ.get("BRIDGES_DEMO", "").strip().lower() in ("1", "true", "yes"):
         return True
-    return Path(root).resolve() == CHECKOUT_DATA.resolve()
+    return not is_remote(root) and Path(root).resolve() == CHECKOUT_DATA.resolve()
 
 
 @lru_cache(maxsize=1)
@@ -169,7 +170,7 @@ def ensure_demo(store: Store, wait: float = ENSURE_WAIT, kind: str = POLICE) -> 
     store.root.mkdir(parents=True, exist_ok=True)
     # a lock of its own: store.publish takes store.lock() inside, and a second FileLock on the same file
     # in the same process would wait for itself
-    lock = FileLock(str(store.root / "demo.lock"))
+    lock = fs_lock(store.root / "demo.lock", ttl=600.0)  # on an object store, a lease every server respects
     try:
         with lock.acquire(timeout=wait):
             if store.current() is not None:  # another process built it while this one waited

@@ -1,7 +1,6 @@
 """The publication step: canonical tables in, the only tables any public output may read out."""
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import tomllib
@@ -14,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from model.fs import create_once, location
 from model.public import ALL, ALL_AREAS, CLERY_COUNTS, FEEDBACK_COUNTS, INCIDENT_COUNTS, PUBLIC_FIELDS, SCANNED_FIELDS, TABLES, UNKNOWN_AREA  # noqa: F401 (re-exported for the gate's callers)
 from model.schema import DATASETS, SENSITIVE_CATEGORIES, category_kind
 
@@ -34,7 +34,7 @@ class PrivacyConfig:
 
     @classmethod
     def load(cls, data_dir: Path) -> "PrivacyConfig":
-        p = Path(data_dir) / "privacy.toml"
+        p = location(data_dir) / "privacy.toml"
         if not p.exists():
             return cls()
         d = tomllib.loads(p.read_text(encoding="utf-8"))
@@ -44,17 +44,9 @@ class PrivacyConfig:
 
 def store_secret(data_dir: Path) -> bytes:
     """A per-store random key: public record ids are keyed hashes, so source ids never leave the store."""
-    p = Path(data_dir) / "secret.key"
+    p = location(data_dir) / "secret.key"
     if not p.exists():
-        p.parent.mkdir(parents=True, exist_ok=True)
-        tmp = p.with_suffix(".tmp")
-        tmp.write_bytes(secrets.token_bytes(32))
-        os.chmod(tmp, 0o600)
-        try:
-            os.link(tmp, p)
-        except FileExistsError:
-            pass
-        tmp.unlink(missing_ok=True)
+        create_once(p, secrets.token_bytes(32))  # two processes racing here keep the same key: the first one written
     return p.read_bytes()
 
 

@@ -342,6 +342,7 @@ def write_parquet(table, path, **kwargs) -> None:
         pq.write_table(table, sink, **kwargs)
         path.write_bytes(sink.getvalue().to_pybytes())
         return
+    Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     pq.write_table(table, path, **kwargs)
 
 

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 
 from model.public import PUBLIC_TABLES, TABLES  # noqa: F401 (bench/pages.py reads PUBLIC_TABLES from here)
+from model.fs import ObjectPath, read_parquet
 from model.releases import Published, default_data_dir
 
 
@@ -56,13 +57,13 @@ def _empty_table(name: str) -> pa.Table:
     return TABLES[name].arrow_schema().empty_table()
 
 
-def public_dir(store: Published, manifest: dict) -> Path | None:
+def public_dir(store: Published, manifest: dict) -> Path | ObjectPath | None:
     return store.public_folder(manifest)
 
 
 def open_release(data_dir: str | Path | None = None, version: int | None = None) -> Release | None:
     """The release `version` (default: the newest) of the store at data_dir, or None when nothing is published."""
-    store = Published(Path(data_dir) if data_dir else default_data_dir())
+    store = Published(data_dir if data_dir else default_data_dir())
     manifest = store.release(version) if version else store.current()
     if manifest is None:
         return None
@@ -81,13 +82,20 @@ def release_from_folder(store: Published, manifest: dict, folder: Path | None) -
     con = duckdb.connect(":memory:")
     for name in TABLES:
         f = folder / f"{name}.parquet" if folder else None
-        if f is not None and f.exists():
-            sources[name] = pads.dataset(str(f), format="parquet")
-            path = str(f).replace("'", "''")
+        remote = _remote_table(f) if isinstance(f, ObjectPath) else None
+        if remote is not None or (f is not None and not isinstance(f, ObjectPath) and f.exists()):
+            sources[name] = pads.dataset(remote) if remote is not None else pads.dataset(str(f), format="parquet")
             # a release published before a field existed (e.g. incidents' `kind`) reads it as empty, so queries still run
             have = set(sources[name].schema.names)
             added = "".join(f', CAST(NULL AS {SQL_TYPES[fd.type]}) AS "{fd.name}"' for fd in TABLES[name].fields if fd.name not in have)
-            con.execute(f'CREATE VIEW "{name}" AS SELECT *{added} FROM read_parquet(\'{path}\')')
+            if remote is not None:  # read once into Arrow (DuckDB's own s3:// reader would download an extension at run time),
+                # then copied into the connection's database: a registered Arrow table is not seen by the cursors queries use
+                con.register("_bridges_public", remote)
+                con.execute(f'CREATE TABLE "{name}" AS SELECT *{added} FROM "_bridges_public"')
+                con.unregister("_bridges_public")
+            else:
+                path = str(f).replace("'", "''")
+                con.execute(f'CREATE VIEW "{name}" AS SELECT *{added} FROM read_parquet(\'{path}\')')
         else:
             empty = _empty_table(name)
             sources[name] = pads.dataset(empty)
@@ -95,3 +103,11 @@ def release_from_folder(store: Published, manifest: dict, folder: Path | None) -
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _bridges_empty')
             con.unregister("_bridges_empty")
     return Release(store, manifest, con, sources)
+
+
+def _remote_table(f: ObjectPath) -> pa.Table | None:
+    """A release's public Parquet file on an object store, as Arrow (None when the release has no such table)."""
+    try:
+        return read_parquet(f)
+    except FileNotFoundError:
+        return None

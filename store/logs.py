@@ -5,13 +5,15 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from model import fs
+
 DIR = "logs"
 
 
 def open_log(root, name: str) -> int:
     """A file descriptor appending to logs/<name> in the data folder, made owner-only (folder 0700, file 0600).
     A symlink planted at logs/ or at the file is never followed: opening it fails with OSError."""
-    folder = Path(root) / DIR
+    folder = fs.work_dir(root, DIR)  # logs/ in the data folder; this server's own disk when the store is an object store
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
@@ -32,4 +34,4 @@ def append(root, name: str, text: str) -> Path:
         os.write(fd, f"--- {dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')}\n{text.rstrip()}\n".encode("utf-8", "replace"))
     finally:
         os.close(fd)
-    return Path(root) / DIR / name
+    return fs.work_dir(root, DIR) / name

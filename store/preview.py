@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
+from model import fs
 from model.schema import dataset as get_dataset
 from store.versioned import Store, _count_table, to_arrow_schema
 from store.uploads import prune
@@ -58,7 +59,7 @@ def build(store: Store, draft_ids: list[str]) -> Release:
     fresh = {m["dataset"]: _merged(store, cur, m) for m in metas}
     tables = dict(cur["tables"]) if cur else {}
     public, note = store._build_public(tables, fresh)  # the same step publish runs
-    root = store.root / PREVIEW_DIR
+    root = fs.work_dir(store.root, PREVIEW_DIR)  # this server's own disk: a preview is never shared
     prune(root, KEEP_S)
     out = root / f"{draft_key(store, draft_ids)}-{uuid.uuid4().hex[:6]}"
     out.mkdir(parents=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from model import fs
 from store import settings
 from model.errors import InputError
 from store.versioned import Store, sha256_file
@@ -69,7 +70,7 @@ def check(name: str, size: int, limit: int) -> None:
 def stage(root, name: str, data: bytes) -> Staged:
     """Check an upload, then keep it at uploads/<sha256 prefix>/<name> in the store (old staged files are removed)."""
     check(name, len(data), max_bytes(root))
-    base = Path(root) / STAGE_DIR
+    base = fs.work_dir(root, STAGE_DIR)  # in the data folder; this server's own disk when the store is an object store
     prune(base)
     tmp_dir = base / f".tmp-{os.getpid()}-{time.time_ns()}"
     tmp_dir.mkdir(parents=True)

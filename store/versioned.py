@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, PostCommitHookProperties, write_deltalake
 from filelock import FileLock, Timeout
 
+from model import fs
 from model.errors import InputError, Say
 from model.releases import Published, default_data_dir  # noqa: F401 (default_data_dir: callers import it from here)
 from model.schema import DATASETS, dataset as get_dataset
@@ -71,6 +72,17 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
+COUNTED = ("incidents",)  # tables whose rows may count incidents or offences (a profile's count = "offences")
+COUNT_DEFAULT = "incidents"
+
+
+def _count_unit(draft: dict) -> str:
+    """What one row of a draft counts: "offences" when its profile said count = "offences" (one row per offence, as
+    NIBRS counts them), else "incidents" (each incident once)."""
+    unit = (draft.get("report") or {}).get("counts") or (draft.get("spec") or {}).get("count") or COUNT_DEFAULT
+    return unit if unit in ("incidents", "offences") else COUNT_DEFAULT
+
+
 def _fsync_dir(path: Path) -> None:
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -84,7 +96,15 @@ def _fsync_dir(path: Path) -> None:
 
 def write_json_atomic(path: Path, doc: dict, exclusive: bool = False) -> None:
     """Write JSON so that readers see the old file or the new one, never half; `exclusive` never replaces. The file is
-    owner-only (0600, as mkstemp makes it)."""
+    owner-only (0600, as mkstemp makes it). On an object store: one put, create-only (If-None-Match) when `exclusive`."""
+    if isinstance(path, fs.ObjectPath):
+        body = json.dumps(doc, indent=1, ensure_ascii=False, default=str).encode("utf-8")
+        if exclusive:
+            if not fs.create_once(path, body):
+                raise FileExistsError(str(path))
+        else:
+            path.write_bytes(body)
+        return
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
@@ -106,7 +126,7 @@ def write_json_atomic(path: Path, doc: dict, exclusive: bool = False) -> None:
 
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with (path.open("rb") if isinstance(path, fs.ObjectPath) else open(path, "rb")) as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -126,9 +146,11 @@ class RawCopy:
     def _run(self) -> None:
         tmp = None
         try:
-            self.store.raw_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # on an object store the copy is made on this server's disk first, then put under its sha256
+            where = fs.work_dir(self.store.root, "raw") if self.store.remote else self.store.raw_dir
+            where.mkdir(mode=0o700, parents=True, exist_ok=True)
             # named by the process, so what a stopped upload worker leaves is found and removed (store.worker)
-            fd, tmp = tempfile.mkstemp(prefix=f".tmp-{os.getpid()}-", dir=self.store.raw_dir)
+            fd, tmp = tempfile.mkstemp(prefix=f".tmp-{os.getpid()}-", dir=where)
             h = hashlib.sha256()
             with open(self.path, "rb") as src, os.fdopen(fd, "wb") as dst:
                 for chunk in iter(lambda: src.read(4 << 20), b""):
@@ -150,7 +172,10 @@ class RawCopy:
         ext = "".join(s for s in self.path.suffixes[-1:]).lower()[:10] or ".bin"
         dest = self.store.raw_dir / f"{sha}{ext}"
         try:
-            if not dest.exists():
+            if self.store.remote:
+                if not dest.is_file():  # the same bytes under the same name: a second put changes nothing
+                    fs.upload_file(Path(tmp), dest)
+            elif not dest.exists():
                 os.chmod(tmp, 0o400)  # read-only, and only for the store's owner
                 try:
                     os.link(tmp, dest)  # never replaces: the first copy of these bytes stays as it is
@@ -174,13 +199,18 @@ class Store(Published):
         super().__init__(root)
         private_files()
         try:
-            if self.root.is_dir() and not self.root.is_symlink():
+            if not self.remote and self.root.is_dir() and not self.root.is_symlink():
                 os.chmod(self.root, 0o700)  # a folder made before the store was private: nobody else gets in
         except OSError:  # not ours to change (a read-only copy): its own modes stand
             pass
 
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r})"
+
+    @property
+    def remote(self) -> bool:
+        """True when the store is on an object store shared by several servers (s3://bucket/prefix)."""
+        return isinstance(self.root, fs.ObjectPath)
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Store) and other.root == self.root
@@ -204,9 +234,9 @@ class Store(Published):
     def table_path(self, name: str) -> Path:
         return self.tables_dir / name
 
-    def lock(self) -> FileLock:
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return FileLock(str(self.root / "store.lock"), mode=0o600)
+    def lock(self) -> FileLock | fs.Lease:
+        """One publisher at a time: a file lock in the folder, or on an object store a lease every server respects."""
+        return fs.lock(self.root / "store.lock")
 
     # ---------- raw files
     def keep_raw(self, path: Path) -> tuple[str, Path]:
@@ -219,10 +249,18 @@ class Store(Published):
         return RawCopy(self, Path(path))
 
     def raw_path(self, sha: str) -> Path:
+        """The raw file stored under this sha256, as a local file (from an object store, a copy kept on this server's
+        disk: raw files never change, so the copy never goes stale)."""
         found = list(self.raw_dir.glob(f"{sha}*"))
         if not found:
             raise InputError(f"raw file {sha[:12]}… is missing from {self.raw_dir}; the store cannot be rebuilt without it.")
-        return found[0]
+        if not self.remote:
+            return found[0]
+        local = fs.work_dir(self.root, "raw-cache") / found[0].name
+        if not local.exists():
+            local.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fs.write_atomic(local, found[0].read_bytes())
+        return local
 
     # ---------- drafts
     def new_draft(self, dataset: str, sha: str, frame: pd.DataFrame, meta: dict) -> str:
@@ -235,14 +273,25 @@ class Store(Published):
             n += 1
             d = self.drafts_dir / f"{draft_id}-{n}"
         draft_id = d.name
+        table = frame if isinstance(frame, pa.Table) else to_arrow(frame, dataset)
+        doc = {**meta, "draft": draft_id, "uid": uuid.uuid4().hex, "dataset": dataset, "created_at": _now(), "rows": table.num_rows}
+        if self.remote:  # the rows first, draft.json last: a draft is listed only once its draft.json is there
+            fs.write_parquet(table, d / "rows.parquet", write_statistics=False)
+            write_json_atomic(d / "draft.json", doc)
+            return draft_id
         tmp = self.drafts_dir / f".tmp-{os.getpid()}-{draft_id}"  # named by the process: see RawCopy
         self.drafts_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp.mkdir(mode=0o700)
-        table = frame if isinstance(frame, pa.Table) else to_arrow(frame, dataset)
         pq.write_table(table, tmp / "rows.parquet", write_statistics=False)  # read whole, once, by publish
-        write_json_atomic(tmp / "draft.json", {**meta, "draft": draft_id, "uid": uuid.uuid4().hex, "dataset": dataset, "created_at": _now(), "rows": table.num_rows})
+        write_json_atomic(tmp / "draft.json", doc)
         os.rename(tmp, d)
         return draft_id
+
+    def draft_writer(self, dataset: str):
+        """Stage a draft's rows batch by batch (store.drafts.DraftWriter): commit() makes them a draft, discard() leaves none."""
+        from .drafts import DraftWriter
+
+        return DraftWriter(self, dataset)
 
     def draft(self, draft_id: str) -> dict:
         p = self.drafts_dir / draft_id / "draft.json"
@@ -252,7 +301,7 @@ class Store(Published):
         return json.loads(p.read_text(encoding="utf-8"))
 
     def draft_rows(self, draft_id: str) -> pa.Table:
-        return pq.read_table(self.drafts_dir / draft_id / "rows.parquet")
+        return fs.read_parquet(self.drafts_dir / draft_id / "rows.parquet")
 
     def redact_draft(self, draft_id: str, edits: list[dict] | None = None, redact_all: bool = False) -> list[dict]:
         """Fix public text in a draft: replace given cells ({index, column, text}) and/or blank every
@@ -275,9 +324,12 @@ class Store(Published):
                 frame.at[h["index"], h["column"]] = "[redacted]"
         hits = scan_frame(frame, meta["dataset"])
         d = self.drafts_dir / draft_id
-        tmp = d / "rows.parquet.tmp"
-        pq.write_table(to_arrow(frame, meta["dataset"]), tmp)
-        os.replace(tmp, d / "rows.parquet")
+        if self.remote:  # one put replaces the object whole
+            fs.write_parquet(to_arrow(frame, meta["dataset"]), d / "rows.parquet")
+        else:
+            tmp = d / "rows.parquet.tmp"
+            pq.write_table(to_arrow(frame, meta["dataset"]), tmp)
+            os.replace(tmp, d / "rows.parquet")
         rows_by_index = {h["index"]: h["row"] for h in meta.get("privacy_hits", [])}
         for h in hits:
             h["row"] = rows_by_index.get(h["index"], h["row"])
@@ -287,6 +339,8 @@ class Store(Published):
         return hits
 
     def list_drafts(self) -> list[str]:
+        if self.remote:
+            return sorted({p.parent.name for p in self.drafts_dir.walk_files() if p.name == "draft.json" and not p.parent.name.startswith(".")})
         if not self.drafts_dir.exists():
             return []
         return sorted(p.name for p in self.drafts_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -298,6 +352,10 @@ class Store(Published):
     def _remove_draft_dir(self, draft_id: str) -> None:
         """Rename first (atomic), then delete: a crash never leaves half a draft behind in the list."""
         src = self.drafts_dir / draft_id
+        if self.remote:  # draft.json first: from then on the draft is no longer listed, whatever stops the rest
+            (src / "draft.json").unlink(missing_ok=True)
+            fs.remove_tree(src)
+            return
         if not src.exists():
             return
         trash = self.drafts_dir / f".trash-{draft_id}-{os.getpid()}"
@@ -323,18 +381,22 @@ class Store(Published):
         """The Arrow dataset of one table as of a release (None when the release has no such table)."""
         if release is None or release["tables"].get(name) is None:
             return None
-        dt_ = DeltaTable(str(self.table_path(name)), version=release["tables"][name])
-        return dt_.to_pyarrow_dataset()
+        return self._delta(name, version=release["tables"][name]).to_pyarrow_dataset()
+
+    def _delta(self, name: str, **kwargs) -> DeltaTable:
+        """One Delta table of the store (on an object store, with the endpoint and conditional-put commits)."""
+        path = self.table_path(name)
+        return DeltaTable(str(path), storage_options=fs.storage_options(path), **kwargs)
 
     def _pinned_table(self, name: str, pinned: int | None) -> DeltaTable | None:
         """The Delta table brought back to the pinned version (undoing commits a crashed publish left behind)."""
         path = self.table_path(name)
-        if not DeltaTable.is_deltatable(str(path)):
+        if not DeltaTable.is_deltatable(str(path), storage_options=fs.storage_options(path)):
             return None
-        t = DeltaTable(str(path))
+        t = self._delta(name)
         if pinned is not None and t.version() != pinned:
             t.restore(pinned, commit_properties=CommitProperties(custom_metadata={"bridges": "restore to last release before writing"}), post_commithook_properties=KEEP_LOGS)
-            t = DeltaTable(str(path))
+            t = self._delta(name)
         return t
 
     def publish(self, draft_ids: list[str], by: str, note: str, kind: str = "publish", wait: float = LOCK_TIMEOUT, _hook=None) -> dict:
@@ -372,6 +434,7 @@ class Store(Published):
                 raise InputError(f"two drafts for {d['dataset']} in one publish; publish them one after the other.")
             seen.add(d["dataset"])
         corrections, ops, writes, fresh = [], [], [], {}
+        units = dict((cur or {}).get("counts") or {})  # what one published row counts, per dataset (incidents or offences)
         for d in drafts:
             name = d["dataset"]
             ds = get_dataset(name)
@@ -381,10 +444,12 @@ class Store(Published):
             t = self._pinned_table(name, tables.get(name))
             props = CommitProperties(custom_metadata={"release": str(version), "by": by, "note": note[:500], "draft": d["draft"]})
             quarters = sorted(pc.unique(rows.column("quarter")).drop_null().to_pylist()) if "quarter" in ds.names and rows.num_rows else []
+            if not ds.quarter_from and "scheme" in ds.names and t is not None and tables.get(name) is not None:
+                rows = _other_schemes(t, rows)  # areas: a draft replaces its own schemes (beats, districts ...), the others stay
             if t is None or tables.get(name) is None or not ds.quarter_from:
                 before = self._counts(name, cur, quarters) if ds.quarter_from else {}
                 path.parent.mkdir(parents=True, exist_ok=True)
-                writes.append(lambda path=path, rows=rows, props=props: write_deltalake(str(path), rows, mode="overwrite", schema_mode="overwrite", configuration=TABLE_CONFIG, commit_properties=props, post_commithook_properties=KEEP_LOGS))
+                writes.append(lambda path=path, rows=rows, props=props: write_deltalake(str(path), rows, mode="overwrite", schema_mode="overwrite", configuration=TABLE_CONFIG, commit_properties=props, post_commithook_properties=KEEP_LOGS, storage_options=fs.storage_options(path)))
                 fresh[name] = rows
             else:
                 before = self._counts(name, cur, quarters)
@@ -393,7 +458,14 @@ class Store(Published):
                 import pyarrow.dataset as pads
 
                 kept = t.to_pyarrow_dataset().to_table(filter=~pads.field("quarter").isin(quarters)) if quarters else t.to_pyarrow_table()
+                if name in COUNTED and kept.num_rows and _count_unit(d) != units.get(name, COUNT_DEFAULT):
+                    raise InputError(f"draft '{d['draft']}' counts {_count_unit(d)}, but the published {name} of other quarters count "
+                                     f"{units.get(name, COUNT_DEFAULT)}: one table cannot mix the two, so nothing was published",
+                                     f"Ingest with the same count as the published quarters (count = \"{units.get(name, COUNT_DEFAULT)}\" in the "
+                                     "profile), or ingest every quarter again with the new count and publish them in one file.")
                 fresh[name] = pa.concat_tables([kept.cast(rows.schema), rows])
+            if name in COUNTED:
+                units[name] = _count_unit(d)
             if ds.quarter_from:
                 after = _count_table(rows, name)
                 corrections += _diff_counts(name, before, after)
@@ -420,7 +492,7 @@ class Store(Published):
         if _hook:
             _hook("after-table-write")
         for d in drafts:
-            tables[d["dataset"]] = DeltaTable(str(self.table_path(d["dataset"]))).version()
+            tables[d["dataset"]] = self._delta(d["dataset"]).version()
         # the publication step's output: the only tables any public output may read
         public_rel = self._commit_public(version, staged)
         if _hook:
@@ -436,6 +508,7 @@ class Store(Published):
             "parent": cur["version"] if cur else None,
             "tables": tables,
             "row_counts": {n: self._rows(n, v) for n, v in tables.items()},
+            "counts": units,  # what a row of each table counts: "incidents", or "offences" when the profile says count = "offences"
             "raw_files": [{"sha256": o["sha256"], "file": o["file"], "dataset": o["dataset"]} for o in ops if o.get("sha256")],
             "ops": ops,
             "corrections": corrections,
@@ -472,6 +545,7 @@ class Store(Published):
                     "public": target.get("public"),
                     "privacy": target.get("privacy", {}),
                     "row_counts": dict(target["row_counts"]),
+                    "counts": dict(target.get("counts") or {}),
                     "raw_files": [],
                     "ops": [],
                     "corrections": [],
@@ -489,7 +563,7 @@ class Store(Published):
         """Run the public gate over a release's canonical tables (in memory where just written)."""
         from gate.public import PrivacyConfig, PublicTextError, build_public, store_secret
 
-        canonical = {n: (DeltaTable(str(self.table_path(n)), version=v).to_pyarrow_table() if v is not None else None) for n, v in tables.items() if n not in fresh}
+        canonical = {n: (self._delta(n, version=v).to_pyarrow_table() if v is not None else None) for n, v in tables.items() if n not in fresh}
         canonical.update(fresh)
         try:
             return build_public(canonical, PrivacyConfig.load(self.root), store_secret(self.root))
@@ -499,6 +573,13 @@ class Store(Published):
     def _stage_public(self, version: int, built: tuple[dict, dict]) -> tuple[Path, dict]:
         """Write the gate's output for a release into a hidden folder (not yet part of any release)."""
         public, note = built
+        if self.remote:  # no rename on an object store: each attempt writes a folder of its own, which only the manifest
+            # written afterwards (create-only) makes part of a release; two publishers never write over each other's files
+            tmp = self.public_dir / f"{version:06d}-{uuid.uuid4().hex[:8]}"
+            for name, t in public.items():
+                fs.write_parquet(t, tmp / f"{name}.parquet")
+            write_json_atomic(tmp / "privacy_note.json", note)
+            return tmp, note
         tmp = self.public_dir / f".tmp-{version:06d}-{uuid.uuid4().hex[:8]}"
         tmp.mkdir(mode=0o700, parents=True)
         for name, t in public.items():
@@ -508,6 +589,8 @@ class Store(Published):
 
     def _commit_public(self, version: int, tmp: Path) -> str:
         """Rename the staged public folder into place; the manifest written next makes it a release."""
+        if self.remote:
+            return str(tmp.relative_to(self.root))
         final = self.public_dir / f"{version:06d}"
         if final.exists():  # left by a publish killed before its manifest: no release refers to it
             shutil.rmtree(final)
@@ -518,7 +601,7 @@ class Store(Published):
     def _rows(self, name: str, version: int | None) -> int:
         if version is None:
             return 0
-        dt_ = DeltaTable(str(self.table_path(name)), version=version)
+        dt_ = self._delta(name, version=version)
         return int(pa.table(dt_.get_add_actions(flatten=True)).column("num_records").to_numpy().sum())
 
     def _counts(self, name: str, release: dict | None, quarters: list[str]) -> dict:
@@ -530,6 +613,17 @@ class Store(Published):
         cols = ["quarter", "category"] if name == "incidents" else ["quarter"]
         t = ds_.to_table(columns=cols, filter=pads.field("quarter").isin(quarters))
         return _count_table(t, name)
+
+
+def _other_schemes(t: DeltaTable, rows: pa.Table) -> pa.Table:
+    """`rows` with the stored rows of every area scheme the draft does not hold (a table written before schemes existed
+    holds the main scheme only, which an empty `scheme` names)."""
+    old = t.to_pyarrow_table()
+    have = set(old.column_names)
+    old = pa.table({f.name: (old[f.name] if f.name in have else pa.nulls(old.num_rows, f.type)) for f in rows.schema}).cast(rows.schema)
+    mine = pc.unique(pc.fill_null(rows["scheme"], "")).to_pylist()
+    keep = pc.invert(pc.is_in(pc.fill_null(old["scheme"], ""), value_set=pa.array(mine, pa.string())))
+    return pa.concat_tables([old.filter(keep), rows])
 
 
 def _count_table(t: pa.Table, name: str) -> dict:

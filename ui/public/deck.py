@@ -4,11 +4,15 @@
 button shortcuts: Right, PageDown and Space go forward, Left and PageUp go back (clickers send PageDown/PageUp).
 &advance=20 moves on every 20 s (a fragment that reruns on a timer). &notes=1 is the speaker-notes view; the deck's
 "speaker notes" link opens it with the deck's room id (&room=…), and from then on both views follow whichever of
-them moves (a small in-process table shared by the two sessions, polled by each view's fragment every second).
+them moves (a small in-process table shared by the two sessions, polled by each view's fragment every second; when the
+store is an object store shared by several servers, a small object per room in the store, so the two views may be
+served by different servers).
 &slide=3 opens on slide 3. The chrome (header, toolbar, sidebar, status) is hidden by our own CSS; no ?embed=true.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 import threading
 import time
@@ -18,6 +22,8 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from model import fs
+from model.releases import default_data_dir
 from outputs import deck as D
 from outputs import deck_html as H
 from outputs import images
@@ -69,9 +75,35 @@ class _Rooms:
         return now
 
 
+class _SharedRooms:
+    """slide index per room id, kept in the shared store (shared/rooms/<hash of the room id>.json): every server of an
+    object store sees the same position. Last writer wins, as with the in-process table."""
+
+    def __init__(self, root):
+        self._dir = fs.location(root) / "shared" / "rooms"
+
+    def _path(self, room: str):
+        # the room id comes from the URL: only its hash names the object
+        return self._dir / (hashlib.sha256(room.encode("utf-8", "replace")).hexdigest()[:32] + ".json")
+
+    def get(self, room: str) -> tuple[int, float] | None:
+        try:
+            doc = json.loads(self._path(room).read_bytes())
+            v = (int(doc["slide"]), float(doc["at"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return None if time.time() - v[1] > ROOM_TTL else v
+
+    def set(self, room: str, slide: int) -> float:
+        now = time.time()
+        self._path(room).write_bytes(json.dumps({"slide": int(slide), "at": now}).encode("ascii"))
+        return now
+
+
 @st.cache_resource
-def rooms() -> _Rooms:
-    return _Rooms()
+def rooms() -> _Rooms | _SharedRooms:
+    root = default_data_dir()
+    return _SharedRooms(root) if fs.is_remote(root) else _Rooms()
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
