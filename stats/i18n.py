@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import tomllib
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,9 +45,31 @@ def norm_lang(lang: str | None) -> str:
     return lang if lang in _languages() else DEFAULT_LANG
 
 
+# What the incident figures of the release being shown count: "incidents" (each once), or "offences" when the release
+# says so (manifest "counts", from a profile's count = "offences"). Set by stats.views.context for each view of a release;
+# t() then reads a key's wording from the catalog's [count_offences] table first, so every caption and sentence says
+# which is counted.
+_COUNT_UNIT: ContextVar[str] = ContextVar("bridges_count_unit", default="incidents")
+COUNT_UNITS = ("incidents", "offences")
+
+
+def set_count_unit(unit: str | None) -> None:
+    """Say what the incident figures of the release being shown count, for every t() after it in this context."""
+    _COUNT_UNIT.set(unit if unit in COUNT_UNITS else "incidents")
+
+
+def count_unit() -> str:
+    return _COUNT_UNIT.get()
+
+
 def t(key: str, lang: str = DEFAULT_LANG, **kw) -> str:
-    """The text for `key` in `lang` (falling back to English, then to the key), formatted with kw."""
-    text = catalog(norm_lang(lang)).get(key) or catalog(DEFAULT_LANG).get(key) or key
+    """The text for `key` in `lang` (falling back to English, then to the key), formatted with kw; in a release that
+    counts offences, the key's [count_offences] wording where the catalogs have one."""
+    text = None
+    if _COUNT_UNIT.get() == "offences":
+        alt = f"count_offences.{key}"
+        text = catalog(norm_lang(lang)).get(alt)  # never another language's wording for it
+    text = text or catalog(norm_lang(lang)).get(key) or catalog(DEFAULT_LANG).get(key) or key
     return text.format(**kw) if kw else text
 
 

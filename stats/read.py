@@ -32,6 +32,13 @@ class Release:
     def privacy_note(self) -> dict:
         return self.manifest.get("privacy", {})
 
+    @property
+    def count_unit(self) -> str:
+        """What the release's incident figures count: "incidents" (each once), or "offences" (one per offence of an
+        incident, as NIBRS counts them) when the analyst chose so; releases before the choice existed count incidents."""
+        unit = (self.manifest.get("counts") or {}).get("incidents")
+        return unit if unit in ("incidents", "offences") else "incidents"
+
     def has(self, name: str) -> bool:
         return name in self.sources and self.sources[name] is not None and self.sources[name].count_rows() > 0
 

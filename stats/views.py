@@ -15,7 +15,7 @@ import pandas as pd
 
 from model.public import PUBLIC_TABLES
 
-from . import figures, periods, queries, sentences
+from . import figures, i18n, periods, queries, sentences
 from .blocks import Bullets, Chart, Doc, Downloads, Heading, Links, Metric, Metrics, Table, Text
 from .compare import compare
 from .geo import outlines
@@ -103,7 +103,9 @@ def direct(rel: Release) -> Callable:
 
 
 def context(rel: Release, area: str | None, quarter: str | None, lang: str, run: Callable | None = None) -> Ctx:
-    """Validate the URL state against the release: an unknown area reads as all areas, an unknown quarter as the latest."""
+    """Validate the URL state against the release: an unknown area reads as all areas, an unknown quarter as the latest.
+    Every view of a release starts here, so here the wording learns what the release counts (incidents or offences)."""
+    i18n.set_count_unit(rel.count_unit)
     run = run or direct(rel)
     areas = run(queries.areas)
     qs = run(queries.quarters)
