@@ -2,11 +2,16 @@
 same audit entry whichever way it came (the entry's origin says which)."""
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 from pathlib import Path
+
+from filelock import FileLock
 
 from accounts import audit, users
 from model.errors import InputError, Say
-from store.versioned import Store, StoreBusy
+from store.versioned import Store, StoreBusy, write_json_atomic
 
 PUBLISH_WAIT = 15.0  # seconds a publish waits for another one before saying "try again"
 BUSY = "Another analyst is publishing right now, so nothing was changed and your draft is still waiting. Try again in a minute."
@@ -116,3 +121,86 @@ def remove_user(root, name: str, who: str, *, origin: str = audit.COMMAND_LINE) 
         raise InputError(f"there is no account '{name}'", "Check the name in the list of accounts.", cli="Run `python -m bridges users` to list them.")
     audit.record(root, "user-removed", who, origin, user=found[0])
     return found[0]
+
+
+# ---------------------------------------------------------------- client-site reports (private security)
+
+APPROVALS = "client-reports.json"  # in the data folder: every approval ever given, newest last (the file is replaced whole, atomically)
+
+
+def _approvals(root) -> list[dict]:
+    try:
+        doc = json.loads((Path(root) / APPROVALS).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    return list(doc.get("approvals", []))
+
+
+def _current_report(root, site: str, period: str, lang: str = "en"):
+    """The newest release and its report of `site` in `period` (an input error when either does not exist)."""
+    from outputs import client_report
+    from stats.read import open_release
+
+    rel = open_release(root)
+    if rel is None:
+        raise InputError("nothing is published yet, so there is no client report", "Publish a release first.")
+    return rel, client_report.build(rel, site, period, lang)
+
+
+def _content_sha256(rep, lang: str) -> str:
+    """The sha256 of the report as the client gets it, without the approval line (what the analyst saw and approved)."""
+    from outputs import client_report
+
+    return hashlib.sha256(client_report.html_page(rep, lang).encode("utf-8")).hexdigest()
+
+
+def approve_client_report(store: Store, site: str, period: str, by: str, *, lang: str = "en", origin: str = audit.BROWSER) -> dict:
+    """Approve the client report of a site and period in the newest release, so it may be shared with the client.
+
+    The approval names the release: a new release (a publish or a rollback) leaves the report unapproved until an analyst
+    approves it again. Recorded in the data folder (client-reports.json) and in the audit log."""
+    rel, rep = _current_report(store.root, site, period, lang)
+    entry = {"site": rep.site, "site_name": rep.site_name, "period": rep.period.key, "release": rel.version, "by": by,
+             "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "sha256": _content_sha256(rep, lang), "lang": lang}
+    store.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with FileLock(str(store.root / (APPROVALS + ".lock")), mode=0o600):
+        write_json_atomic(store.root / APPROVALS, {"approvals": [*_approvals(store.root), entry]})
+    audit.record(store.root, "client-report-approved", by, origin, site=rep.site, period=rep.period.slug, release=rel.version,
+                 sha256=entry["sha256"])
+    return entry
+
+
+def client_report_approvals(root, site_id: str, period_key: str) -> list[dict]:
+    """Every approval of this site's report for `period_key` (period as '2026Q3' or '2026-07'), in any release, oldest first."""
+    return [a for a in _approvals(root) if a.get("site") == site_id and a.get("period") == period_key]
+
+
+def client_report_approval(root, site_id: str, period_key: str, version: int) -> dict | None:
+    """The latest approval of this site's report for `period_key` in release `version`; None when it has none (an approval
+    of an earlier release does not count: the figures may have changed)."""
+    hits = [a for a in client_report_approvals(root, site_id, period_key) if a.get("release") == version]
+    return hits[-1] if hits else None
+
+
+def client_report_copy(store: Store, site: str, period: str, who: str, fmt: str = "pdf", *, lang: str = "en", paper: str = "a4",
+                       draft: bool = False, origin: str = audit.BROWSER) -> tuple[bytes, str, dict | None]:
+    """The report of the newest release as a file to share: (bytes, file name, approval). The client copy needs an
+    approval of this release; `draft` makes a copy marked DRAFT on every page instead. Each copy is logged."""
+    from outputs import client_report
+
+    if fmt not in ("pdf", "html"):
+        raise InputError(f"a client report is written as PDF or HTML, not '{fmt}'", "End the file name with .pdf or .html.")
+    root = store.root
+    rel, rep = _current_report(root, site, period, lang)
+    approval = None if draft else client_report_approval(root, rep.site, rep.period.key, rel.version)
+    if approval is None and not draft:
+        raise InputError(f"the report for {rep.site_name} in {rep.period.slug} is not approved for the client in release {rel.version}, "
+                         "so no client copy was written",
+                         "An analyst approves it first on the Client reports page; a draft copy, marked DRAFT, can be made meanwhile.",
+                         cli=f"Approve it first: python -m bridges approve-report --site \"{rep.site_name}\" --period {rep.period.slug} "
+                             "--by NAME, or add --draft for a copy marked DRAFT.")
+    page = client_report.html_page(rep, lang, approval=approval, draft=draft, paper=paper)
+    data = client_report.pdf_bytes(page) if fmt == "pdf" else page.encode("utf-8")
+    audit.record(root, "client-report-draft" if draft else "client-report-shared", who, origin, site=rep.site, period=rep.period.slug,
+                 release=rel.version, format=fmt, approved_by=approval["by"] if approval else None)
+    return data, client_report.file_name(rep, lang, fmt, draft=draft), approval

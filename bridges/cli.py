@@ -1,4 +1,4 @@
-"""The command line, `python -m bridges` (alias `python -m bridges`): inspect, ingest, publish, releases, rollback, export, demo, deck, site, users, audit."""
+"""The command line, `python -m bridges` (alias `python -m bridges`): inspect, ingest, publish, releases, rollback, export, demo, deck, site, client-report, approve-report, users, audit."""
 from __future__ import annotations
 
 import argparse
@@ -249,6 +249,42 @@ def cmd_site(args) -> int:
     return 0
 
 
+def cmd_client_report(args) -> int:
+    from accounts.audit import COMMAND_LINE
+    from bridges import actions
+    from outputs.images import ImageError
+
+    store = _store(args)
+    out = Path(args.outfile)
+    fmt = out.suffix.lower().lstrip(".")
+    who = actions.command_line_who(store.root, args.by)
+    try:
+        data, _, approval = actions.client_report_copy(store, args.site, args.period, who, fmt, lang=args.lang, paper=args.paper,
+                                                       draft=args.draft, origin=COMMAND_LINE)
+    except ImageError as exc:
+        raise InputError(f"the PDF could not be made ({exc}), so nothing was written", "Write the report as .html instead, or install chromium.") from None
+    with shared_files():  # a file for the client: the modes the process had, not the store's owner-only ones
+        out.write_bytes(data)
+    if approval:
+        print(f"Wrote {out}: the client copy, approved by {approval['by']} on {approval['at'][:10]} for release {approval['release']}.")
+    else:
+        print(f"Wrote {out}: a DRAFT copy (not approved for the client; every page says DRAFT).")
+    return 0
+
+
+def cmd_approve_report(args) -> int:
+    from accounts.audit import COMMAND_LINE
+    from bridges import actions
+
+    store = _store(args)
+    who = actions.command_line_who(store.root, args.by)
+    a = actions.approve_client_report(store, args.site, args.period, who, lang=args.lang, origin=COMMAND_LINE)
+    print(f"The report for {a['site_name']} in {args.period} is approved for the client by {a['by']} (release {a['release']}). "
+          f"A new release will need a new approval. Write it with: python -m bridges client-report --site \"{a['site_name']}\" "
+          f"--period {args.period} OUT.pdf")
+    return 0
+
+
 def cmd_add_user(args) -> int:
     import getpass
 
@@ -394,6 +430,22 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("site", cmd_site, "Write a static public site of a release (any web server can serve it; nothing from outside).")
     sp.add_argument("outdir")
     sp.add_argument("--version", type=int, help="the release to publish (default: the newest)")
+
+    sp = add("client-report", cmd_client_report, "Write a client site's report for a period (HTML or PDF by the file's ending); the client "
+                                                    "copy needs an analyst's approval of the newest release (approve-report).")
+    sp.add_argument("outfile", help="OUT.pdf or OUT.html")
+    sp.add_argument("--site", required=True, help="the site's name or id, e.g. \"Riverside Mall\"")
+    sp.add_argument("--period", required=True, help="a quarter like 2026-Q3, or a month like 2026-07")
+    sp.add_argument("--draft", action="store_true", help="write a copy marked DRAFT on every page, approved or not")
+    sp.add_argument("--lang", default="en", choices=["en", "fr"], help="language of the report (default: en)")
+    sp.add_argument("--paper", default="a4", choices=["a4", "letter"], help="page size (default: a4)")
+    sp.add_argument("--by", help=BY_HELP)
+
+    sp = add("approve-report", cmd_approve_report, "Approve a client site's report for a period in the newest release, so it may be shared.")
+    sp.add_argument("--site", required=True, help="the site's name or id")
+    sp.add_argument("--period", required=True, help="a quarter like 2026-Q3, or a month like 2026-07")
+    sp.add_argument("--lang", default="en", choices=["en", "fr"], help="the language the analyst read it in (recorded)")
+    sp.add_argument("--by", help=BY_HELP)
 
     sp = add("add-user", cmd_add_user, "Add an analyst account (asks for a password; only a salted scrypt hash is kept).")
     sp.add_argument("name", help="a local sign-in name, or with --oidc the email the identity provider signs in with")

@@ -206,15 +206,15 @@ def available_periods(rel: Release, site: str) -> list[Period]:
     return sorted(out, key=lambda p: (p.quarter, not p.is_month, p.start), reverse=True)  # a quarter, then its months
 
 
-def resolve(rel: Release, site: str, period: str | Period) -> tuple[str, str, Period]:
-    """(area_id, name, period) checked against the release: an input error naming what exists otherwise."""
+def resolve(rel: Release, site: str, period: str | Period) -> tuple[str, str, Period, list[Period]]:
+    """(area_id, name, period, every period of the site) checked against the release: an input error naming what exists otherwise."""
     site_id, name = find_site(rel, site)
     p = period if isinstance(period, Period) else parse_period(period)
     have = available_periods(rel, site_id)
     if p not in have:
         listed = ", ".join(x.slug for x in have) or "none"
         raise InputError(f"release {rel.version} has no report for '{name}' in {p.slug}", f"Choose one of: {listed}.")
-    return site_id, name, p
+    return site_id, name, p, have
 
 
 # ---------------------------------------------------------------- the numbers
@@ -318,8 +318,7 @@ def response_times(rel: Release, site: str, period: Period) -> dict:
 
 def build(rel: Release, site: str, period: str | Period, lang: str = "en") -> Report:
     """The report of `site` (id or name) in `period` from release `rel`; an input error when the release has no such report."""
-    site_id, name, p = resolve(rel, site, period)
-    have = available_periods(rel, site_id)
+    site_id, name, p, have = resolve(rel, site, period)
     prev = p.previous() if p.previous() in have else None
     now = counts(rel, site_id, p)
     before = counts(rel, site_id, prev) if prev else {}

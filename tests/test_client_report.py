@@ -25,15 +25,19 @@ from pathlib import Path
 
 import pytest
 
+from accounts import audit, users
+from bridges import actions, cli
 from loaders import mapping
 from loaders.ingest import ingest
 from loaders.mapping import Spec
 from model.errors import InputError
 from model.schema import CRIME, SERVICE
-from outputs import client_report
+from outputs import client_report, images
 from stats.compare import compare
 from stats.read import open_release
 from store.versioned import Store
+from tests import analyst_kit as kit
+from tests.analyst_kit import LOCAL, OIDC, PASSWORD
 
 CROSSWALK = """value,category,kind
 Alarm,alarm,service
@@ -261,3 +265,159 @@ def test_print_ready_html(rel):
     assert 'lang="fr-CA"' in fr and "Appels de service" in fr and "T3 2026" in fr
     with pytest.raises(InputError, match="no paper size 'a3'"):
         client_report.html_page(rep, paper="a3")
+
+
+# ---------------------------------------------------------------- approval
+
+
+def test_a_client_copy_needs_an_audited_approval_that_a_new_release_voids(guard_copy):
+    store = Store(guard_copy)
+    with pytest.raises(InputError, match=r"the report for Riverside Mall in 2026-Q3 is not approved for the client in release 1, so no "
+                                         r"client copy was written"):
+        actions.client_report_copy(store, RM, "2026-Q3", "ana", "html")
+    assert not (guard_copy / actions.APPROVALS).exists()
+    # an analyst may preview: a draft copy is written, marked DRAFT, and logged as a draft
+    data, name, approval = actions.client_report_copy(store, RM, "2026-Q3", "ana", "html", draft=True)
+    assert approval is None and name.endswith("-DRAFT.html") and b">DRAFT<" in data and b"Approved for the client" not in data
+
+    entry = actions.approve_client_report(store, "riverside mall", "2026-Q3", "ana")
+    assert {k: entry[k] for k in ("site", "period", "release", "by")} == {"site": RM, "period": "2026Q3", "release": 1, "by": "ana"}
+    assert json.loads((guard_copy / actions.APPROVALS).read_text(encoding="utf-8"))["approvals"] == [entry]
+    assert (guard_copy / actions.APPROVALS).stat().st_mode & 0o077 == 0  # owner-only, like the rest of the data folder
+    logged = audit.entries(guard_copy, 10)
+    approved = next(e for e in logged if e["event"] == "client-report-approved")
+    assert {k: approved[k] for k in ("who", "origin", "site", "period", "release")} == {
+        "who": "ana", "origin": audit.BROWSER, "site": RM, "period": "2026-Q3", "release": 1}
+    assert approved["sha256"] == entry["sha256"] and len(entry["sha256"]) == 64
+    assert any(e["event"] == "client-report-draft" for e in logged)
+
+    data, name, approval = actions.client_report_copy(store, RM, "2026-Q3", "bob", "html")
+    assert approval == entry and not name.endswith("-DRAFT.html")
+    assert b"Approved for the client by ana" in data and b'class="watermark"' not in data
+    shared = audit.entries(guard_copy, 1)[0]
+    assert (shared["event"], shared["who"], shared["approved_by"], shared["release"]) == ("client-report-shared", "bob", "ana", 1)
+    # the approval is of one site and one period
+    with pytest.raises(InputError, match="not approved"):
+        actions.client_report_copy(store, RM, "2026-08", "bob", "html")
+    with pytest.raises(InputError, match="not approved"):
+        actions.client_report_copy(store, HT, "2026-Q3", "bob", "html")
+
+    # a new release (here a restore of release 1, with the same figures) needs a new approval
+    assert actions.rollback(store, 1, "ana", "restore to test approvals")["ok"]
+    assert actions.client_report_approval(guard_copy, RM, "2026Q3", 2) is None
+    assert actions.client_report_approvals(guard_copy, RM, "2026Q3") == [entry]  # the old approval stays on record
+    with pytest.raises(InputError, match="not approved for the client in release 2"):
+        actions.client_report_copy(store, RM, "2026-Q3", "bob", "html")
+    again = actions.approve_client_report(store, RM, "2026-Q3", "ana")
+    assert again["release"] == 2
+    assert b"(release 2)" in actions.client_report_copy(store, RM, "2026-Q3", "bob", "html")[0]
+
+
+def test_approving_what_does_not_exist_is_refused(guard_copy):
+    store = Store(guard_copy)
+    with pytest.raises(InputError, match="has no site 'Nowhere'"):
+        actions.approve_client_report(store, "Nowhere", "2026-Q3", "ana")
+    with pytest.raises(InputError, match="no report for 'Riverside Mall' in 2025-Q3"):
+        actions.approve_client_report(store, RM, "2025-Q3", "ana")
+    with pytest.raises(InputError, match="PDF or HTML"):
+        actions.client_report_copy(store, RM, "2026-Q3", "ana", "docx", draft=True)
+    assert not (guard_copy / actions.APPROVALS).exists()
+    assert not [e for e in audit.entries(guard_copy, 10) if e["event"].startswith("client-report")]
+
+
+def test_command_line(guard_copy, tmp_path, capsys):
+    data = ["--data-dir", str(guard_copy)]
+    out = tmp_path / "riverside.html"
+    assert cli.main(["client-report", *data, "--site", RM, "--period", "2026-Q3", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "is not approved for the client in release 1, so no client copy was written" in err
+    assert f'python -m bridges approve-report --site "{RM}" --period 2026-Q3 --by NAME, or add --draft' in err and not out.exists()
+    assert cli.main(["client-report", *data, "--site", RM, "--period", "2026-Q3", "--draft", str(out)]) == 0
+    assert "a DRAFT copy" in capsys.readouterr().out and ">DRAFT<" in out.read_text(encoding="utf-8")
+    assert cli.main(["approve-report", *data, "--site", RM, "--period", "2026-Q3", "--by", "ana"]) == 0
+    assert "is approved for the client by ana (release 1)" in capsys.readouterr().out
+    assert cli.main(["client-report", *data, "--site", RM, "--period", "2026-Q3", "--paper", "letter", str(out)]) == 0
+    assert "the client copy, approved by ana" in capsys.readouterr().out
+    page = out.read_text(encoding="utf-8")
+    assert "Approved for the client by ana" in page and "size: letter" in page and 'class="watermark"' not in page
+    entry = audit.entries(guard_copy, 1)[0]
+    assert (entry["event"], entry["origin"]) == ("client-report-shared", audit.COMMAND_LINE)
+    assert cli.main(["client-report", *data, "--site", RM, "--period", "2026-13", str(out)]) == 2
+    assert "'2026-13' is not a period. Give a quarter like 2026-Q3 or a month like 2026-07." in capsys.readouterr().err
+    assert cli.main(["client-report", *data, "--site", RM, "--period", "2026-Q3", str(tmp_path / "r.docx")]) == 2
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_pdf_of_an_approved_report(guard_copy, tmp_path, capsys):
+    if not images.available():
+        pytest.skip("no chromium")
+    store = Store(guard_copy)
+    actions.approve_client_report(store, RM, "2026-08", "ana")
+    data, name, _ = actions.client_report_copy(store, RM, "2026-08", "ana", "pdf")
+    assert data[:5] == b"%PDF-" and name == "bridges-release-1-client-report-riverside-mall-2026-08-en.pdf"
+    out = tmp_path / "draft.pdf"
+    assert cli.main(["client-report", "--data-dir", str(guard_copy), "--site", HT, "--period", "2026-Q3", "--draft", str(out)]) == 0
+    assert out.read_bytes()[:5] == b"%PDF-"
+
+
+# ---------------------------------------------------------------- the analyst page
+
+
+@pytest.fixture
+def page_store(guard_copy, monkeypatch) -> Path:
+    """The guard store with the analysts of tests.analyst_kit, served to the dashboard (BRIDGES_DATA_DIR)."""
+    users.add_user(guard_copy, LOCAL, "analyst", PASSWORD)
+    users.add_user(guard_copy, OIDC, "analyst", oidc=True)
+    monkeypatch.setenv("BRIDGES_DATA_DIR", str(guard_copy))
+    return guard_copy
+
+
+def _page(user: dict | None):
+    at = kit.app(user).run()  # run once first: the page's address (client-reports) is not its file's name
+    at.switch_page("analyst_pages/client_reports.py").run()
+    kit.ok(at)
+    return at
+
+
+def test_page_is_for_analysts_only(page_store):
+    from streamlit.testing.v1 import AppTest
+
+    alone = AppTest.from_file(str(kit.ROOT / "analyst_pages" / "client_reports.py"), default_timeout=60)
+    alone.user = {"is_logged_in": True, "email": "someone@else.example"}
+    alone.run()
+    kit.ok(alone)
+    assert "This page is for analysts" in kit.texts(alone) and not alone.selectbox and not alone.get("iframe")
+    signed_out = kit.app().run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        signed_out.switch_page("analyst_pages/client_reports.py")
+
+
+@pytest.mark.slow
+def test_page_previews_approves_and_offers_the_client_copy(page_store):
+    at = _page({"is_logged_in": True, "email": OIDC, "name": "Ana Lyst"})
+    assert [t.value for t in at.title] == ["Client reports"]
+    assert at.selectbox(key="cr_site").options == [HT, ND, RM]
+    at.selectbox(key="cr_site").set_value(RM).run()
+    assert at.selectbox(key="cr_period").options[:4] == ["Q3 2026", "September 2026", "August 2026", "July 2026"]
+    at.selectbox(key="cr_period").set_value("2026-08").run()
+    kit.ok(at)
+    assert "Not approved for the client in release 1" in kit.texts(at)
+    preview = at.get("iframe")[0].proto.srcdoc
+    assert "Riverside Mall, August 2026" in preview and ">DRAFT<" in preview
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Download the draft copy, marked DRAFT (PDF)", "Download the draft copy, marked DRAFT (HTML)"]
+
+    at.button(key="cr_approve").click().run()
+    kit.ok(at)
+    assert "is approved for the client (release 1)" in kit.texts(at) and "Approved for the client by ana@force.example" in kit.texts(at)
+    assert not [b for b in at.button if b.key == "cr_approve"]
+    preview = at.get("iframe")[0].proto.srcdoc
+    assert "Approved for the client by ana@force.example" in preview and ">DRAFT<" not in preview
+    assert [b.label for b in at.get("download_button")] == ["Download the client copy (PDF)", "Download the client copy (HTML)"]
+    entry = next(e for e in audit.entries(page_store, 10) if e["event"] == "client-report-approved")
+    assert (entry["who"], entry["origin"], entry["site"], entry["period"], entry["release"]) == (OIDC, audit.BROWSER, RM, "2026-08", 1)
+
+    at.selectbox(key="cr_lang").set_value("fr").run()  # the same approval, whatever the language
+    kit.ok(at)
+    assert "Approuvé pour le client par ana@force.example" in at.get("iframe")[0].proto.srcdoc

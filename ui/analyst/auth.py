@@ -29,7 +29,7 @@ from ui.render import md_escape
 SESSION_KEY = "_bridges_user"
 OIDC_SEEN = "_bridges_oidc_seen"
 ANALYST_PAGES = (("analyst_pages/upload.py", "Upload", "upload"), ("analyst_pages/preview.py", "Preview", "preview"),
-                 ("analyst_pages/releases.py", "Releases", "releases"))
+                 ("analyst_pages/releases.py", "Releases", "releases"), ("analyst_pages/client_reports.py", "Client reports", "client-reports"))
 SIGNIN_PAGE = "analyst_pages/signin.py"
 COMPLETE_PATH = "/auth/local/complete"  # app.py: trades a one-time token for the analyst cookie
 SIGN_OUT_PATH = "/auth/local/sign-out"  # app.py: clears the cookie
