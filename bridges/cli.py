@@ -206,6 +206,25 @@ def cmd_rebuild(args) -> int:
     return 0 if out["match"] else 1
 
 
+def _deck_area(areas, wanted: str, version: int) -> str:
+    """The area id --area names: 'all', an id, or a name (any case: --area "Riverside Mall"); an input error listing them
+    when it names none, or a name two areas share."""
+    wanted = wanted.strip()
+    ids = [str(a) for a in areas["area_id"]]
+    if wanted.lower() == "all" or wanted in ids:
+        return "all" if wanted.lower() == "all" else wanted
+    named = [str(a) for a, n in zip(areas["area_id"], areas["name"]) if str(n).strip().casefold() == wanted.casefold()]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise InputError(f"release {version} has {len(named)} areas named '{wanted}'; give its id instead: {', '.join(named)}.")
+    if not ids:
+        raise InputError(f"release {version} has no areas table, so a deck can only be made for all areas: use --area all "
+                         "(or publish a list of areas with the incidents).")
+    listed = ", ".join(f"{n} ({a})" for a, n in sorted(zip(ids, areas["name"].astype(str)), key=lambda x: x[1].lower()))
+    raise InputError(f"release {version} has no area '{wanted}'; choose 'all' or one of these names or ids: {listed}.")
+
+
 def cmd_deck(args) -> int:
     from outputs import deck_html
     from stats import queries
@@ -217,9 +236,7 @@ def cmd_deck(args) -> int:
         raise InputError("nothing is published yet; publish a draft first (or run: python -m bridges demo).")
     if args.lang not in languages():
         raise InputError(f"no language '{args.lang}'; choose one of: {', '.join(languages())}.")
-    ids = list(queries.areas(rel)["area_id"].astype(str))
-    if args.area not in ("all", *ids):
-        raise InputError(f"release {rel.version} has no area '{args.area}'; choose 'all' or one of: {', '.join(ids)}.")
+    area = _deck_area(queries.areas(rel), args.area, rel.version)
     qs = queries.all_quarters(rel)
     if args.quarter != "latest" and args.quarter not in qs:
         raise InputError(f"release {rel.version} has no quarter '{args.quarter}'; choose 'latest' or one of: {', '.join(qs)}.")
@@ -227,7 +244,7 @@ def cmd_deck(args) -> int:
 
     try:
         with shared_files():
-            out = deck_html.write(rel, Path(args.outfile), args.area, args.quarter, args.lang, pdf=args.pdf)
+            out = deck_html.write(rel, Path(args.outfile), area, args.quarter, args.lang, pdf=args.pdf)
     except ImageError as exc:
         raise InputError(f"the deck was written to {args.outfile}, but not the PDF: {exc}") from None
     d = out["deck"]
@@ -411,9 +428,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--by", help=BY_HELP)
 
     sp = add("demo", cmd_demo, "Build the demo store from the embedded demo exports.")
-    sp.add_argument("--kind", choices=["police", "campus", "all"], default="police",
+    sp.add_argument("--kind", choices=["police", "campus", "security", "all"], default="police",
                     help="police (default): Riverton's police service; campus: Riverton State University's public safety department, "
-                         "with its Clery Act report and crime log; all: both, the campus in the folder's providers/riverton-state/")
+                         "with its Clery Act report and crime log; security: Beacon Guard Services, a private security company with "
+                         "client sites and no boundaries; all: the three, the others in the folder's providers/riverton-state/ and "
+                         "providers/beacon-guard/")
     sp.add_argument("--force", action="store_true", help="rebuild even if the store has releases")
 
     sp = add("rebuild", cmd_rebuild, "Rebuild every release from the raw files into another folder and compare.")
@@ -421,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("deck", cmd_deck, "Write the town-hall deck of an area and a quarter as one HTML file that works offline.")
     sp.add_argument("outfile")
-    sp.add_argument("--area", default="all", help="area id, or 'all' for all areas (default)")
+    sp.add_argument("--area", default="all", help="area id or name (e.g. \"Riverside Mall\"), or 'all' for all areas (default)")
     sp.add_argument("--quarter", default="latest", help="e.g. 2026Q3, or 'latest' (default)")
     sp.add_argument("--lang", default="en", help="language of the slides: en (default) or fr")
     sp.add_argument("--version", type=int, help="the release to show (default: the newest)")

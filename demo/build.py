@@ -2,9 +2,10 @@
 through the same audited actions as an analyst's (the audit log shows who: "demo", the operating-system user, from where).
 
 Each provider is a store of its own. The Riverton Police Service's store is the data folder itself; the campus
-(Riverton State University's Department of Public Safety) is a second store in the folder's providers/riverton-state/
-(model.releases.providers), which the public pages offer beside the first (?provider=riverton-state). A fresh
-checkout builds both (ensure_all); `python -m bridges demo --kind campus` builds the campus alone into a folder."""
+(Riverton State University's Department of Public Safety) and the private security company (Beacon Guard Services, client
+sites with no boundaries) are stores in the folder's providers/riverton-state/ and providers/beacon-guard/
+(model.releases.providers), which the public pages offer beside the first (?provider=riverton-state). A fresh checkout
+builds all three (ensure_all); `python -m bridges demo --kind campus` (or security) builds one alone into a folder."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -34,22 +35,30 @@ PLAN = [
     ("feedback", "feedback", "demo_feedback.toml"),
     ("survey", "survey", "demo_survey.toml"),
 ]
-POLICE, CAMPUS = "police", "campus"
+POLICE, CAMPUS, SECURITY = "police", "campus", "security"
 CAMPUS_PLAN = [
     ("areas", "campus_areas", "demo_campus_areas.toml"),
     ("incidents", "campus_incidents", "demo_campus_incidents.toml"),
+]
+SECURITY_PLAN = [
+    ("areas", "security_areas", "demo_guard_sites.toml"),
+    ("incidents", "security_incidents", "demo_guard_log.toml"),
+    ("engagement", "security_engagement", "demo_guard_patrols.toml"),
 ]
 # kind of provider -> (what to ingest, the release's note, its provider.toml among the demo files, the population file)
 KINDS = {
     POLICE: (PLAN, NOTE, "provider", "population"),
     CAMPUS: (CAMPUS_PLAN, "Demo data: Riverton State University (fictional)", "campus_provider", None),
+    SECURITY: (SECURITY_PLAN, "Demo data: Beacon Guard Services (fictional)", "security_provider", None),
 }
 CAMPUS_ID = "riverton-state"  # the campus store's folder under a data folder's providers/
+SECURITY_ID = "beacon-guard"  # the private security company's
+PROVIDER_IDS = {CAMPUS: CAMPUS_ID, SECURITY: SECURITY_ID}
 
 
 def kind_root(root: Path, kind: str) -> Path:
-    """Where a kind of demo provider lives in a data folder: the folder itself for the police, providers/<id>/ for the campus."""
-    return Path(root) if kind == POLICE else Path(root) / PROVIDERS_DIR / CAMPUS_ID
+    """Where a kind of demo provider lives in a data folder: the folder itself for the police, providers/<id>/ for the others."""
+    return location(root) if kind == POLICE else location(root) / PROVIDERS_DIR / PROVIDER_IDS[kind]
 
 
 def demo_files(demo_dir: Path = DEMO_DIR) -> dict[str, Path]:
@@ -83,7 +92,7 @@ def ingest_demo(store: Store, demo_dir: Path = DEMO_DIR, origin: str = audit.DAS
 
 def build_demo(store: Store, force: bool = False, origin: str = audit.DASHBOARD, kind: str = POLICE) -> dict:
     """Build a demo store (one release holding all of its datasets: five for the police, areas and incidents for the
-    campus) and return its manifest. The provider's name and contact go in the store's provider.toml, unless it has one.
+    campus, areas, incidents and engagement for the private security company) and return its manifest. The provider's name and contact go in the store's provider.toml, unless it has one.
 
     If the store already has a release and `force` is false, the current manifest is returned as it is. `origin` says in
     the audit log what built it: the dashboard on a fresh clone (ensure_demo), or `python -m bridges demo`.
@@ -181,7 +190,7 @@ def ensure_demo(store: Store, wait: float = ENSURE_WAIT, kind: str = POLICE) -> 
 
 
 def ensure_all(root: Path, wait: float = ENSURE_WAIT) -> list[dict]:
-    """Every kind of demo provider in a data folder (the police in it, the campus in providers/), each built only when
+    """Every kind of demo provider in a data folder (the police in it, the others in providers/), each built only when
     its store has no release; returns the manifests of the releases built here."""
     built = [ensure_demo(Store(kind_root(root, kind)), wait, kind) for kind in KINDS]
     return [m for m in built if m is not None]

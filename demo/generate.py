@@ -1,7 +1,9 @@
 """Generate the fictional Riverton demo exports in data/demo/, deterministically: `python -m demo.generate [OUT_DIR]`.
 
-Two providers: the Riverton Police Service (incidents, events, concerns, survey, neighbourhoods) and Riverton State
-University's Department of Public Safety (a campus: its safety log with Clery columns, and its zones)."""
+Three providers, one of each kind: the Riverton Police Service (incidents, events, concerns, survey, neighbourhoods),
+Riverton State University's Department of Public Safety (a campus: its safety log with Clery columns, and its zones) and
+Beacon Guard Services (a private security company: its client sites with no boundaries, a guard log that is mostly calls for
+service, and its patrol log)."""
 from __future__ import annotations
 
 import csv
@@ -30,10 +32,16 @@ FILES = {
     "campus_incidents": "rsu_public_safety_log.csv",
     "campus_areas": "rsu_campus_zones.geojson",
     "campus_provider": "rsu_provider.toml",
+    # the private security company: Beacon Guard Services (a store of its own too), client sites without a map
+    "security_incidents": "beacon_guard_log.csv",
+    "security_engagement": "beacon_patrol_log.csv",
+    "security_areas": "beacon_client_sites.csv",
+    "security_provider": "beacon_provider.toml",
 }
 # each provider's provider.toml (outputs/deck.py reads it), copied into its store when the demo is built
 PROVIDERS = {
     "provider": """# FICTIONAL demo provider (demo/generate.py): copied into the demo store as provider.toml
+kind = "police"
 [en]
 name = "Riverton Police Service (fictional demo)"
 contact = ["Community office: 555-0100", "community@riverton.example"]
@@ -42,12 +50,22 @@ name = "Service de police de Riverton (démo fictive)"
 contact = ["Bureau communautaire : 555-0100", "community@riverton.example"]
 """,
     "campus_provider": """# FICTIONAL demo provider (demo/generate.py): copied into the campus store as provider.toml
+kind = "campus"
 [en]
 name = "Riverton State University, Department of Public Safety (fictional demo)"
 contact = ["Public Safety dispatch: 555-0142", "publicsafety@rsu.example"]
 [fr]
 name = "Université d’État de Riverton, Service de la sécurité publique (démo fictive)"
 contact = ["Répartition de la sécurité publique : 555-0142", "publicsafety@rsu.example"]
+""",
+    "security_provider": """# FICTIONAL demo provider (demo/generate.py): copied into the private security company's store as provider.toml
+kind = "private_security"  # a private security company: it reports to its clients, site by site
+[en]
+name = "Beacon Guard Services (fictional demo)"
+contact = ["Client services: 555-0177", "clients@beaconguard.example"]
+[fr]
+name = "Services de gardiennage Beacon (démo fictive)"
+contact = ["Service à la clientèle : 555-0177", "clients@beaconguard.example"]
 """,
 }
 
@@ -694,7 +712,126 @@ def campus_log(rng: np.random.Generator) -> bytes:
     return _csv_bytes(header, rows)
 
 
+
+# ---------------------------------------------------------------- the private security company: Beacon Guard Services (FICTIONAL)
+
+SECURITY_SEED = 20261002  # its own generator, so the company never changes a byte of the other providers' files
+SECURITY_QUARTERS = ["2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3"]  # five quarters: the latest one has a year before it
+# site code, name, type, what the client counted for rates (count, what it counts, its source; None: the client gave none),
+# posts (where guards stand), calls a quarter by call type (before the quarter's trend)
+SECURITY_SITES = [
+    ("RSM", "Riverside Mall", "Shopping mall", (18500, "visitors", "Average daily visitors, the mall's entrance counters, 2025 (fictional)"),
+     ["Food court", "North entrance", "Parkade level 2", "Loading dock"],
+     {"Lost Property": 38, "Medical Assist": 14, "Suspicious Activity Check": 30, "Parking Complaint": 26, "Alarm Response": 9,
+      "Cash Escort": 24, "Welfare Check": 6, "Person in Crisis": 2, "Shoplifting": 22, "Theft from Vehicle": 7, "Vandalism": 5,
+      "Disorderly Person": 9, "Assault": 2}),
+    ("HPO", "Harbour Point Office Park", "Office park", (3400, "employees", "Tenants' headcount survey, January 2026 (fictional)"),
+     ["Gatehouse", "Tower A lobby", "Tower B lobby", "Surface lot"],
+     {"Alarm Response": 34, "Lockout Assist": 18, "Safety Escort": 16, "Parking Complaint": 20, "Suspicious Activity Check": 14,
+      "Medical Assist": 4, "Lost Property": 8, "Theft from Vehicle": 6, "Theft": 5, "Vandalism": 3, "Trespass": 4}),
+    ("RGH", "Riverton General Hospital campus", "Hospital campus", None,
+     ["Emergency department", "Main entrance", "Parkade", "Maternity wing"],
+     {"Safety Escort": 30, "Welfare Check": 16, "Person in Crisis": 12, "Medical Assist": 10, "Suspicious Activity Check": 20,
+      "Parking Complaint": 24, "Alarm Response": 12, "Lost Property": 14, "Assault": 6, "Theft": 9, "Theft from Vehicle": 5,
+      "Disorderly Person": 8, "Trespass": 5}),
+    ("LVT", "Lakeview Tower", "Residential tower", (312, "units", "Building management's unit register, 2026 (fictional)"),
+     ["Concierge desk", "Underground garage", "Mail room"],
+     {"Alarm Response": 10, "Noise Complaint": 18, "Lockout Assist": 14, "Welfare Check": 5, "Parking Complaint": 8,
+      "Lost Property": 4, "Suspicious Activity Check": 9, "Break-in": 3, "Theft": 5, "Vandalism": 3}),
+    ("FRD", "Foundry Road Distribution Centre", "Warehouse", (85, "employees", "Client's staff list, 2026 (fictional)"),
+     ["Main gate", "Yard"],
+     {"Alarm Response": 16, "Suspicious Activity Check": 8, "Trespass": 3, "Theft": 1, "Break-in": 1}),
+]
+# the guard log's call types: (group the demo crosswalk places it in, hour profile, response minutes median); the crosswalk
+# loaders/crosswalks/demo-guard.csv says which are calls for service (kind = service) and which are crimes
+SECURITY_CALLS = {
+    "Alarm Response": ("overnight", 6), "Medical Assist": ("day", 3), "Welfare Check": ("evening", 8), "Person in Crisis": ("night", 4),
+    "Suspicious Activity Check": ("night", 7), "Parking Complaint": ("day", 15), "Safety Escort": ("evening", 5),
+    "Cash Escort": ("day", 0), "Lost Property": ("day", 12), "Lockout Assist": ("mixed", 10),
+    "Noise Complaint": ("night", 9), "Shoplifting": ("day", 4), "Theft": ("day", 10), "Theft from Vehicle": ("overnight", 12),
+    "Vandalism": ("night", 14), "Disorderly Person": ("night", 5), "Assault": ("night", 3), "Trespass": ("night", 8), "Break-in": ("overnight", 9),
+}
+SECURITY_CRIMES = {"Shoplifting", "Theft", "Theft from Vehicle", "Vandalism", "Disorderly Person", "Assault", "Trespass", "Break-in"}
+SECURITY_SEASON = [1.0, 0.95, 1.05, 1.2]  # Q1 .. Q4: the mall's holiday season
+
+
+def security_trend(site: str, call: str, q: str) -> float:
+    """The changes the demo shows: Riverside Mall shoplifting falls by about half from 2026Q2 (after more foot patrols at
+    the food court), Harbour Point's alarm calls fall from 2026Q1 (the alarm system was replaced)."""
+    if site == "RSM" and call == "Shoplifting" and q >= "2026Q2":
+        return 0.5
+    if site == "HPO" and call == "Alarm Response" and q >= "2026Q1":
+        return 0.55
+    return 1.0
+
+
+def security_sites() -> bytes:
+    """The company's client sites: a plain list, no boundaries; a denominator where the client gave one."""
+    rows = []
+    for code, name, kind, count, *_ in SECURITY_SITES:
+        n, unit, source = count if count else ("", "", "")
+        rows.append([code, name, kind, unit, f"{n:,}" if n else "", source])
+    return _csv_bytes(["Site Code", "Site Name", "Site Type", "Rate Per", "Count", "Count Source"], rows)
+
+
+def security_log(rng: np.random.Generator) -> bytes:
+    """The guard log export: one row per call or incident a guard dealt with, ISO dates, HH:MM times, the post."""
+    recs = []
+    for q in SECURITY_QUARTERS:
+        start, end = quarter_bounds(q)
+        ndays = (end - start).days
+        qoy = int(q[-1]) - 1
+        for code, name, _kind, _count, posts, calls in SECURITY_SITES:
+            for call, base in calls.items():
+                n = int(rng.poisson(base * SECURITY_SEASON[qoy] * security_trend(code, call, q)))
+                hours, median = SECURITY_CALLS[call]
+                for _ in range(n):
+                    when = dt.datetime.combine(start + dt.timedelta(days=int(rng.integers(0, ndays))),
+                                               dt.time(int(rng.choice(24, p=_hour_profile(hours))), int(rng.integers(0, 60))))
+                    resp = f"{float(np.exp(rng.normal(np.log(median), 0.45))):.0f}" if median else ""  # a planned escort: no response time
+                    if call in SECURITY_CRIMES:
+                        outcome = _choice(rng, ["Reported to police", "Trespass notice issued", "Resolved on site"], [5, 2, 3])
+                        if call != "Trespass" and outcome == "Trespass notice issued":
+                            outcome = "Reported to police"
+                    else:
+                        outcome = _choice(rng, ["Resolved on site", "Referred to client", "Emergency services called"],
+                                          [8, 2, 2 if call in ("Medical Assist", "Person in Crisis") else 0.1])
+                    recs.append((when, code, name, _choice(rng, posts), call, resp, outcome))
+    recs.sort(key=lambda r: (r[0], r[1], r[4]))
+    rows = []
+    for k, (when, code, name, post, call, resp, outcome) in enumerate(recs, start=1):
+        rows.append([f"BG-{when.year % 100:02d}-{k:05d}", when.strftime("%Y-%m-%d"), when.strftime("%H:%M"), code, name, post, call, resp, outcome])
+    return _csv_bytes(["Report No", "Date", "Time", "Site Code", "Site", "Post", "Call Type", "Response (min)", "Outcome"], rows)
+
+
+def security_patrols(rng: np.random.Generator) -> bytes:
+    """The patrol log: one row per foot patrol round a guard walked at a client site, with the guard hours it took."""
+    recs = []
+    rounds = {"RSM": 10, "HPO": 6, "RGH": 8, "LVT": 4, "FRD": 3}  # rounds a week
+    first = quarter_bounds(SECURITY_QUARTERS[0])[0]
+    last = quarter_bounds(SECURITY_QUARTERS[-1])[1]
+    for code, name, *_ in SECURITY_SITES:
+        day = first
+        while day < last:
+            extra = 4 if code == "RSM" and day >= dt.date(2026, 4, 1) else 0  # the food court's extra rounds (see security_trend)
+            for _ in range(int(rng.poisson(rounds[code] + extra))):
+                when = dt.datetime.combine(day + dt.timedelta(days=int(rng.integers(0, 7))), dt.time(int(rng.integers(0, 24)), 0))
+                if when.date() >= last:
+                    continue
+                night = when.hour >= 20 or when.hour < 6
+                recs.append((when, code, f"{'Night' if night else 'Day'} foot patrol, {name}", round(float(rng.uniform(0.5, 2.0)), 1),
+                             int(rng.integers(4, 13))))
+            day += dt.timedelta(days=7)
+    recs.sort(key=lambda r: (r[0], r[1]))
+    rows = [[f"PT-{k:05d}", when.strftime("%Y-%m-%d"), when.strftime("%H:%M"), code, "Foot Patrol", title, f"{hours:.1f}", str(points)]
+            for k, (when, code, title, hours, points) in enumerate(recs, start=1)]
+    return _csv_bytes(["Patrol No", "Date", "Start", "Site Code", "Patrol Type", "Description", "Guard Hours", "Checkpoints Scanned"], rows)
+
 README = """# Riverton demo data (FICTIONAL)
+
+Three fictional providers, one of each kind Bridges serves: a police service (Riverton Police Service), a campus security
+department (Riverton State University) and a private security company (Beacon Guard Services). A fresh checkout builds all
+three (`python -m bridges demo --kind all`); the public pages link them (`?provider=riverton-state`, `?provider=beacon-guard`).
 
 Everything in this folder is **made up**. Riverton, its police service, its neighbourhoods, streets,
 schools, venues, partners, incidents, events, concerns and survey answers do not exist. The town is
@@ -752,6 +889,23 @@ It shows sexual offences reported days or weeks late (some in the next calendar 
 housing inside on campus, two noncampus buildings, public property, incidents outside Clery
 geography, hate crimes with their bias, VAWA offenses, arrests and disciplinary referrals, and
 unfounded crimes. Every row is accepted.
+
+## Beacon Guard Services (a private security company, FICTIONAL)
+
+A third provider, in a store of its own (`python -m bridges demo --kind security`): a private security company that guards
+five client sites in Riverton. It does not exist, nor do its clients. It has **no boundary file**: its sites are a plain list,
+so every page, the deck and the static site show a ranked chart and a table of sites where the others show a map.
+
+| file | dataset | what it imitates |
+|---|---|---|
+| `beacon_client_sites.csv` | areas | the client sites: code, name, type, and what the client counted for rates (daily visitors at the mall, employees at the office park and the warehouse, units in the residential tower; nothing for the hospital campus, so it has counts and no rate; the warehouse's 85 employees are too few for a fair rate) |
+| `beacon_guard_log.csv` | incidents | a guard log export: ISO dates, `HH:MM` times, the site and post, the call type, the response time in minutes and the outcome; mostly calls for service (alarm response, medical assist, welfare check, suspicious activity check, parking, escorts, lost property, lockouts, noise, a person in crisis), some crime (shoplifting, theft, theft from vehicle, vandalism, trespass, disorder, assault, break-ins), placed by `loaders/crosswalks/demo-guard.csv` |
+| `beacon_patrol_log.csv` | engagement | the patrol log: one row per foot patrol round at a site, with the guard hours it took and the checkpoints scanned |
+| `beacon_provider.toml` | (the store's provider.toml) | the company's name and contact, and `kind = "private_security"` |
+
+Quarters 2025Q3 to 2026Q3. Riverside Mall's shoplifting falls by about half from 2026Q2, after more foot patrol rounds at the
+mall (both in the logs); Harbour Point Office Park's alarm calls fall from 2026Q1. Medical assists and calls about a person in
+crisis are sensitive: no time of day, small counts by site hidden. Every row is accepted.
 """
 
 
@@ -768,6 +922,9 @@ def build_all() -> dict[str, bytes]:
         FILES["survey"]: survey(rng),
         FILES["campus_areas"]: campus_zones(),
         FILES["campus_incidents"]: campus_log(np.random.default_rng(CAMPUS_SEED)),
+        FILES["security_areas"]: security_sites(),
+        FILES["security_incidents"]: security_log(np.random.default_rng(SECURITY_SEED)),
+        FILES["security_engagement"]: security_patrols(np.random.default_rng(SECURITY_SEED + 1)),
         **{FILES[k]: text.encode("utf-8") for k, text in PROVIDERS.items()},
         "README.md": README.encode("utf-8"),
     }

@@ -57,6 +57,8 @@ ENGAGEMENT_TYPES = (
     "town_hall", "community_forum", "school_program", "neighbourhood_watch", "community_event",
     "outreach", "foot_patrol", "youth_program", "recognition", "other",
 )
+# what a client site's denominator may count (model AREAS.denominator): each has a label in the catalogs ("per 1,000 visitors")
+DENOMINATOR_UNITS = ("visitors", "employees", "units", "students", "staff", "beds", "households")
 FEEDBACK_CHANNELS = ("town_hall", "online", "phone", "email", "in_person", "social_media", "other")
 FEEDBACK_STATUSES = ("open", "in_progress", "resolved", "closed")
 INCIDENT_STATUSES = ("open", "cleared", "unfounded", "other")
@@ -288,6 +290,11 @@ AREAS = Dataset(
         Field("population_source", "string", "Where the population figure comes from."),
         Field("population_year", "int", "Year the population figure refers to.", minimum=1800, maximum=2200),
         Field("geometry", "string", "Boundary as a GeoJSON geometry (WGS84)."),
+        # a client site or patrol zone has no residents: its provider may give another count to make rates of
+        Field("denominator", "int", "Where no population applies (a client site), another count the provider gives for rates per "
+                                    "1,000: visitors, employees, units ...; `population` wins where both are given.", minimum=0),
+        Field("denominator_unit", "string", "What `denominator` counts.", allowed=DENOMINATOR_UNITS),
+        Field("denominator_source", "string", "Where `denominator` comes from (and its year)."),
     ),
 )
 

@@ -246,7 +246,12 @@ def _map(ctx: views.Ctx) -> Slide:
         rows = views.area_rows(ctx, q, ctx.q(queries.incidents_by_area, q))
         row = next((r for r in rows if r["id"] == ctx.area), None)
         if row is not None:
-            if row["rate"].value is not None:
+            if row["rate"].value is not None and row["rate"].unit is not None:  # a client site: per 1,000 of what its client counted
+                unit = views.unit_name(row["rate"].unit, lang)
+                figs.append(Figure(t("deck.map.rate_per", lang, unit=unit), num(row["rate"].value, lang, 1),
+                                   [t("deck.map.rate_detail_per", lang, n=num(row["n"], lang), count=num(row["denominator"], lang), unit=unit,
+                                      source=row["den_source"] or t("source_unknown", lang))]))
+            elif row["rate"].value is not None:
                 figs.append(Figure(t("deck.map.rate", lang), num(row["rate"].value, lang, 1),
                                    [t("deck.map.rate_detail", lang, n=num(row["n"], lang), pop=num(row["population"], lang))]))
             else:

@@ -234,6 +234,31 @@ def _label_lines(text: str, width: int = 12) -> list[str]:
     return textwrap.wrap(text, width, break_long_words=False) or [text]
 
 
+def ranked(items: list[dict], *, title: str, lang: str, value_title: str, highlight: str | None = None,
+           height: int | None = None) -> go.Figure:
+    """Areas ranked by value, largest first: what takes a map's place where the areas have no boundaries (client sites,
+    patrol zones, beats known only by name). items: {id, value, text, name}; the caller leaves out areas with no value.
+
+    The chosen area (highlight) is drawn in another colour and pattern, with its name in bold and marked "◀", so it is
+    not told by colour alone. The trace carries meta = {"ranked": True, "areas": [ids], "values": [values]} so tests and
+    other renderers can read the numbers."""
+    order = sorted(items, key=lambda i: (-(_clean([i["value"]])[0] or 0), str(i["name"]).lower()))
+    ids = [str(i["id"]) for i in order]
+    vals = _clean([i["value"] for i in order])
+    hl = [i == highlight for i in ids]
+    cats = [f"<b>{esc(i['name'])} ◀</b>" if h else esc(i["name"]) for i, h in zip(order, hl)]
+    trace = dict(type="bar", orientation="h", y=cats, x=vals, text=[esc(i["text"]) for i in order], textposition="outside",
+                 textfont=dict(color=TEXT), cliponaxis=False, name=esc(title), hovertemplate="%{y}: %{text}<extra></extra>",
+                 marker=dict(color=[MARK_COLOURS[1] if h else MARK_COLOURS[0] for h in hl], line=dict(color="#000000", width=1),
+                             pattern=dict(shape=["/" if h else "" for h in hl], fgcolor="#FFFFFF")),
+                 meta={"ranked": True, "areas": ids, "values": vals})
+    vrange = _range_for_text(vals, 1.3)
+    layout = _layout(title, lang, height or max(240, 70 + 40 * len(order)), False,
+                     yaxis=_axis(None, autorange="reversed", type="category"),
+                     xaxis=_axis(value_title, rangemode="tozero", **({"range": vrange} if vrange else {})))
+    return go.Figure(data=[trace], layout=layout)
+
+
 def choropleth(outlines: dict, points: dict, shaded: list[dict], unshaded: list[dict], *, title: str, lang: str,
                colorbar_title: str, highlight: str | None = None, height: int = 540) -> go.Figure:
     """Areas filled by value and labelled with it, drawn as plain SVG shapes: no base map, no tiles, no topojson, no fonts.

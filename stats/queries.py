@@ -31,8 +31,10 @@ KIND = " AND coalesce(kind, 'crime') = ?"
 
 
 def areas(rel: Release) -> pd.DataFrame:
-    """Areas with names and population (no geometry), ordered by name."""
-    return rel.query("SELECT area_id, name, population, population_source, population_year FROM areas ORDER BY name, area_id")
+    """Areas with names, population and a client site's other denominator (no geometry), ordered by name (a release
+    published before the denominator fields reads them as empty: stats.read)."""
+    return rel.query("SELECT area_id, name, population, population_source, population_year, denominator, denominator_unit, "
+                     "denominator_source FROM areas ORDER BY name, area_id")
 
 
 def area_shapes(rel: Release) -> pd.DataFrame:

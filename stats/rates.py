@@ -1,4 +1,5 @@
-"""Rates per 1,000 residents, refused where the population is unknown or too small to give a fair rate."""
+"""Rates per 1,000 residents (or per 1,000 of a client site's other denominator: visitors, employees, units), refused where
+the denominator is unknown or too small to give a fair rate."""
 from __future__ import annotations
 
 import math
@@ -12,11 +13,13 @@ MIN_POPULATION = 100
 
 @dataclass(frozen=True)
 class Rate:
-    """A rate per 1,000 residents, or None with the reason ('no_population', 'small_population', 'no_count')."""
+    """A rate per 1,000 residents, or None with the reason ('no_population', 'small_population', 'no_count', and for a
+    client site 'no_denominator'). unit: what the denominator counts, None for residents ('visitors', 'employees' ...)."""
 
     value: float | None
     reason: str | None = None
     population: int | None = None
+    unit: str | None = None
 
 
 def _missing(x) -> bool:
@@ -28,13 +31,13 @@ def _missing(x) -> bool:
         return True
 
 
-def rate_per_1000(count, population, min_population: int = MIN_POPULATION) -> Rate:
-    """count per 1,000 residents; None where the population is missing, zero or below `min_population`."""
+def rate_per_1000(count, population, min_population: int = MIN_POPULATION, unit: str | None = None) -> Rate:
+    """count per 1,000 residents (or per 1,000 `unit`); None where the population is missing, zero or below `min_population`."""
     if _missing(population) or int(population) <= 0:
-        return Rate(None, "no_population", None)
+        return Rate(None, "no_population", None, unit)
     pop = int(population)
     if pop < min_population:
-        return Rate(None, "small_population", pop)
+        return Rate(None, "small_population", pop, unit)
     if _missing(count):
-        return Rate(None, "no_count", pop)
-    return Rate(float(count) * PER / pop, None, pop)
+        return Rate(None, "no_count", pop, unit)
+    return Rate(float(count) * PER / pop, None, pop, unit)

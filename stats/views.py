@@ -20,7 +20,7 @@ from .blocks import Bullets, Chart, Doc, Downloads, Heading, Links, Metric, Metr
 from .compare import compare
 from .geo import outlines
 from .i18n import date, day_names, hour_label, label, num, pct, quarter_label, t
-from .rates import MIN_POPULATION, rate_per_1000
+from .rates import MIN_POPULATION, Rate, rate_per_1000
 from .read import Release
 from .releases import correction_text, history, privacy_sentences, release_summary, source_line, sources
 
@@ -111,6 +111,9 @@ def context(rel: Release, area: str | None, quarter: str | None, lang: str, run:
     qs = run(queries.quarters)
     allq = run(queries.all_quarters)
     ids = set(areas["area_id"].astype(str))
+    if area and area not in ids:  # a link may name the area (?area=Riverside Mall): its id, when one area has that name
+        named = [str(a) for a, n in zip(areas["area_id"], areas["name"]) if str(n).casefold() == str(area).strip().casefold()]
+        area = named[0] if len(named) == 1 else None
     area = area if area in ids else None
     if quarter not in allq:
         quarter = qs[-1] if qs else (allq[-1] if allq else None)
@@ -216,48 +219,95 @@ def trend_chart(ctx: Ctx, kind: str = queries.CRIME) -> Chart:
     return Chart(w["trend"], title, sentence, fig, pd.DataFrame(rows), notes, ctx.source("incidents"))
 
 
+def _opt(v):
+    return None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
+
+
 def area_rows(ctx: Ctx, quarter: str, cube_by_area: pd.DataFrame) -> list[dict]:
-    """Every area of the areas table with its count, hidden cells, population and rate for the quarter."""
+    """Every area of the areas table with its count, hidden cells, population and rate for the quarter.
+
+    The rate is per 1,000 residents where the area has a population; otherwise per 1,000 of the denominator its provider
+    gave (a client site's visitors, employees or units: `unit`, with `den_source`); otherwise none, and the reason says
+    which count is missing."""
     by = {r.area: r for r in cube_by_area.itertuples()}
+    counts_others = "denominator" in ctx.areas and ctx.areas["denominator"].notna().any()  # a provider of client sites
     rows = []
     for a in ctx.areas.itertuples():
         r = by.get(a.area_id)
         n = _int(r.n) if r is not None else 0
         hid = _int(r.hidden) if r is not None else 0
         pop = None if pd.isna(a.population) else int(a.population)
-        rows.append({"id": str(a.area_id), "name": str(a.name), "n": n, "hidden": hid, "population": pop,
-                     "rate": rate_per_1000(n, pop), "pop_source": None if pd.isna(a.population_source) else str(a.population_source),
+        den = _opt(getattr(a, "denominator", None))
+        den = None if den is None else int(den)
+        if pop is None and den is not None:
+            rate = rate_per_1000(n, den, unit=_opt(getattr(a, "denominator_unit", None)) or "other")
+        elif pop is None and counts_others:
+            rate = Rate(None, "no_denominator")
+        else:
+            rate = rate_per_1000(n, pop)
+        rows.append({"id": str(a.area_id), "name": str(a.name), "n": n, "hidden": hid, "population": pop, "denominator": den,
+                     "unit": rate.unit, "den_source": _opt(getattr(a, "denominator_source", None)),
+                     "rate": rate, "pop_source": None if pd.isna(a.population_source) else str(a.population_source),
                      "pop_year": None if pd.isna(a.population_year) else int(a.population_year)})
     return rows
 
 
+def unit_name(unit: str | None, lang: str) -> str:
+    """What a rate is per 1,000 of: residents, or a client site's visitors, employees, units ..."""
+    return t("unit.residents", lang) if unit is None else label("unit", unit, lang)
+
+
+def rate_value(rate, lang: str) -> str:
+    """'2.1 per 1,000 residents' / '0.4 per 1,000 visitors'."""
+    return t("value.rate_per", lang, v=num(rate.value, lang, 1), unit=unit_name(rate.unit, lang))
+
+
 def no_rate_reason(rate, lang: str) -> str:
+    if rate.unit is not None and rate.reason == "small_population":
+        return t("rate.small_denominator", lang, min=num(MIN_POPULATION, lang), pop=num(rate.population, lang), unit=unit_name(rate.unit, lang))
     return t(f"rate.{rate.reason}", lang, min=num(MIN_POPULATION, lang), pop=num(rate.population, lang) if rate.population else "")
 
 
 def _population_note(rows: list[dict], lang: str) -> str | None:
     srcs = sorted({(r["pop_source"] or "", r["pop_year"] or 0) for r in rows if r["population"]})
-    if not srcs:
-        return None
-    items = [t("population.item", lang, source=s or t("source_unknown", lang), year=y or "?") for s, y in srcs]
-    return t("population.note", lang, items="; ".join(items), min=num(MIN_POPULATION, lang))
+    notes = []
+    if srcs:
+        items = [t("population.item", lang, source=s or t("source_unknown", lang), year=y or "?") for s, y in srcs]
+        notes.append(t("population.note", lang, items="; ".join(items), min=num(MIN_POPULATION, lang)))
+    others = [r for r in rows if r["population"] is None and r["denominator"] is not None]
+    if others:
+        items = [t("denominator.item", lang, name=r["name"], n=num(r["denominator"], lang), unit=unit_name(r["unit"], lang),
+                   source=r["den_source"] or t("source_unknown", lang)) for r in others]
+        notes.append(t("denominator.note", lang, items="; ".join(items), min=num(MIN_POPULATION, lang)))
+    return " ".join(notes) or None
 
 
 def map_chart(ctx: Ctx, measure: str = "rate") -> Chart:
+    """Incidents by area in the quarter: a map where the areas have boundaries; where none has one (client sites, patrol
+    zones), a ranked bar chart takes its place. Either way the table lists every area with its count and rate."""
     lang, q = ctx.lang, ctx.quarter
     measure = measure if measure in ("rate", "count") else "rate"
     title = t(f"incidents.map.title_{measure}", lang, quarter=ctx.ql(q))
     if not q:
         return Chart("incidents.map", title, t("s.no_incidents", lang, where=t("area.all", lang)), None, source=ctx.source("incidents"))
     rows = area_rows(ctx, q, ctx.q(queries.incidents_by_area, q))
-    notes = []
-    if measure == "rate" and rows and all(r["rate"].value is None for r in rows):
-        measure = "count"  # no area has a population: counts, and say so
-        title = t("incidents.map.title_count", lang, quarter=ctx.ql(q))
-        notes.append(t("note.no_rates", lang, min=num(MIN_POPULATION, lang)))
     shapes = ctx.q(queries.area_shapes)
     rings, points = outlines(zip(shapes["area_id"], shapes["geometry"]))
     have_shape = set(rings)
+    notes = []
+    where_shown = "map" if rings else "ranked"
+    units = {r["rate"].unit for r in rows if r["rate"].value is not None}
+    if measure == "rate" and rows and not units:
+        measure = "count"  # no area has a population: counts, and say so
+        title = t("incidents.map.title_count", lang, quarter=ctx.ql(q))
+        notes.append(t(f"note.no_rates_{where_shown}", lang, min=num(MIN_POPULATION, lang)))
+    elif measure == "rate" and len(units) > 1:
+        measure = "count"  # rates per 1,000 visitors and per 1,000 employees cannot be ranked against each other
+        title = t("incidents.map.title_count", lang, quarter=ctx.ql(q))
+        notes.append(t(f"note.mixed_units_{where_shown}", lang, units=sentences.join_list([unit_name(u, lang) for u in sorted(units, key=str)], lang)))
+    per = next(iter(units)) if len(units) == 1 else None  # a client site's unit (visitors ...) when every rate is per 1,000 of it
+    if measure == "rate" and per is not None:
+        title = t("incidents.map.title_rate_per", lang, quarter=ctx.ql(q), unit=unit_name(per, lang))
     shaded, unshaded = [], []
     for r in rows:
         if r["id"] not in have_shape:
@@ -271,37 +321,61 @@ def map_chart(ctx: Ctx, measure: str = "rate") -> Chart:
         full = f"{r['name']}: {txt}" if val is not None else f"{r['name']}: {no_rate_reason(r['rate'], lang)}"
         item = {"id": r["id"], "value": val, "label": full, "short": [r["name"], txt]}
         (shaded if val is not None else unshaded).append(item)
-    fig = None
-    if rings:
-        fig = figures.choropleth(rings, points, shaded, unshaded, title=title, lang=lang,
-                                 colorbar_title=t(f"axis.{'rate' if measure == 'rate' else 'incidents'}", lang), highlight=ctx.area)
     ranked = [r for r in rows if (r["rate"].value is not None if measure == "rate" else True)]
     key = (lambda r: r["rate"].value) if measure == "rate" else (lambda r: r["n"])
-    fmtv = (lambda r: t("value.rate", lang, v=num(r["rate"].value, lang, 1))) if measure == "rate" else (lambda r: t("value.incidents", lang, v=num(r["n"], lang)))
+    fmtv = (lambda r: rate_value(r["rate"], lang)) if measure == "rate" else (lambda r: t("value.incidents", lang, v=num(r["n"], lang)))
+    axis = (t("axis.rate_per", lang, unit=unit_name(per, lang)) if per is not None else t("axis.rate", lang)) \
+        if measure == "rate" else t("axis.incidents", lang)
+    fig = None
+    if rings:
+        fig = figures.choropleth(rings, points, shaded, unshaded, title=title, lang=lang, colorbar_title=axis, highlight=ctx.area)
+    elif ranked:  # no boundary at all: the areas ranked, the chosen one marked
+        fig = figures.ranked([{"id": r["id"], "name": r["name"], "value": round(key(r), 1) if measure == "rate" else key(r),
+                               "text": num(r["rate"].value, lang, 1) if measure == "rate" else num(r["n"], lang)} for r in ranked],
+                             title=title, lang=lang, value_title=axis, highlight=ctx.area)
     high = max(ranked, key=key) if ranked else None
     low = min(ranked, key=key) if ranked else None
-    no_rate = [(r["name"], no_rate_reason(r["rate"], lang)) for r in rows if r["rate"].value is None] if measure == "rate" else []
+    # where some area has a rate, say why the others have none (also when the chart shows counts: rates per 1,000 of
+    # different things); where none has one, the note says why once
+    no_rate = [(r["name"], no_rate_reason(r["rate"], lang)) for r in rows if r["rate"].value is None] if measure == "rate" or units else []
     sentence = sentences.area_map(ctx.ql(q), measure, (high["name"], fmtv(high)) if high else None, (low["name"], fmtv(low)) if low else None, no_rate, lang)
-    table = pd.DataFrame([{
-        t("col.area", lang): r["name"],
-        t("col.incidents", lang): num(r["n"], lang) + (" + " + t("cell.hidden_cells", lang, n=r["hidden"]) if r["hidden"] else ""),
-        t("col.residents", lang): num(r["population"], lang) if r["population"] else "–",
-        t("col.population_source", lang): (f"{r['pop_source'] or ''} ({r['pop_year']})" if r["population"] else "–"),
-        t("col.rate", lang): num(r["rate"].value, lang, 1) if r["rate"].value is not None else no_rate_reason(r["rate"], lang),
-    } for r in rows])
+    table = pd.DataFrame([_area_row(r, lang, any(x["denominator"] is not None for x in rows)) for r in rows])
     pn = _population_note(rows, lang)
     if pn:
         notes.append(pn)
     pts = ctx.q(queries.incident_points, q)
     unknown = ctx.q(queries.incidents_by_area, q)
     unknown_n = _int(unknown.loc[unknown["area"] == queries.UNKNOWN_AREA, "n"].sum()) if not unknown.empty else 0
-    notes.append(sentences.no_point(_int(pts["n"].sum()), _int(pts["no_point"].sum()), unknown_n, lang))
+    if rings:
+        notes.append(sentences.no_point(_int(pts["n"].sum()), _int(pts["no_point"].sum()), unknown_n, lang))
+    elif unknown_n:  # no map, so no map points to count: only the incidents no area takes
+        notes.append(t("s.unknown_area", lang, n=num(unknown_n, lang)))
     if any(r["hidden"] for r in rows):
         notes.append(t("note.rate_hidden", lang, k=num(ctx.k, lang)))
     missing = [r["name"] for r in rows if r["id"] not in have_shape]
-    if missing:
+    if not rings and rows:
+        notes.append(t("note.no_shapes", lang))
+    elif missing:
         notes.append(t("note.no_boundary", lang, items=sentences.join_list(missing, lang)))
     return Chart("incidents.map", title, sentence, fig, table, notes, ctx.source("incidents") + " " + ctx.source("areas"))
+
+
+def _area_row(r: dict, lang: str, others: bool) -> dict:
+    """One area's line of the table under the map (or the ranked chart): count, denominator and its source, rate. A
+    provider of client sites (others: some area has a denominator other than residents) gets the denominator's columns."""
+    rate = rate_value(r["rate"], lang) if r["rate"].value is not None else no_rate_reason(r["rate"], lang)
+    row = {t("col.area", lang): r["name"],
+           t("col.incidents", lang): num(r["n"], lang) + (" + " + t("cell.hidden_cells", lang, n=r["hidden"]) if r["hidden"] else "")}
+    if others:
+        count = r["population"] if r["population"] else r["denominator"]
+        row[t("col.denominator", lang)] = f"{num(count, lang)} {unit_name(None if r['population'] else r['unit'], lang)}" if count else "–"
+        row[t("col.denominator_source", lang)] = (f"{r['pop_source'] or ''} ({r['pop_year']})" if r["population"] else r["den_source"] or "–")
+        row[t("col.rate_per", lang)] = rate
+        return row
+    row[t("col.residents", lang)] = num(r["population"], lang) if r["population"] else "–"
+    row[t("col.population_source", lang)] = f"{r['pop_source'] or ''} ({r['pop_year']})" if r["population"] else "–"
+    row[t("col.rate", lang)] = num(r["rate"].value, lang, 1) if r["rate"].value is not None else rate
+    return row
 
 
 def hour_chart(ctx: Ctx) -> Chart:

@@ -18,23 +18,23 @@ import threading
 import streamlit as st
 from streamlit import runtime
 
-from model.releases import PROVIDERS_DIR, Published, default_data_dir, provider_root
+from model.releases import Published, default_data_dir, provider_root
 from stats.read import Release, open_release
 
 
 @st.cache_resource(show_spinner="Preparing the demo data (first run only)…")
 def _ensure_store(root: str) -> None:
     """On a fresh clone the store is empty: build the demo once, in whichever process comes first: the police service in
-    the folder, the campus in its providers/ (demo.build.ensure_all). A store elsewhere (BRIDGES_DATA_DIR) stays empty
-    until an analyst publishes, unless BRIDGES_DEMO=1 (demo.build.wanted)."""
+    the folder, the campus and the private security company in its providers/ (demo.build.ensure_all); a checkout that
+    has some of them gets the others. A store elsewhere (BRIDGES_DATA_DIR) stays empty until an analyst publishes, unless
+    BRIDGES_DEMO=1 (demo.build.wanted)."""
     store = Published(root)
-    if store.current() is None or not (store.root / PROVIDERS_DIR).exists():
-        try:
-            from demo.build import ensure_all, wanted
-        except ImportError:
-            return
-        if wanted(store.root):
-            ensure_all(store.root)
+    try:
+        from demo.build import KINDS, ensure_all, kind_root, wanted
+    except ImportError:
+        return
+    if wanted(store.root) and any(Published(kind_root(store.root, k)).current() is None for k in KINDS):
+        ensure_all(store.root)
 
 
 def provider_id() -> str | None:
