@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import parse
+from model.fs import location
 from model.errors import InputError
 from model.schema import CATEGORIES, CRIME, SERVICE, SERVICE_GROUPS, Dataset, dataset as get_dataset
 from .textio import ROW_COL, RawTable
@@ -83,7 +84,7 @@ class Spec:
 
     @classmethod
     def load(cls, path: str | Path) -> "Spec":
-        path = Path(path)
+        path = location(path)  # a file, or an object in a store shared by several servers (loaders.profiles)
         try:
             d = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import tomli_w
 
+from model.fs import location
 from model.errors import InputError
 from .mapping import Spec
 
@@ -16,7 +17,7 @@ MATCH_SHARE = 0.8  # share of the saved headers a new file must have (every colu
 
 
 def _dir(root) -> Path:
-    return Path(root) / DIR
+    return location(root) / DIR
 
 
 def slug(name: str) -> str:
@@ -41,6 +42,9 @@ def save(root, name: str, spec: dict, headers: list[str], by: str) -> Path:
     head = f"# Mapping profile '{s}', saved by {by or 'an analyst'} on {now} from the upload page.\n" \
            "# detect = the headers of the file it was made for; a new file with the same headers uses it automatically.\n"
     path = _dir(root) / f"{s}.toml"
+    if not isinstance(path, Path):  # an object store: one put replaces the object whole
+        path.write_text(head + tomli_w.dumps(doc))
+        return path
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".tmp-{s}.toml")
     tmp.write_text(head + tomli_w.dumps(doc), encoding="utf-8")

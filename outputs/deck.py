@@ -18,6 +18,7 @@ from typing import Callable
 
 import pandas as pd
 
+from model.fs import location
 from stats import figures, periods, queries, sentences, views
 from stats.blocks import Bullets, Chart, Metrics, cap
 from stats.i18n import date, label, num, pct, t
@@ -108,7 +109,7 @@ def provider(root: str | Path | None, lang: str) -> dict:
     doc: dict = {}
     if root is not None:
         try:
-            doc = tomllib.loads((Path(root) / PROVIDER_FILE).read_text(encoding="utf-8"))
+            doc = tomllib.loads((location(root) / PROVIDER_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError, tomllib.TOMLDecodeError):
             doc = {}
 

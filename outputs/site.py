@@ -38,6 +38,7 @@ from string import Template
 import pandas as pd
 import plotly.io as pio
 
+from model.fs import location
 from model.errors import InputError
 
 from stats import blocks as B
@@ -115,7 +116,7 @@ def addresses(root, strict: bool = False) -> dict[str, str]:
     Only well-formed addresses are returned (a missing file or key gives none); with strict, a malformed one is an
     InputError that says what to write instead."""
     try:
-        doc = tomllib.loads((Path(root) / PROVIDER_FILE).read_text(encoding="utf-8"))
+        doc = tomllib.loads((location(root) / PROVIDER_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     section = doc.get("site") if isinstance(doc.get("site"), dict) else {}
