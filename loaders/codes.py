@@ -38,6 +38,7 @@ _TOKEN = re.compile(r"(?<![0-9A-Z.*])([0-9]{1,4}(?:\.[0-9]{1,2})?[A-Z]{0,2}\*?)(
 _WITH_EXTENSION = re.compile(r"([0-9][0-9A-Z.*]*?)\s*[/-]\s*[0-9A-Z]{1,4}")
 _CODE_LIKE = re.compile(r"[0-9][0-9A-Z.*]{0,7}(?:\s*[/-]\s*[0-9A-Z]{1,4})?")
 _EXCEL_FLOAT = re.compile(r"([0-9]+)\.0+")
+_BRACKETED = re.compile(r"\S.*\[\s*([0-9]{1,4}[A-Z]{0,2})\s*\]$")  # 'Name [code]': a name, then the code in brackets at the end
 _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00a0": " "})
 
 
@@ -230,7 +231,11 @@ def _bare(sys: System, u: str) -> str | None:
 
 def _in_text(sys: System, u: str) -> str | None:
     """A code written inside text, accepted only when the text makes it plain: a marker before it (NIBRS 90Z), a word
-    shared with the code's label ('Assault, level 1 [1430]'), or a code with letters at either end ('13A AGG ASSAULT')."""
+    shared with the code's label ('Assault, level 1 [1430]'), a code in brackets closing the text as Statistics Canada
+    prints every violation ('Total other Criminal Code violations [300]', whose label has no telling word), or a code
+    with letters at either end ('13A AGG ASSAULT')."""
+    if (m := _BRACKETED.search(u)) and (code := sys.lookup(m.group(1))) is not None:
+        return code
     for m in _TOKEN.finditer(u):
         code = sys.lookup(m.group(1))
         if code is None:

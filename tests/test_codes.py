@@ -84,6 +84,38 @@ def test_canada_ucr2_codes_police_services_publish(code, category):
     assert codes.classify(code, "ucr2_canada") == (category, "crime", code)
 
 
+def test_every_ucr2_code_as_statistics_canada_prints_it_classifies_as_itself():
+    """Table 35-10-0177-01 (the file's stated source) prints each violation as "Name [code]": every code the file lists,
+    written so, is that code, also a total whose name has no telling word ('Total other Criminal Code violations [300]')."""
+    ucr2 = codes.system("ucr2_canada")
+    for c in ucr2.codes.values():
+        assert codes.classify(f"{c.label} [{c.code}]", "ucr2_canada") == (c.category, c.kind, c.code), c.code
+
+
+def test_ucr2_covers_what_its_source_and_covers_lines_say():
+    """The 4-digit codes police services publish, the 3-digit totals, the aggregate rows of table 35-10-0169-01 the
+    source line names, and all 24 CDSA drug codes the covers line promises; any other 4-digit code falls in a block."""
+    ucr2 = codes.system("ucr2_canada")
+    listed = set(ucr2.codes)
+    assert "Statistics Canada" in ucr2.source and "35-10-0177-01" in ucr2.source
+    named = set(re.search(r"35-10-0169-01 \(([0-9, ]+)\)", ucr2.source).group(1).replace(" ", "").split(","))
+    assert named == {"131", "141", "213", "216", "911", "921", "923"} and named <= listed
+    totals = {"0", "50", "99", "100", "110", "120", "130", "160", "180", "190", "200", "210", "220", "230", "240", "250",
+              "300", "310", "330", "401", "900"}
+    assert totals <= listed
+    assert all(ucr2.codes[c].attrs["total"] == "Y" for c in totals | named)
+    assert all(len(c) <= 3 for c in listed if ucr2.codes[c].attrs["total"] == "Y")
+    assert "all 24 CDSA" in ucr2.covers
+    assert {f"4{kind}{drug}0" for kind in "1234" for drug in "123456"} <= listed
+    published = {"1110", "1120", "1130", "1210", "1310", "1320", "1330", "1410", "1420", "1430", "1610", "1625", "1627", "2110",
+                 "2120", "2130", "2131", "2135", "2140", "2142", "2143", "2160", "2170", "3410", "3520"}  # Toronto's MCI UCR_CODE and others
+    assert published <= listed
+    for n in range(1000, 10000, 10):  # every 4-digit code, listed or not, is placed: by the file or by its block
+        hit = codes.classify(str(n), "ucr2_canada")
+        assert hit is None or hit[0] in CATEGORIES
+    assert all(codes.classify(str(n), "ucr2_canada") for n in (1150, 1560, 2125, 3365, 4110, 6450, 9230))
+
+
 @pytest.mark.parametrize("code, category", [("9230", "traffic"), ("6450", "other"), ("3365", "weapons"), ("1621", "violence"), ("1345", "sexual_offences")])
 def test_a_ucr2_code_the_file_does_not_list_takes_its_block(code, category):
     assert codes.classify(code, "ucr2_canada")[:2] == (category, "crime")
