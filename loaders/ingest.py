@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import itertools
 import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,7 @@ from .detect import detect
 from model.errors import InputError, Say
 from .mapping import MAX_EXAMPLES, Spec, apply_spec
 from model.schema import dataset as get_dataset
-from .textio import ROW_COL, read_any
+from .textio import BATCH_ROWS, ROW_COL, csv_batches, read_any
 
 if TYPE_CHECKING:  # the caller's store stages the draft; loaders never import the store at run time
     from store.versioned import Store
@@ -41,6 +43,12 @@ def map_file(path: Path, dataset: str, profile: str | Path | Spec | None = None,
     raw = read_any(path, sheet)
     if raw.table.num_rows == 0 and not raw.bad_rows:
         raise InputError("the file has a header row but no records", "Export the quarter's data again.", file=Path(path).name)
+    spec = _spec_for(raw, path, dataset, profile)
+    return spec, raw, apply_spec(raw, spec, quarter)
+
+
+def _spec_for(raw, path: Path, dataset: str, profile) -> Spec:
+    """The mapping of a file: the profile given, or the built-in source its headers match."""
     if isinstance(profile, Spec):
         spec = profile
     elif profile:
@@ -55,7 +63,7 @@ def map_file(path: Path, dataset: str, profile: str | Path | Spec | None = None,
     if spec.dataset != dataset:
         raise InputError(f"the mapping '{spec.id}' is for {spec.dataset}, not {dataset}", file=Path(path).name,
                          cli=f"Choose --dataset {spec.dataset}.", browser=f"Choose '{spec.dataset}' as the dataset above.")
-    return spec, raw, apply_spec(raw, spec, quarter)
+    return spec
 
 
 def _merge_population(frame: pd.DataFrame, pop_path: Path, sheet: str | None, warnings: list, profile=None) -> tuple[pd.DataFrame, dict]:
@@ -94,106 +102,220 @@ STAGES = ("read and map", "validate", "scan public text", "stage draft")
 
 
 def ingest(path: str | Path, dataset: str, store: Store, profile=None, quarter: str | None = None, sheet: str | None = None, population: str | Path | None = None, progress=None,
-           population_profile=None, population_sheet: str | None = None) -> dict:
+           population_profile=None, population_sheet: str | None = None, batch_rows: int | None = None) -> dict:
     """Ingest a file into a draft and return the report (a dict, also written beside the draft).
     `progress(stage)`, if given, is called as each of STAGES begins (the CLI draws a bar from it).
-    `population_profile` maps the population file when no built-in source knows it; `population_sheet` picks its sheet."""
+    `population_profile` maps the population file when no built-in source knows it; `population_sheet` picks its sheet.
+    A UTF-8 CSV is read, mapped, checked and staged `batch_rows` records at a time (loaders.textio.BATCH_ROWS), so memory
+    stays bounded however long the file; its report is the one reading it whole gives."""
     path = Path(path)
     _stage = progress or (lambda stage: None)
     _check_args(path, dataset, quarter)
     copy = store.keep_raw_async(path) if path.is_file() else None  # hashed and copied while the file is mapped
     try:
-        return _ingest(path, dataset, store, copy, profile, quarter, sheet, population, _stage, population_profile, population_sheet)
+        return _ingest(path, dataset, store, copy, profile, quarter, sheet, population, _stage, population_profile, population_sheet,
+                       batch_rows or BATCH_ROWS)
     except BaseException:
         if copy is not None:
             copy.discard()
         raise
 
 
-def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, sheet, population, stage, population_profile=None, population_sheet=None) -> dict:
+class _Totals:
+    """What the batches of one file add up to: the accounting, the report's lists (first examples only) and the quarters."""
+
+    def __init__(self):
+        self.rows_read = self.rows_accepted = self.rows_rejected = self.rows_folded = self.records_out = 0
+        self.folded_by = None
+        self.reasons: Counter = Counter()
+        self.examples: list[dict] = []
+        self.warnings: dict[tuple, dict] = {}
+        self.unmapped: dict[str, Counter] = {}
+        self.notes: dict[tuple, dict] = {}
+        self.hits: list[dict] = []
+        self.quarters: Counter = Counter()
+        self.lo = self.hi = None
+        self.count = "incidents"
+
+    def add(self, res, acc, frame: pd.DataFrame, hits: list[dict], dataset: str) -> None:
+        self.rows_read += acc.rows_read
+        self.rows_accepted += acc.rows_accepted
+        self.rows_rejected += acc.rows_rejected
+        self.rows_folded += acc.rows_folded
+        self.folded_by = self.folded_by or acc.folded_by
+        self.reasons.update(acc.reasons)
+        self.examples.extend(acc.examples[: max(0, MAX_EXAMPLES - len(self.examples))])
+        for w in res.warnings:
+            have = self.warnings.setdefault((w["column"], w["reason"]), {**w, "rows": 0, "examples": []})
+            have["rows"] += w["rows"]
+            have["examples"].extend(w["examples"][: max(0, 5 - len(have["examples"]))])
+        for f, vals in res.unmapped.items():
+            self.unmapped.setdefault(f, Counter()).update(vals)
+        for n in res.notes:
+            self.notes.setdefault((n.get("column"), n.get("note")), n)
+        self.count = res.count
+        self.hits.extend({**h, "index": h["index"] + self.records_out} for h in hits)  # the row's place in the whole draft
+        self.records_out += len(frame)
+        if "quarter" in frame.columns and len(frame):
+            self.quarters.update({str(k): int(v) for k, v in frame["quarter"].value_counts().items()})
+        ds = get_dataset(dataset)
+        if ds.quarter_from and len(frame):
+            col = frame[ds.quarter_from[0]]
+            for other in ds.quarter_from[1:]:  # e.g. feedback closed but never dated as received
+                col = col.fillna(frame[other])
+            col = col.dropna()
+            if len(col):
+                lo, hi = col.min(), col.max()
+                self.lo = lo if self.lo is None or lo < self.lo else self.lo
+                self.hi = hi if self.hi is None or hi > self.hi else self.hi
+
+    def fold_late(self, rows) -> None:
+        """Rows set aside as no offence whose incident was counted from a later batch: folded, not rejected."""
+        from .mapping import NOT_AN_OFFENCE
+
+        late = set(int(r) for r in rows)
+        if not late:
+            return
+        self.rows_rejected -= len(late)
+        self.rows_folded += len(late)
+        self.reasons[NOT_AN_OFFENCE] -= len(late)
+        if self.reasons[NOT_AN_OFFENCE] <= 0:
+            del self.reasons[NOT_AN_OFFENCE]
+        self.examples = [x for x in self.examples if not (reason_group(x) == NOT_AN_OFFENCE and x.get("row") in late)]
+
+    def accounting(self):
+        """rows_read and the reasons, most frequent first (what _refuse_empty reads)."""
+        from types import SimpleNamespace
+
+        return SimpleNamespace(rows_read=self.rows_read, reasons=dict(self.reasons.most_common()))
+
+    def unmapped_sorted(self) -> dict:
+        return {f: dict(sorted(c.items(), key=lambda kv: -kv[1])) for f, c in self.unmapped.items()}
+
+
+def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, sheet, population, stage, population_profile=None, population_sheet=None,
+            batch_rows: int = BATCH_ROWS) -> dict:
+    from .streaming import StreamState
+    from .textio import _NotUtf8
+
     stage(STAGES[0])
-    spec, raw, res = map_file(path, dataset, profile, quarter, sheet)
-    warnings = list(res.warnings)
-    stage(STAGES[1])
-    acc = account(raw, res, dataset)  # the schema's own checks are the last gate; every row is accounted for here
-    if acc.rows_read and not acc.rows_accepted:
-        _refuse_empty(path, spec, acc)
-    frame = acc.frame
+    batches = csv_batches(path, batch_rows) if not population and sheet is None else None
+    if batches is not None:
+        try:
+            return _ingest_batches(path, dataset, store, copy, profile, quarter, stage, iter(batches), StreamState(), batches)
+        except _NotUtf8:  # bytes further on are not UTF-8: read whole, decoded
+            pass
+        except _WholeFile:  # a family hook sees the whole file at once
+            pass
+    raw = read_any(path, sheet)
+    return _ingest_batches(path, dataset, store, copy, profile, quarter, stage, iter([raw]), None, None, sheet, population, population_profile, population_sheet)
 
+
+class _WholeFile(Exception):
+    """The file must be mapped in one piece (its source family's hook works over the whole file)."""
+
+
+def _ingest_batches(path: Path, dataset: str, store: Store, copy, profile, quarter, stage, batches, state, reader, sheet=None, population=None,
+                    population_profile=None, population_sheet=None) -> dict:
+    """Map, check, scan and stage each batch as it comes; only the totals and the first examples stay in memory."""
+    from gate.public import scan_frame  # public free text is scanned now, so the analyst sees every personal-data hit before publishing
+
+    first = next(batches)
+    if first.table.num_rows == 0 and not first.bad_rows:
+        raise InputError("the file has a header row but no records", "Export the quarter's data again.", file=Path(path).name)
+    spec = _spec_for(first, path, dataset, profile)
+    if state is not None and spec.module:
+        raise _WholeFile
+    warnings_extra: list = []
     pop_meta = None
-    if population:
-        if dataset != "areas":
-            raise InputError("a population file goes only with area boundaries", file=Path(population).name,
-                             cli=Say(what="--population goes with --dataset areas (boundaries plus their population)", todo=""),
-                             browser="Choose 'areas' as the dataset above to add a population file.")
-        frame, pop_meta = _merge_population(frame, Path(population), population_sheet, warnings, population_profile)
+    tot = _Totals()
+    writer = store.draft_writer(dataset)
+    try:
+        said = set()
+        for raw in itertools.chain([first], batches):
+            res = apply_spec(raw, spec, quarter, state)
+            if STAGES[1] not in said:
+                said.add(STAGES[1])
+                stage(STAGES[1])
+            acc = account(raw, res, dataset)  # the schema's own checks are the last gate; every row is accounted for here
+            frame = acc.frame
+            if population:
+                if acc.rows_read and not acc.rows_accepted:
+                    _refuse_empty(path, spec, acc)
+                if dataset != "areas":
+                    raise InputError("a population file goes only with area boundaries", file=Path(population).name,
+                                     cli=Say(what="--population goes with --dataset areas (boundaries plus their population)", todo=""),
+                                     browser="Choose 'areas' as the dataset above to add a population file.")
+                if acc.rows_accepted:
+                    frame, pop_meta = _merge_population(frame, Path(population), population_sheet, warnings_extra, population_profile)
+            frame = frame.reset_index(drop=True)
+            if STAGES[2] not in said:
+                said.add(STAGES[2])
+                stage(STAGES[2])
+            hits = scan_frame(frame, dataset, ROW_COL)
+            tot.add(res, acc, frame, hits, dataset)
+            if len(frame):
+                writer.write(frame.drop(columns=[ROW_COL], errors="ignore"))
+            del frame, acc, res
+        if state is not None:
+            tot.fold_late(state.late_folds())
+        if tot.rows_read == 0:
+            raise InputError("the file has a header row but no records", "Export the quarter's data again.", file=Path(path).name)
+        assert tot.rows_read == tot.rows_accepted + tot.rows_folded + tot.rows_rejected, (tot.rows_read, tot.rows_accepted, tot.rows_folded, tot.rows_rejected)
+        if tot.rows_read and not tot.rows_accepted:
+            _refuse_empty(path, spec, tot.accounting())
 
-    # public free text is scanned now, so the analyst sees every personal-data hit before publishing
-    from gate.public import scan_frame
-
-    frame = frame.reset_index(drop=True)
-    stage(STAGES[2])
-    privacy_hits = scan_frame(frame, dataset, ROW_COL)
-
-    sha, _ = copy.result()
-    extra_raw = []
-    if population:
-        psha, _ = store.keep_raw(Path(population))
-        pop_meta["sha256"] = psha
-        extra_raw.append(psha)
-
-    report = {
-        "draft": None,
-        "file": path.name,
-        "sha256": sha,
-        "dataset": dataset,
-        "source": spec.id,
-        "source_title": spec.title,
-        "encoding": raw.encoding,
-        "sheet": raw.sheet,
-        "rows_read": acc.rows_read,
-        "rows_accepted": acc.rows_accepted,
-        "rows_folded": acc.rows_folded,
-        "folded_by": acc.folded_by,
-        "rows_rejected": acc.rows_rejected,
-        "counts": res.count,  # what one published row is: an incident, or one offence (count = "offences")
-        "changes": res.notes,  # what changed in this file since its profile was made, and how it was read
-        "records_out": int(len(frame)),
-        "rejections": acc.examples,
-        "rejection_reasons": acc.reasons,
-        "warnings": warnings,
-        "unmapped": res.unmapped,
-        "privacy_hits": privacy_hits[:MAX_EXAMPLES],
-        "privacy_hit_count": len(privacy_hits),
-        "quarters": {},
-        "date_range": None,
-        "population": {k: v for k, v in pop_meta.items() if k != "spec_doc"} if pop_meta else None,
-    }
-    if "quarter" in frame.columns and len(frame):
-        report["quarters"] = {str(k): int(v) for k, v in frame["quarter"].value_counts().sort_index().items()}
-    ds = get_dataset(dataset)
-    if ds.quarter_from and len(frame):
-        col = frame[ds.quarter_from[0]]
-        for other in ds.quarter_from[1:]:  # e.g. feedback closed but never dated as received
-            col = col.fillna(frame[other])
-        col = col.dropna()
-        if len(col):
-            report["date_range"] = [str(col.min()), str(col.max())]
-    meta = {
-        "file": path.name,
-        "sha256": sha,
-        "source": spec.id,
-        "spec": spec.raw,
-        "quarter": quarter,
-        "sheet": raw.sheet,
-        "population": pop_meta,
-        "privacy_hits": privacy_hits,
-        "report": {k: v for k, v in report.items() if k not in ("rejections", "privacy_hits")},
-    }
-    stage(STAGES[3])
-    draft_id = store.new_draft(dataset, sha, frame.drop(columns=[ROW_COL], errors="ignore"), meta)
-    report["draft"] = draft_id
-    return report
+        sha, _ = copy.result()
+        extra_raw = []
+        if population:
+            psha, _ = store.keep_raw(Path(population))
+            pop_meta["sha256"] = psha
+            extra_raw.append(psha)
+        privacy_hits = tot.hits
+        report = {
+            "draft": None,
+            "file": path.name,
+            "sha256": sha,
+            "dataset": dataset,
+            "source": spec.id,
+            "source_title": spec.title,
+            "encoding": first.encoding,
+            "sheet": first.sheet,
+            "rows_read": tot.rows_read,
+            "rows_accepted": tot.rows_accepted,
+            "rows_folded": tot.rows_folded,
+            "folded_by": tot.folded_by,
+            "rows_rejected": tot.rows_rejected,
+            "counts": tot.count,  # what one published row is: an incident, or one offence (count = "offences")
+            "changes": list(tot.notes.values()),  # what changed in this file since its profile was made, and how it was read
+            "records_out": tot.records_out,
+            "rejections": tot.examples,
+            "rejection_reasons": dict(tot.reasons.most_common()),
+            "warnings": list(tot.warnings.values()) + warnings_extra,
+            "unmapped": tot.unmapped_sorted(),
+            "privacy_hits": privacy_hits[:MAX_EXAMPLES],
+            "privacy_hit_count": len(privacy_hits),
+            "quarters": {k: tot.quarters[k] for k in sorted(tot.quarters)},
+            "date_range": [str(tot.lo), str(tot.hi)] if tot.lo is not None else None,
+            "population": {k: v for k, v in pop_meta.items() if k != "spec_doc"} if pop_meta else None,
+        }
+        meta = {
+            "file": path.name,
+            "sha256": sha,
+            "source": spec.id,
+            "spec": spec.raw,
+            "quarter": quarter,
+            "sheet": first.sheet,
+            "population": pop_meta,
+            "privacy_hits": privacy_hits,
+            "report": {k: v for k, v in report.items() if k not in ("rejections", "privacy_hits")},
+        }
+        stage(STAGES[3])
+        report["draft"] = writer.commit(sha, meta)
+        return report
+    except BaseException:
+        writer.discard()
+        raise
 
 
 def _refuse_empty(path: Path, spec: Spec, acc) -> None:

@@ -289,14 +289,20 @@ def _combine(table: pa.Table, cols: list[str], sep: str, where: str, nulls: list
     return pc.if_else(empty, pa.scalar(None, joined.type), joined)
 
 
-def _row_hash_ids(table: pa.Table, used: list[str], prefix: str) -> pa.Array:
-    """Stable IDs for exports without one: a hash of the row's values, plus an occurrence number."""
+def _row_hash_ids(table: pa.Table, used: list[str], prefix: str, state=None) -> pa.Array:
+    """Stable IDs for exports without one: a hash of the row's values, plus an occurrence number (counted over earlier
+    batches too, with `state`)."""
     parts = [pc.fill_null(table[c], "") for c in used if c in table.column_names]
     joined = pc.binary_join_element_wise(*parts, "\x1f") if len(parts) > 1 else parts[0]
     b2 = hashlib.blake2b
     hashes = pa.array([b2(v, digest_size=8).hexdigest() for v in pc.cast(joined, pa.binary()).to_pylist()], pa.string())
     ids = pc.binary_join_element_wise(prefix, hashes, "-")
     occ, _ = _occurrences(hashes)
+    if state is not None:
+        from .streaming import KeySet
+
+        rows = np.arange(len(hashes))
+        occ, _ = state.occurrences(state.row_hashes.setdefault(prefix, KeySet()), hashes, occ, None, rows)
     return _with_occurrence(ids, occ)
 
 
@@ -384,6 +390,7 @@ class _Run:
     out: dict = field(default_factory=dict)
     folded: np.ndarray | None = None  # rows folded into an incident counted from an earlier row
     notes: list[dict] = field(default_factory=list)  # what changed in this file since the profile was made
+    state: object = None  # a file read in batches: what earlier batches saw (loaders.streaming.StreamState)
 
     @property
     def n(self) -> int:
@@ -441,9 +448,12 @@ class _Events:
                 run.unmapped[args[0]] = args[1]
 
 
-def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None) -> MapResult:
-    """Map a raw table through a spec: parse, cross-walk, check and account for every row."""
+def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None, state=None) -> MapResult:
+    """Map a raw table through a spec: parse, cross-walk, check and account for every row. `state`
+    (loaders.streaming.StreamState) carries what earlier batches of the same file saw, so that an identifier repeated
+    across batches is treated as it is within one."""
     run = _start(raw, spec)
+    run.state = state
     _apply_filters(run)
     _map_fields(run)
     _require_fields(run)
@@ -734,37 +744,46 @@ def _make_key(run: _Run) -> None:
     used = [c for c in run.table.column_names if c in spec.columns_used()] or [c for c in run.table.column_names if c != ROW_COL]
     if key not in run.out or fs.get("generate") == "row_hash":
         # the hash covers the columns the spec maps, so it is stable when a vendor adds a column
-        run.out[key] = pa.array(_row_hash_ids(run.table, used, spec.id))
+        run.out[key] = pa.array(_row_hash_ids(run.table, used, spec.id, run.state))
     keys = run.out[key]
     keys = pa.chunked_array([keys]) if isinstance(keys, pa.Array) else keys
     present = _present(keys)
     column = fs.get("column")
     if fs.get("empty") == "row_hash" and not present.all():
         # e.g. data.police.uk gives anti-social behaviour no Crime ID: such a row is its own incident, named by its values
-        hashed = pa.chunked_array([_row_hash_ids(run.table, [c for c in used if c != column] or used, f"{spec.id}-h")])
+        hashed = pa.chunked_array([_row_hash_ids(run.table, [c for c in used if c != column] or used, f"{spec.id}-h", run.state)])
         keys = pc.if_else(pa.array(present), keys, hashed)
         keys = pa.chunked_array([keys]) if isinstance(keys, pa.Array) else keys
         run.out[key] = keys
         present = _present(keys)
     run.rej.add(~present, column, None, f"'{key}' is empty; every record needs an identifier")
     # a repeat of a row already rejected for another reason is not a duplicate of a kept row
-    occ, first = _occurrences(pc.if_else(pa.array(~run.rej.mask), keys, pa.scalar(None, keys.type)))
+    counting = pc.if_else(pa.array(~run.rej.mask), keys, pa.scalar(None, keys.type))
+    occ, first = _occurrences(counting)
+    first = None if first is None else run.rows[first]  # the row each value was first seen on
+    if run.state is not None:  # and in earlier batches of the file
+        occ, first = run.state.occurrences(run.state.keys, counting, occ, first, run.rows)
+        first = first if occ.any() else None
     if spec.duplicates == "suffix" or spec.count == "offences":
         run.out[key] = _with_occurrence(keys, np.where(present, occ, 0))
     elif spec.duplicates == "fold":
         run.folded = (occ > 0) & present & ~run.rej.mask
         counted = present & ~run.rej.mask & ~run.folded
         aside = run.rej.by_group.get(NOT_AN_OFFENCE)
-        if aside is not None and aside.any() and counted.any():
+        if aside is not None and aside.any() and (counted.any() or run.state is not None):
             of_counted = _np(pc.fill_null(pc.is_in(keys, value_set=pc.unique(pc.filter(keys, pa.array(counted)))), False)).astype(bool)
+            if run.state is not None:
+                of_counted |= run.state.counted(keys)
             run.folded |= run.rej.release(aside & of_counted, NOT_AN_OFFENCE)
+        if run.state is not None and aside is not None:  # its incident may still be counted from a later batch
+            run.state.set_aside(keys, aside & run.rej.mask & present, run.rows)
     elif first is not None:
-        run.rej.add((occ > 0) & present, column, keys, partial(_duplicate_reasons, key, run.rows, first),
+        run.rej.add((occ > 0) & present, column, keys, partial(_duplicate_reasons, key, first),
                     group=f"duplicate '{key}' (first seen earlier); only the first is kept")
 
 
-def _duplicate_reasons(key: str, rows: np.ndarray, first: np.ndarray, positions: np.ndarray) -> list[str]:
-    return [f"duplicate '{key}' (first seen at row {rows[first[i]]}); only the first is kept" for i in positions]
+def _duplicate_reasons(key: str, first_rows: np.ndarray, positions: np.ndarray) -> list[str]:
+    return [f"duplicate '{key}' (first seen at row {first_rows[i]}); only the first is kept" for i in positions]
 
 
 def _add_source(run: _Run) -> None:

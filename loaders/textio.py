@@ -166,13 +166,8 @@ class _NotUtf8(Exception):
     """Raised by the fast path when bytes taken for UTF-8 are not; the caller decodes them another way."""
 
 
-def read_csv_text(path: Path, text: str | bytes | None, encoding: str, strict_utf8: bool = False) -> RawTable:
-    """Read CSV text as string columns, keeping every record and the ones that do not fit the header.
-
-    `text` None reads the file itself through a memory map (no copy in Python). With `strict_utf8`,
-    bytes that are not valid UTF-8 raise _NotUtf8 (Arrow checks every value while it reads, so valid
-    files are never decoded twice)."""
-    data = text.encode("utf-8") if isinstance(text, str) else text
+def _csv_layout(path: Path, data: bytes | None, strict_utf8: bool) -> tuple[str, list[str]]:
+    """The delimiter and the cleaned column names of a CSV, from its first bytes (`data` None: the file itself)."""
     if data is None:
         with open(path, "rb") as fh:
             head_bytes = fh.read(SNIFF_BYTES)
@@ -190,31 +185,32 @@ def read_csv_text(path: Path, text: str | bytes | None, encoding: str, strict_ut
     names = _clean_headers(path, header)
     if len(names) < 2 and delim == ",":
         raise InputError(f"{path.name}: only one column was found. The file may use a delimiter other than comma, semicolon, tab or '|'; save it as a comma-separated CSV.")
-    buf = None if data is None else pa.py_buffer(data)  # no copy; a UTF-8 byte-order mark sits in the header line, which Arrow skips
-    bad: list[dict] = []
+    return delim, names
+
+
+def _csv_options(names: list[str], delim: str, bad: list[dict], threads: bool, block_size: int = 16 << 20) -> dict:
+    """Arrow's CSV options: every column as text (an empty cell is null), each record that does not fit the header kept in `bad`."""
 
     def handler(row):
         bad.append({"row": row.number, "text": row.text, "expected": row.expected_columns, "actual": row.actual_columns})
         return "skip"
 
-    def read(threads: bool) -> pa.Table:
-        return pacsv.read_csv(
-            pa.memory_map(str(path)) if buf is None else pa.BufferReader(buf),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=threads, block_size=16 << 20),
-            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True, invalid_row_handler=handler),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""], quoted_strings_can_be_null=True),
-        )
+    return dict(
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=threads, block_size=block_size),
+        parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True, invalid_row_handler=handler),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""], quoted_strings_can_be_null=True),
+    )
 
-    try:
-        table = read(True)
-        if bad:  # row numbers are only known when read in one thread
-            bad.clear()
-            table = read(False)
-    except pa.ArrowInvalid as exc:
-        msg = str(exc).splitlines()[0]
-        if strict_utf8 and "invalid UTF8" in msg:
-            raise _NotUtf8 from None
-        raise InputError(f"{path.name}: the CSV could not be read ({msg}). Check that every record has the same number of fields as the header, then upload again.") from None
+
+def _unreadable(path: Path, exc: pa.ArrowInvalid, strict_utf8: bool) -> Exception:
+    msg = str(exc).splitlines()[0]
+    if strict_utf8 and "invalid UTF8" in msg:
+        return _NotUtf8()
+    return InputError(f"{path.name}: the CSV could not be read ({msg}). Check that every record has the same number of fields as the header, then upload again.")
+
+
+def _bad_rows(bad: list[dict]) -> list[dict]:
+    """The records Arrow could not fit to the header, each with a sentence saying why."""
     bad_rows = []
     for b in bad:
         text_ = (b["text"] or "")[:200]
@@ -226,8 +222,108 @@ def read_csv_text(path: Path, text: str | bytes | None, encoding: str, strict_ut
         else:
             reason = f"the record has {b['actual']} fields but the header has {b['expected']}; an unquoted delimiter inside a value is the usual cause. Quote the value or remove the extra delimiter."
         bad_rows.append({"row": b["row"], "column": None, "value": text_, "reason": reason})
+    return bad_rows
+
+
+def read_csv_text(path: Path, text: str | bytes | None, encoding: str, strict_utf8: bool = False) -> RawTable:
+    """Read CSV text as string columns, keeping every record and the ones that do not fit the header.
+
+    `text` None reads the file itself through a memory map (no copy in Python). With `strict_utf8`,
+    bytes that are not valid UTF-8 raise _NotUtf8 (Arrow checks every value while it reads, so valid
+    files are never decoded twice)."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    delim, names = _csv_layout(path, data, strict_utf8)
+    buf = None if data is None else pa.py_buffer(data)  # no copy; a UTF-8 byte-order mark sits in the header line, which Arrow skips
+    bad: list[dict] = []
+
+    def read(threads: bool) -> pa.Table:
+        return pacsv.read_csv(pa.memory_map(str(path)) if buf is None else pa.BufferReader(buf), **_csv_options(names, delim, bad, threads))
+
+    try:
+        table = read(True)
+        if bad:  # row numbers are only known when read in one thread
+            bad.clear()
+            table = read(False)
+    except pa.ArrowInvalid as exc:
+        raise _unreadable(path, exc, strict_utf8) from None
+    bad_rows = _bad_rows(bad)
     table = _numbered(path, "csv", table, [b["row"] for b in bad_rows if b["row"] is not None])
     return RawTable(path, "csv", table, encoding, bad_rows)
+
+
+BATCH_ROWS = 200_000  # records mapped at a time when a file is read in batches: memory stays bounded by this, not the file
+
+
+class CsvBatches:
+    """A UTF-8 CSV read in batches of about `batch_rows` records, each a RawTable with its own row numbers and the
+    records of its stretch that could not be read; `rows_read` counts every record so far. A small file is one batch,
+    the same RawTable read_any gives. Iterating raises _NotUtf8 when bytes further on are not UTF-8 (read it whole)."""
+
+    def __init__(self, path: Path, batch_rows: int = BATCH_ROWS, encoding: str = "utf-8"):
+        self.path, self.batch_rows, self.encoding = path, max(1, int(batch_rows)), encoding
+        self.delim, self.names = _csv_layout(path, None, strict_utf8=True)
+        self.rows_read = 0
+
+    def __iter__(self):
+        bad: list[dict] = []
+        # one thread, so Arrow knows the number of each record it cannot read; blocks of about a batch (64 bytes a record)
+        block = min(16 << 20, max(1 << 20, self.batch_rows * 64))
+        try:
+            reader = pacsv.open_csv(pa.memory_map(str(self.path)), **_csv_options(self.names, self.delim, bad, threads=False, block_size=block))
+        except pa.ArrowInvalid as exc:
+            raise _unreadable(self.path, exc, True) from None
+        schema = reader.schema
+        pending: list[pa.RecordBatch] = []
+        n_pending = 0
+        self._cursor, self._given = 2, 0  # the next record's number; unreadable records already handed out
+        done = yielded = False
+        while not done:
+            try:
+                batch = reader.read_next_batch()
+                pending.append(batch)
+                n_pending += batch.num_rows
+            except StopIteration:
+                done = True
+            except pa.ArrowInvalid as exc:
+                raise _unreadable(self.path, exc, True) from None
+            while n_pending >= self.batch_rows or (done and (n_pending or not yielded or self._given < len(bad))):
+                table = pa.Table.from_batches(pending, schema=schema)
+                take, rest = table.slice(0, self.batch_rows), table.slice(self.batch_rows)
+                pending, n_pending = rest.to_batches(), rest.num_rows
+                yield self._batch(take, bad, last=done and not n_pending)
+                yielded = True
+
+    def _batch(self, table: pa.Table, bad: list[dict], last: bool) -> RawTable:
+        """One batch as a RawTable: its records' numbers skip those of the unreadable records, which come with it."""
+        n = table.num_rows
+        skip = np.asarray(sorted(b["row"] for b in bad[self._given:] if b["row"] is not None), dtype=np.int64)
+        numbers = np.arange(self._cursor, self._cursor + n + len(skip), dtype=np.int64)
+        if len(skip):
+            numbers = numbers[~np.isin(numbers, skip)]
+        numbers = numbers[:n]
+        if n:
+            self._cursor = int(numbers[-1]) + 1
+        mine = [b for b in bad[self._given:] if last or (b["row"] is not None and b["row"] < self._cursor)]
+        self._given += len(mine)
+        bad_rows = _bad_rows(mine)
+        self.rows_read += n + len(bad_rows)
+        return RawTable(self.path, "csv", table.append_column(ROW_COL, pa.array(numbers)), self.encoding, bad_rows)
+
+
+def csv_batches(path: str | Path, batch_rows: int = BATCH_ROWS) -> CsvBatches | None:
+    """The file as CsvBatches when it is a CSV that starts as UTF-8 (most exports), else None (read it whole with read_any)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError:
+        return None
+    if not head or head.isspace() or sniff_kind(path, head) != "csv" or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    try:
+        return CsvBatches(path, batch_rows, "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8")
+    except _NotUtf8:
+        return None
 
 
 def _cell_text(v) -> str | None:

@@ -1,0 +1,175 @@
+"""What a file read in batches must remember from one batch to the next: the identifiers already seen, kept compact."""
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+# a level grows by merging with the next until it holds this many keys: merging costs memory in proportion to its size
+MAX_LEVEL = 4_000_000
+
+
+def key_hashes(keys) -> np.ndarray:
+    """A 64-bit hash of each value (DuckDB's, computed in bulk); equal values hash equal within one run."""
+    import duckdb
+
+    arr = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
+    t = pa.table({"k": pc_cast_text(arr)})
+    con = duckdb.connect()
+    try:
+        return con.sql("SELECT hash(k) AS h FROM t").fetchnumpy()["h"].astype(np.uint64, copy=False)
+    finally:
+        con.close()
+
+
+def pc_cast_text(arr: pa.Array) -> pa.Array:
+    import pyarrow.compute as pc
+
+    return arr if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else pc.cast(arr, pa.string())
+
+
+class KeySet:
+    """The identifiers seen so far as sorted levels of 64-bit hashes, each with how often it was seen and the first row
+    it was seen on (16 bytes a key: 20 million identifiers take 320 MB). Every key is held once, in one level; a new
+    batch's new keys make a level, merged with the one before while it is not much smaller (as a log-structured merge),
+    so a lookup searches a handful of sorted arrays.
+
+    Two different identifiers share a 64-bit hash with a probability of about n²/2⁶⁵ (1 in 100,000 for 20 million);
+    the later would then be taken for a repeat of the earlier."""
+
+    def __init__(self):
+        self.levels: list[list[np.ndarray]] = []  # [hashes (sorted, uint64), counts (uint32), first rows (int64)]
+
+    def __len__(self) -> int:
+        return sum(len(lv[0]) for lv in self.levels)
+
+    def _find(self, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each hash, the level holding it (-1 when none) and its place there."""
+        where = np.full(len(h), -1, dtype=np.int64)
+        at = np.zeros(len(h), dtype=np.int64)
+        if not len(h):
+            return where, at
+        order = np.argsort(h, kind="stable")  # sorted queries search a sorted array several times faster
+        hs = h[order]
+        for li, (keys, _, _) in enumerate(self.levels):
+            i = np.searchsorted(keys, hs)
+            i_ok = np.minimum(i, len(keys) - 1)
+            hit = (i < len(keys)) & (keys[i_ok] == hs)
+            sel = order[hit]
+            where[sel] = li
+            at[sel] = i[hit]
+        return where, at
+
+    def contains(self, h: np.ndarray) -> np.ndarray:
+        return self._find(h)[0] >= 0
+
+    def prior(self, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """How many times each hash was seen before (0 for none), and the first row it was seen on (-1 for none)."""
+        where, at = self._find(h)
+        count = np.zeros(len(h), dtype=np.int64)
+        first = np.full(len(h), -1, dtype=np.int64)
+        for li, (_, counts, rows) in enumerate(self.levels):
+            sel = where == li
+            if sel.any():
+                count[sel] = counts[at[sel]]
+                first[sel] = rows[at[sel]]
+        return count, first
+
+    def add(self, h: np.ndarray, rows: np.ndarray) -> None:
+        """Count each hash once more, remembering the first row of a new one (rows ascend within a batch)."""
+        if not len(h):
+            return
+        uniq, first_pos, n = np.unique(h, return_index=True, return_counts=True)
+        where, at = self._find(uniq)
+        for li, (_, counts, _) in enumerate(self.levels):
+            sel = where == li
+            if sel.any():
+                np.add.at(counts, at[sel], n[sel].astype(np.uint32))
+        new = where < 0
+        if new.any():
+            self.levels.append([uniq[new], n[new].astype(np.uint32), np.asarray(rows)[first_pos[new]].astype(np.int64)])
+            self._compact()
+
+    def _compact(self) -> None:
+        while len(self.levels) > 1:
+            a, b = self.levels[-2], self.levels[-1]
+            if len(a[0]) > 2 * len(b[0]) or len(a[0]) + len(b[0]) > MAX_LEVEL:
+                return
+            self.levels[-2:] = [_merge(a, b)]
+
+
+def _merge(a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:
+    """Two levels with no hash in common, as one sorted level (a linear merge: no sort of the whole)."""
+    n = len(a[0]) + len(b[0])
+    pos_b = np.searchsorted(a[0], b[0]) + np.arange(len(b[0]))
+    take_a = np.ones(n, dtype=bool)
+    take_a[pos_b] = False
+    out = []
+    for xa, xb in zip(a, b):
+        m = np.empty(n, dtype=xa.dtype)
+        m[pos_b] = xb
+        m[take_a] = xa
+        out.append(m)
+    return out
+
+
+class StreamState:
+    """Cross-batch state of one mapping run over a file read in batches (loaders.mapping.apply_spec's `state`):
+    the identifiers counted so far (for repeats across batches), the row hashes of exports without identifiers, and the
+    rows set aside as no offence whose incident may be counted from a later batch."""
+
+    def __init__(self):
+        self.keys = KeySet()
+        self.row_hashes: dict[str, KeySet] = {}
+        self.aside_hashes: list[np.ndarray] = []
+        self.aside_rows: list[np.ndarray] = []
+
+    def occurrences(self, keyset: KeySet, keys, occ: np.ndarray, first_rows: np.ndarray | None, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Occurrence numbers and first rows over the whole file so far, from those within the batch (`occ`, and
+        `first_rows`, the row of each value's first appearance in the batch); then the batch's keys are remembered.
+        `keys`: null where a row does not take part (already rejected)."""
+        import pyarrow.compute as pc
+
+        valid = pc.is_valid(keys)
+        valid = (valid.to_numpy(zero_copy_only=False) if not isinstance(valid, pa.ChunkedArray) else valid.combine_chunks().to_numpy(zero_copy_only=False)).astype(bool)
+        first = np.array(rows, dtype=np.int64) if first_rows is None else np.asarray(first_rows, dtype=np.int64).copy()
+        occ = occ.copy()
+        idx = np.flatnonzero(valid)
+        if not len(idx):
+            return occ, first
+        h = key_hashes(pc.filter(keys, pa.array(valid)))
+        before, first_before = keyset.prior(h)
+        seen = before > 0
+        occ[idx] += before
+        first[idx[seen]] = first_before[seen]
+        keyset.add(h, np.asarray(rows)[idx])
+        return occ, first
+
+    def counted(self, keys) -> np.ndarray:
+        """Whether each key (null: no) was counted in this batch or an earlier one."""
+        import pyarrow.compute as pc
+
+        valid = pc.is_valid(keys)
+        valid = (valid.combine_chunks() if isinstance(valid, pa.ChunkedArray) else valid).to_numpy(zero_copy_only=False).astype(bool)
+        out = np.zeros(len(valid), dtype=bool)
+        if valid.any():
+            out[valid] = self.keys.contains(key_hashes(pc.filter(keys, pa.array(valid))))
+        return out
+
+    def set_aside(self, keys, mask: np.ndarray, rows: np.ndarray) -> None:
+        """Rows set aside as no offence (rejected) whose incident might still be counted from a later batch."""
+        import pyarrow.compute as pc
+
+        if not mask.any():
+            return
+        valid = (pc.is_valid(keys).combine_chunks() if isinstance(keys, pa.ChunkedArray) else pc.is_valid(keys)).to_numpy(zero_copy_only=False).astype(bool)
+        sel = mask & valid
+        if sel.any():
+            self.aside_hashes.append(key_hashes(pc.filter(keys, pa.array(sel))))
+            self.aside_rows.append(np.asarray(rows)[sel].astype(np.int64))
+
+    def late_folds(self) -> np.ndarray:
+        """The rows set aside whose incident was counted from a later batch: folded into it, not rejected."""
+        if not self.aside_rows:
+            return np.zeros(0, dtype=np.int64)
+        h, r = np.concatenate(self.aside_hashes), np.concatenate(self.aside_rows)
+        return r[self.keys.contains(h)]
