@@ -200,7 +200,7 @@ def client_report_copy(store: Store, site: str, period: str, who: str, fmt: str 
                          cli=f"Approve it first: python -m bridges approve-report --site \"{rep.site_name}\" --period {rep.period.slug} "
                              "--by NAME, or add --draft for a copy marked DRAFT.")
     page = client_report.html_page(rep, lang, approval=approval, draft=draft, paper=paper)
-    data = client_report.pdf_bytes(page) if fmt == "pdf" else page.encode("utf-8")
+    data = client_report.pdf_bytes(page, client_report.footer_text(rep, lang, draft)) if fmt == "pdf" else page.encode("utf-8")
     audit.record(root, "client-report-draft" if draft else "client-report-shared", who, origin, site=rep.site, period=rep.period.slug,
                  release=rel.version, format=fmt, approved_by=approval["by"] if approval else None)
     return data, client_report.file_name(rep, lang, fmt, draft=draft), approval

@@ -14,12 +14,15 @@ approval it is given, or a DRAFT watermark.
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import html
 import re
+import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from string import Template
 
 import pandas as pd
@@ -35,10 +38,10 @@ from stats.i18n import label, locale, month_names, norm_lang, num, quarter_label
 from stats.read import Release
 from stats.views import release_sources, source_line
 
-from .clery import _print as print_html  # the same offline chromium print as the Annual Security Report
+from .clery import PDF_TIMEOUT
 from .deck import provider
 from .deck_html import asset
-from .images import CHROMIUM, ImageError, available
+from .images import CHROMIUM, NO_NETWORK, ImageError, available
 
 PAPERS = {"a4": "A4", "letter": "letter"}  # CSS @page sizes
 P90_MIN = 10  # calls with a time before a 90th percentile means anything
@@ -429,12 +432,13 @@ def columns_svg(points: list[tuple[str, int, int]], names: tuple[str, str], titl
     return "".join(parts)
 
 
-def _table(head: list[str], rows: list[list[str]], caption: str, total: list[str] | None = None) -> str:
+def _table(head: list[str], rows: list[list[str]], caption: str = "", total: list[str] | None = None) -> str:
     th = "".join(f'<th scope="col">{_esc(h)}</th>' for h in head)
     body = "".join("<tr>" + f'<th scope="row">{_esc(r[0])}</th>' + "".join(f"<td>{_esc(c)}</td>" for c in r[1:]) + "</tr>" for r in rows)
     if total:
         body += '<tr class="total">' + f'<th scope="row">{_esc(total[0])}</th>' + "".join(f"<td>{_esc(c)}</td>" for c in total[1:]) + "</tr>"
-    return f'<table><caption>{_esc(caption)}</caption><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
+    cap = f"<caption>{_esc(caption)}</caption>" if caption else ""
+    return f'<table>{cap}<thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _kind_section(rep: Report, kind: str, lang: str) -> str:
@@ -489,7 +493,7 @@ def _charts(rep: Report, lang: str) -> str:
         title = w("chart_trend", lang, first=first, last=last)
         svg = columns_svg([(p.label(lang), a, b) for p, a, b in rep.trend], names, title,
                           w("chart_trend_desc", lang, site=rep.site_name, first=first, last=last), lang)
-        table = _table([w("period_col", lang), *names], [[p.label(lang), num(a, lang), num(b, lang)] for p, a, b in rep.trend], title)
+        table = _table([w("period_col", lang), *names], [[p.label(lang), num(a, lang), num(b, lang)] for p, a, b in rep.trend])
         out.append(f'<figure class="chart">{svg}<figcaption>{_esc(title)}</figcaption></figure>{table}')
     return "".join(out)
 
@@ -588,17 +592,51 @@ def html_page(rep: Report, lang: str = "en", *, approval: dict | None = None, dr
         provider=_esc(rep.provider), heading=_esc(w("title", lang)), subtitle=_esc(w("subtitle", lang, site=rep.site_name, period=period)),
         head="\n".join(head), body="\n".join(body),
         watermark=f'<div class="watermark" aria-hidden="true">{_esc(w("draft", lang))}</div>' if draft else "",
-        footer=_esc(w("footer", lang, provider=rep.provider, site=rep.site_name, period=period, version=rep.version)))
+        footer=_esc(footer_text(rep, lang)))
 
 
-def pdf_bytes(page: str) -> bytes:
-    """An HTML report printed to PDF by chromium with no network (the page's own @page size)."""
+# chromium's own page footer (a fixed-position footer is not placed reliably on every printed page): the report's line and
+# "page 2 of 3", in the bottom margin of the page style
+FOOTER = ('<div style="font: 7.5pt Liberation Sans, Arial, sans-serif; color: #333; width: 100%; margin: 0 15mm; display: flex; '
+          'justify-content: space-between;"><span>{text}</span><span>{page}</span></div>')
+
+
+async def _print(page: str, footer: str) -> bytes:
+    """Print an HTML page to PDF with the chromium the images use, offline (the same way as the Annual Security Report's PDF,
+    outputs.clery), with the footer on every page."""
+    from choreographer import Browser
+
+    with tempfile.TemporaryDirectory(prefix="bridges-client-report-") as tmp:
+        path = Path(tmp) / "report.html"
+        path.write_text(page, encoding="utf-8")
+        async with Browser(path=CHROMIUM, headless=True, proxy_server=NO_NETWORK) as browser:
+            tab = await browser.create_tab("")
+            await tab.send_command("Page.enable")
+            loaded = tab.subscribe_once("Page.loadEventFired")
+            await tab.send_command("Page.navigate", params={"url": path.as_uri()})
+            await asyncio.wait_for(loaded, PDF_TIMEOUT)
+            r = await tab.send_command("Page.printToPDF", params={
+                "printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": True, "headerTemplate": "<span></span>",
+                "footerTemplate": footer})
+            return base64.b64decode(r["result"]["data"])
+
+
+def pdf_bytes(page: str, footer: str = "") -> bytes:
+    """An HTML report printed to PDF by chromium with no network (the page's own @page size); `footer` (plain text) on
+    every page beside the page number."""
     if not available():
         raise ImageError(f"no chromium at {CHROMIUM}")
+    template = FOOTER.format(text=_esc(footer), page='<span class="pageNumber"></span> / <span class="totalPages"></span>')
     try:
-        return asyncio.run(print_html(page))
+        return asyncio.run(_print(page, template))
     except Exception as exc:  # noqa: BLE001 (chromium's failures come in many types; the caller words one message)
         raise ImageError(f"chromium could not print the report: {type(exc).__name__}: {exc}") from exc
+
+
+def footer_text(rep: Report, lang: str = "en", draft: bool = False) -> str:
+    """The line at the foot of every printed page: provider, site, period, release (and DRAFT on a draft)."""
+    text = w("footer", lang, provider=rep.provider, site=rep.site_name, period=rep.period.label(lang), version=rep.version)
+    return f"{w('draft', lang)} · {text}" if draft else text
 
 
 def file_name(rep: Report, lang: str, ext: str, draft: bool = False) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -356,9 +357,11 @@ def test_pdf_of_an_approved_report(guard_copy, tmp_path, capsys):
     actions.approve_client_report(store, RM, "2026-08", "ana")
     data, name, _ = actions.client_report_copy(store, RM, "2026-08", "ana", "pdf")
     assert data[:5] == b"%PDF-" and name == "bridges-release-1-client-report-riverside-mall-2026-08-en.pdf"
+    assert set(re.findall(rb"/MediaBox \[([^\]]*)\]", data)) == {b"0 0 594.95996 841.91998"}  # A4 (210 × 297 mm as chromium rounds it), every page
     out = tmp_path / "draft.pdf"
-    assert cli.main(["client-report", "--data-dir", str(guard_copy), "--site", HT, "--period", "2026-Q3", "--draft", str(out)]) == 0
-    assert out.read_bytes()[:5] == b"%PDF-"
+    assert cli.main(["client-report", "--data-dir", str(guard_copy), "--site", HT, "--period", "2026-Q3", "--draft", "--paper", "letter",
+                     str(out)]) == 0
+    assert out.read_bytes()[:5] == b"%PDF-" and set(re.findall(rb"/MediaBox \[([^\]]*)\]", out.read_bytes())) == {b"0 0 612 792"}
 
 
 # ---------------------------------------------------------------- the analyst page
