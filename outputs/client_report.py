@@ -387,15 +387,22 @@ def _diff(c: Change, lang: str) -> str:
     return ("+" if d > 0 else "−" if d < 0 else "±") + num(abs(d), lang)
 
 
-def bars_svg(items: list[tuple[str, int | None, str]], title: str, desc: str, lang: str, hidden_text: str) -> str:
-    """A horizontal bar chart as inline SVG: (label, count or None for hidden, kind) per bar, each bar labelled with its number."""
+HEAD = "head"  # a row of bars_svg that names the kind of the bars below it
+
+
+def bars_svg(items: list[tuple[str, int | None | str, str]], title: str, desc: str, lang: str, hidden_text: str) -> str:
+    """A horizontal bar chart as inline SVG: (label, count or None for hidden or HEAD for a heading row, kind) per row, each
+    bar labelled with its number."""
     row, left, width, bar_w = 22, 190, 640, 380
     height = row * len(items) + 10
-    top = max((n or 0) for _, n, _ in items) or 1
+    top = max((n if isinstance(n, int) else 0) for _, n, _ in items) or 1
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" width="100%" '
              f'aria-labelledby="t-bars d-bars"><title id="t-bars">{_esc(title)}</title><desc id="d-bars">{_esc(desc)}</desc>']
     for i, (lab, n, kind) in enumerate(items):
         y = 5 + i * row
+        if n == HEAD:  # the kind's name above its bars: crimes and calls for service are told apart by words, not colour alone
+            parts.append(f'<text x="0" y="{y + 15}" class="val">{_esc(lab)}</text>')
+            continue
         parts.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" class="lab">{_esc(lab)}</text>')
         if n is None:
             parts.append(f'<text x="{left + 4}" y="{y + 15}" class="val">{_esc(hidden_text)}</text>')
@@ -480,7 +487,10 @@ def _metrics(rep: Report, lang: str) -> str:
 
 def _charts(rep: Report, lang: str) -> str:
     period = rep.period.label(lang)
-    items = [(group_label(g.category, lang), g.n, g.kind) for g in rep.groups if g.n is None or g.n > 0]
+    items = []
+    for kind, name in ((SERVICE, w("metric_service", lang)), (CRIME, w("metric_crime", lang))):
+        bars = [(group_label(g.category, lang), g.n, g.kind) for g in rep.groups if g.kind == kind and (g.n is None or g.n > 0)]
+        items += [(name, HEAD, kind), *bars] if bars else []
     out = []
     if items:
         out.append('<figure class="chart">' + bars_svg(items, w("chart_groups", lang, period=period),
