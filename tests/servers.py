@@ -5,6 +5,7 @@ checkout on sys.path and import it as tests.servers). It imports nothing of Brid
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import socket
 import subprocess
@@ -30,7 +31,7 @@ def health(base: str, timeout: float = 2.0) -> tuple[bool, float]:
     t0 = time.monotonic()
     try:
         ok = urllib.request.urlopen(base + HEALTH, timeout=timeout).read().strip() == b"ok"
-    except OSError:
+    except (OSError, http.client.HTTPException):  # refused, reset, timed out, or cut off mid-answer by a kill
         ok = False
     return ok, time.monotonic() - t0
 
