@@ -18,6 +18,7 @@ from model.public import ALL, ALL_AREAS, CLERY_COUNTS, FEEDBACK_COUNTS, INCIDENT
 from model.schema import DATASETS, SENSITIVE_CATEGORIES, category_kind
 
 from .clery import clery_counts
+from .levels import area_levels, areas_with_data, level_counts
 from .location import Grid
 from .scanner import default_scanner, scan_column
 from .sensitive import mask_sensitive, sensitive_rows
@@ -80,8 +81,9 @@ def _area(s: pd.Series) -> pd.Series:
     return s.astype(object).where(s.notna(), UNKNOWN_AREA)
 
 
-def public_incidents(inc: pd.DataFrame, cfg: PrivacyConfig, secret: bytes) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Row-level public incidents and the suppressed count cube (quarter, area, category)."""
+def public_incidents(inc: pd.DataFrame, cfg: PrivacyConfig, secret: bytes, areas: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Row-level public incidents and the suppressed count cube (quarter, scheme, area, category): the main areas, and with
+    `areas` that have parents or incidents that have districts, every other level, suppressed across levels (gate.levels)."""
     note = {"records": int(len(inc))}
     if "kind" not in inc.columns or inc["kind"].isna().any():  # rows stored before incidents had a kind: crime or service by group
         inc = inc.assign(kind=[category_kind(c) for c in inc["category"]])
@@ -113,6 +115,15 @@ def public_incidents(inc: pd.DataFrame, cfg: PrivacyConfig, secret: bytes) -> tu
     cube = pd.concat(parts, ignore_index=True).sort_values(["quarter", "area", "category"]).reset_index(drop=True)
     # crime or service, from the group: a read side's crime total must never count a call for service
     cube.insert(2, "kind", [category_kind(c) for c in cube["category"]])
+    levels = area_levels(inc, areas)
+    if levels is None:  # one level: the main table as it always was
+        cube.insert(1, "scheme", None)
+    else:
+        cube, more, n = level_counts(inc, cube, levels, cfg.k, cfg.sensitive_categories)
+        hidden.append(more)
+        n_primary += n["primary"]
+        n_comp += n["complementary"]
+        note["levels"] = levels.schemes
 
     masked, counts = mask_sensitive(inc, cfg.sensitive_categories, grid=Grid(cell_m=cfg.cell_m))
     note.update(counts)
@@ -122,6 +133,8 @@ def public_incidents(inc: pd.DataFrame, cfg: PrivacyConfig, secret: bytes) -> tu
         probe = pd.DataFrame({"quarter": masked["quarter"], "area": _area(masked["area"]), "category": masked["category"]})
         withheld_area = _hidden_rows(probe, ["quarter", "area", "category"], pd.concat(hidden), sens.to_numpy())
         masked.loc[withheld_area, [c for c in ("area", "district", "clery_geography") if c in masked.columns]] = None
+    if levels is not None and "district" in masked.columns:  # counts at several levels: a sensitive row's district would tie them
+        masked.loc[sens.to_numpy(), "district"] = None
     note["areas_withheld"] = int(withheld_area.sum())
     note["cells_suppressed"] = n_primary
     note["cells_suppressed_complementary"] = n_comp
@@ -228,7 +241,7 @@ def build_public(tables: dict[str, pa.Table | None], cfg: PrivacyConfig, secret:
 
     inc = frame("incidents")
     if inc is not None:
-        rows, cube, n = public_incidents(inc, cfg, secret)
+        rows, cube, n = public_incidents(inc, cfg, secret, frame("areas"))
         out["incidents"], out[INCIDENT_COUNTS.name] = rows, cube
         note["incidents"] = n
         clery, n = clery_counts(inc)  # a campus's Annual Security Report, from the true rows
@@ -244,6 +257,8 @@ def build_public(tables: dict[str, pa.Table | None], cfg: PrivacyConfig, secret:
         out["survey"], note["survey"] = public_survey(sv, cfg)
     for name in DATASETS:  # the other datasets are published as stored, allowlisted fields only
         f = frame(name) if name not in note else None
+        if name == "areas" and (f is not None or inc is not None):  # with the areas the data names that the table lacks
+            f = areas_with_data(f, {n: frame(n) for n in ("incidents", "engagement", "feedback", "survey")}, PUBLIC_FIELDS["areas"])
         if f is not None:
             out[name] = f[PUBLIC_FIELDS[name]]
             note[name] = {"records": int(len(f))}

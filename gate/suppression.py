@@ -324,3 +324,113 @@ def exposed_cells(table: pd.DataFrame, result: SuppressedTable) -> list[tuple]:
     f = _flips(R + 1, C + 1)
     idx, cols = list(result.values.index), list(result.values.columns)
     return [(idx[r], cols[c]) for r, c in zip(*np.nonzero(supp)) if not _protected(a, f, supp, (int(r), int(c)))]
+
+
+# --------------------------------------------------------------------------------------------
+# Counts at several levels (beats within districts, districts as a second partition of the same total): the published
+# sums are equations that a graph carries. Each equation is a node, plus a ground node 0 for "no equation"; each cell is an
+# edge from the equation where it is the sum (or ground, for a finest-level cell) to the equation where it is a term (or
+# ground, for the top). A change to hidden cells that keeps every published number right is a circulation on hidden edges,
+# so, as in the two-way table above, a hidden cell can be worked out unless it lies on a cycle of hidden edges along which
+# it can move by one, every cell that goes down being at least 2 (zeros are published, so each hidden cell is >= 1). Exact
+# for integer counts: the equations form a network matrix, whose integer solutions differ by sums of such cycles.
+
+
+def _steps(x: int, e: int, tails: np.ndarray, heads: np.ndarray, values: np.ndarray) -> int | None:
+    """The node reached from x along edge e (forward raises the cell, backward lowers it, so needs a cell of at least 2)."""
+    if tails[e] == x:
+        return int(heads[e])
+    if heads[e] == x and values[e] >= 2:
+        return int(tails[e])
+    return None
+
+
+def _graph_moves(p: int, values: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) of the return walks that move edge p: up always, down when p is at least 2."""
+    return [("head", "tail")] + ([("tail", "head")] if values[p] >= 2 else [])
+
+
+def _graph_walk(p, start, end, hidden, values, tails, heads, adj, cost=None):
+    """Cheapest walk start -> end avoiding edge p (with `cost`, any non-zero edge, Dijkstra); without `cost`, only hidden
+    edges (a reachability test). Returns (cost, edges) or (inf, [])."""
+    import heapq
+
+    dist = {start: 0.0}
+    prev: dict[int, tuple[int, int]] = {}
+    heap = [(0.0, start)]
+    while heap:
+        d, x = heapq.heappop(heap)
+        if d > dist.get(x, np.inf):
+            continue
+        if x == end:
+            path, y = [], end
+            while y != start:
+                e, y = prev[y]
+                path.append(e)
+            return d, path
+        for e in adj[x]:
+            if e == p or values[e] <= 0 or (cost is None and not hidden[e]):
+                continue
+            y = _steps(x, e, tails, heads, values)
+            if y is None:
+                continue
+            nd = d + (0.0 if cost is None or hidden[e] else cost[e])
+            if nd < dist.get(y, np.inf):
+                dist[y] = nd
+                prev[y] = (e, x)
+                heapq.heappush(heap, (nd, y))
+    return np.inf, []
+
+
+def graph_protected(values, tails, heads, hidden, p: int, adj=None) -> bool:
+    """Can hidden edge p move by one with every published number unchanged and every hidden cell at least 1?"""
+    adj = adj if adj is not None else _adjacency(tails, heads)
+    ends = {"head": int(heads[p]), "tail": int(tails[p])}
+    return any(_graph_walk(p, ends[s], ends[t], hidden, values, tails, heads, adj)[1] or ends[s] == ends[t]
+               for s, t in _graph_moves(p, values))
+
+
+def _adjacency(tails, heads) -> dict[int, list[int]]:
+    adj: dict[int, list[int]] = {}
+    for e, (a, b) in enumerate(zip(tails.tolist(), heads.tolist())):
+        adj.setdefault(a, []).append(e)
+        if b != a:
+            adj.setdefault(b, []).append(e)
+    return adj
+
+
+def suppress_graph(values, tails, heads, status, k: int = DEFAULT_K, weight=None) -> np.ndarray:
+    """Status codes (0 published, 1 primary, 2 complementary) for the cells of a graph of equations (see above).
+
+    `status` gives cells already hidden (1 or 2: kept hidden); every other cell with 0 < value < k becomes primary. Then,
+    while some hidden cell could be worked out, the cheapest set of published cells that closes a cycle through it is
+    hidden, cost = weight × count (`weight` makes some cells dearer: cells another table already published)."""
+    values = np.asarray(values, np.int64)
+    tails, heads = np.asarray(tails, np.int64), np.asarray(heads, np.int64)
+    status = np.array(status, np.int8, copy=True)
+    if (values < 0).any():
+        raise ValueError("counts must not be negative")
+    status[(status == 0) & (values > 0) & (values < k)] = 1
+    status[values <= 0] = 0  # a zero is published: it gives nothing away
+    weight = np.ones(len(values)) if weight is None else np.asarray(weight, float)
+    cost = weight * values + _TIE
+    adj = _adjacency(tails, heads)
+    ends = lambda e: {"head": int(heads[e]), "tail": int(tails[e])}  # noqa: E731
+    todo = sorted(map(int, np.flatnonzero(status)), key=lambda e: (values[e], e))
+    while todo:
+        hidden = status > 0
+        todo = [e for e in todo if not graph_protected(values, tails, heads, hidden, e, adj)]
+        if not todo:
+            break
+        p = todo[0]
+        best = (np.inf, [])
+        for s, t in _graph_moves(p, values):
+            found = _graph_walk(p, ends(p)[s], ends(p)[t], hidden, values, tails, heads, adj, cost)
+            if found[0] < best[0]:
+                best = found
+        if not best[1]:  # pragma: no cover - the walk up through the parents to the top and back always exists
+            raise RuntimeError(f"no complementary cells can protect cell {p}")
+        added = [e for e in best[1] if status[e] == 0]
+        status[added] = 2
+        todo = sorted(set(todo) | set(added), key=lambda e: (values[e], e))
+    return status

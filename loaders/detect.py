@@ -15,6 +15,8 @@ def score(spec: Spec, headers: list[str]) -> float:
     if not spec.detect:
         return 0.0
     have = {_norm(h) for h in headers}
+    if spec.detect_only and not have <= {_norm(h) for h in (*spec.detect, *spec.detect_only)}:
+        return 0.0
     return sum(_norm(d) in have for d in spec.detect) / len(spec.detect)
 
 

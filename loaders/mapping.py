@@ -46,6 +46,7 @@ class Spec:
     dataset: str
     title: str = ""
     detect: list[str] = field(default_factory=list)
+    detect_only: list[str] = field(default_factory=list)  # when given, a file with any header not listed here is not this source (a plain list whose headers are common words)
     fields: dict[str, dict] = field(default_factory=dict)
     coordinates: dict | None = None
     null_values: list[str] = field(default_factory=list)
@@ -60,7 +61,7 @@ class Spec:
 
     @classmethod
     def from_dict(cls, d: dict, path: Path | None = None) -> "Spec":
-        known = {"id", "dataset", "title", "detect", "fields", "coordinates", "null_values", "module", "time_precision", "crosswalks", "duplicates", "filters",
+        known = {"id", "dataset", "title", "detect", "detect_only", "fields", "coordinates", "null_values", "module", "time_precision", "crosswalks", "duplicates", "filters",
                  "count"}
         unknown = set(d) - known
         where = path.name if path else "the profile"
@@ -469,7 +470,12 @@ def _start(raw: RawTable, spec: Spec) -> _Run:
     """The run's state, after the source family's hook (if the spec names one) has prepared the table."""
     table = raw.table
     if spec.module:
-        table = importlib.import_module(f"loaders.families.{spec.module}").prepare(table)
+        try:
+            table = importlib.import_module(f"loaders.families.{spec.module}").prepare(table)
+        except InputError as exc:  # a hook that refuses the file names the row and column; the file is named here
+            if exc.file is None:
+                exc.file = raw.path.name
+            raise
     rows = _np(table[ROW_COL]).astype(np.int64)
     nulls = DEFAULT_NULLS + list(spec.null_values)
     table, notes = _find_renamed(table, spec, nulls)

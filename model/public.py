@@ -94,15 +94,19 @@ INCIDENT_COUNTS = PublicTable(
     "incidents",
     (
         INCIDENTS.field("quarter"),
+        Field("scheme", "string", "The area scheme of `area` (as in `areas.scheme`): empty for the main scheme, which `incidents.area` "
+                                  "names; `district` for the source's districts; a parent scheme's counts are added up from its children "
+                                  "(docs/areas.md). The all-areas rows are in the main scheme only."),
         _count_area("incidents"),
         replace(INCIDENTS.field("kind"), description="Whether `category` is an offence group (`crime`) or a service group (`service`).", derived=None),
         INCIDENTS.field("category"),
         Field("n", "int", "Number of incidents in the cell.", unit="incidents", minimum=0,
               generalised="Empty (and `suppressed` true) for a sensitive group where the count is below k (3 by default: "
-                          "`k` in the release's privacy note), or where it would let such a count be worked out from the other counts."),
+                          "`k` in the release's privacy note), or where it would let such a count be worked out from the other counts, "
+                          "in its own scheme or from a parent's total and its siblings in another."),
         _SUPPRESSED,
     ),
-    key=("quarter", "area", "category"),
+    key=("quarter", "scheme", "area", "category"),
 )
 
 CLERY_COUNTS = PublicTable(

@@ -64,6 +64,9 @@ FEEDBACK_STATUSES = ("open", "in_progress", "resolved", "closed")
 INCIDENT_STATUSES = ("open", "cleared", "unfounded", "other")
 TIME_PRECISIONS = ("exact", "day", "month")
 SURVEY_MEASURES = ("trust", "safety", "respect", "listens", "other")
+# What an area is (AREAS.kind): the same kinds name the area schemes that sit side by side (beats within districts, and
+# neighbourhoods): docs/areas.md
+AREA_KINDS = ("neighbourhood", "beat", "district", "sector", "campus", "client_site", "patrol_zone", "other")
 
 QUARTER_PATTERN = r"^\d{4}Q[1-4]$"
 
@@ -178,7 +181,8 @@ INCIDENTS = Dataset(
         replace(_AREA, generalised="Empty for a sensitive incident whose cell (quarter, area, category) is suppressed in `incident_counts`, "
                                    "so a row cannot give away a suppressed count."),
         Field("district", "string", "Police district, division or precinct, as the source names it.",
-              generalised="Empty where `area` is withheld."),
+              generalised="Empty where `area` is withheld, and for sensitive incidents where the districts are counted as an area "
+                          "scheme of their own (`incident_counts.scheme` = `district`), so rows and counts cannot be matched up."),
         Field("lat", "float", "Latitude (WGS84). Empty when the location is unknown or withheld.", unit="degrees", minimum=-90, maximum=90,
               generalised="Snapped to the centre of a grid square 200 m a side (the size is `cell_m` in the release's privacy note), never "
                           "within 10 m of the true point; empty for sensitive incidents."),
@@ -268,6 +272,8 @@ SURVEY = Dataset(
         Field("period_end", "timestamp", "Last day of the survey period.", public_type="date",
               generalised="Published as a date."),
         Field("area", "string", "Area identifier; empty for the whole service area."),
+        Field("scheme", "string", "The area scheme `area` belongs to (e.g. `district`, `sector`), as in `areas.scheme`; empty for the "
+                                  "provider's main scheme (the one incidents' `area` names)."),
         Field("measure", "string", "What was measured.", allowed=SURVEY_MEASURES, required=True),
         Field("score", "float", "Score from 0 (worst) to 100 (best).", unit="points (0-100)", minimum=0, maximum=100, required=True, emptied_by_gate=True,
               generalised="Empty where fewer people answered than the minimum (10 by default: `survey_min_respondents` in the release's "
@@ -290,6 +296,13 @@ AREAS = Dataset(
         Field("population_source", "string", "Where the population figure comes from."),
         Field("population_year", "int", "Year the population figure refers to.", minimum=1800, maximum=2200),
         Field("geometry", "string", "Boundary as a GeoJSON geometry (WGS84)."),
+        Field("scheme", "string", "The area scheme the area belongs to (e.g. `district`, `sector`): several schemes sit side by side, "
+                                  "and an `area_id` is unique within its scheme. Empty for the provider's main scheme, the areas that "
+                                  "incidents', engagement's and feedback's `area` name."),
+        Field("kind", "string", "What the area is: a neighbourhood, beat, district, sector, campus, client site or patrol zone.",
+              allowed=AREA_KINDS),
+        Field("parent", "string", "The `area_id` of the area that contains this one, in the scheme above it (a beat's district); "
+                                  "empty at the top. Counts of a parent are added up from its children."),
         # a client site or patrol zone has no residents: its provider may give another count to make rates of
         Field("denominator", "int", "Where no population applies (a client site), another count the provider gives for rates per "
                                     "1,000: visitors, employees, units ...; `population` wins where both are given.", minimum=0),

@@ -12,13 +12,24 @@ from model.public import ALL_AREAS, UNKNOWN_AREA  # noqa: F401 (pages and views 
 from model.schema import CRIME, SERVICE  # noqa: F401 (views read them from here)
 
 from .read import Release
+from .schemes import split
 
 RESOLVED = ("resolved", "closed")
 OPEN = ("open", "in_progress")
 
 
-def _area_clause(area: str | None, col: str = "area") -> tuple[str, list]:
-    return (f" AND {col} = ?", [area]) if area else ("", [])
+def _area_clause(area: str | None, col: str = "area", table: str | None = None) -> tuple[str, list]:
+    """The filter for one area: a main area by its id; an area of another scheme (a key such as `district:7`, stats.schemes)
+    by its children in the main scheme, and for incidents also by their `district` when the scheme is the districts."""
+    if not area:
+        return "", []
+    scheme, aid = split(area)
+    if scheme is None:
+        return f" AND {col} = ?", [aid]
+    sql, params = f" AND ({col} IN (SELECT area_id FROM areas WHERE scheme IS NULL AND parent = ?)", [aid]
+    if table == "incidents" and scheme == "district":
+        sql, params = sql + " OR district = ?", [*params, aid]
+    return sql + ")", params
 
 
 # Incidents of one kind: every crime figure (totals, trends, rates, map, time of day, status, comparisons) counts
@@ -34,7 +45,7 @@ def areas(rel: Release) -> pd.DataFrame:
     """Areas with names, population and a client site's other denominator (no geometry), ordered by name (a release
     published before the denominator fields reads them as empty: stats.read)."""
     return rel.query("SELECT area_id, name, population, population_source, population_year, denominator, denominator_unit, "
-                     "denominator_source FROM areas ORDER BY name, area_id")
+                     "denominator_source FROM areas WHERE scheme IS NULL ORDER BY name, area_id")  # the main scheme (others: stats.schemes)
 
 
 def area_shapes(rel: Release) -> pd.DataFrame:
@@ -77,9 +88,11 @@ def data_as_of(rel: Release) -> pd.Timestamp | None:
 
 
 def incidents_by_quarter(rel: Release, area: str | None = None, kind: str = CRIME) -> pd.DataFrame:
-    """Counts of one kind (crime by default) by quarter and group from the suppressed cube (quarter, category, n, suppressed)."""
-    return rel.query(f"SELECT quarter, category, n, suppressed FROM incident_counts WHERE area = ?{KIND} ORDER BY quarter, category",
-                     [area or ALL_AREAS, kind])
+    """Counts of one kind (crime by default) by quarter and group from the suppressed cube (quarter, category, n, suppressed);
+    `area` may name an area of another scheme (`district:7`), whose counts the cube holds too."""
+    scheme, aid = split(area)
+    return rel.query(f"SELECT quarter, category, n, suppressed FROM incident_counts WHERE area = ? AND scheme {'= ?' if scheme else 'IS NULL'}{KIND} "
+                     "ORDER BY quarter, category", [aid or ALL_AREAS, *([scheme] if scheme else []), kind])
 
 
 def incidents_by_area(rel: Release, quarter: str, category: str | None = None, kind: str = CRIME) -> pd.DataFrame:
@@ -88,7 +101,7 @@ def incidents_by_area(rel: Release, quarter: str, category: str | None = None, k
     return rel.query(
         f"""SELECT area, coalesce(sum(n) FILTER (WHERE NOT suppressed), 0)::BIGINT AS n,
                    count(*) FILTER (WHERE suppressed)::BIGINT AS hidden
-            FROM incident_counts WHERE quarter = ? AND area <> '{ALL_AREAS}' {cat}{KIND} GROUP BY area ORDER BY area""",
+            FROM incident_counts WHERE quarter = ? AND area <> '{ALL_AREAS}' AND scheme IS NULL {cat}{KIND} GROUP BY area ORDER BY area""",
         [*params, kind],
     )
 
@@ -104,7 +117,7 @@ def incident_points(rel: Release, quarter: str, kind: str = CRIME) -> pd.DataFra
 
 def incidents_by_hour(rel: Release, area: str | None, quarter: str, kind: str = CRIME) -> pd.DataFrame:
     """Incidents by hour of day (0–23), only those whose time of day is known (time_precision = 'exact')."""
-    a, p = _area_clause(area)
+    a, p = _area_clause(area, table="incidents")
     return rel.query(
         f"SELECT hour(occurred_at)::INTEGER AS hour, count(*)::BIGINT AS n FROM incidents "
         f"WHERE quarter = ? AND time_precision = 'exact' AND occurred_at IS NOT NULL{a}{KIND} GROUP BY 1 ORDER BY 1",
@@ -114,7 +127,7 @@ def incidents_by_hour(rel: Release, area: str | None, quarter: str, kind: str = 
 
 def incidents_by_weekday(rel: Release, area: str | None, quarter: str, kind: str = CRIME) -> pd.DataFrame:
     """Incidents by day of week (0 = Monday … 6 = Sunday), those whose date is known to the day."""
-    a, p = _area_clause(area)
+    a, p = _area_clause(area, table="incidents")
     return rel.query(
         f"SELECT (isodow(occurred_at) - 1)::INTEGER AS weekday, count(*)::BIGINT AS n FROM incidents "
         f"WHERE quarter = ? AND time_precision IN ('exact', 'day') AND occurred_at IS NOT NULL{a}{KIND} GROUP BY 1 ORDER BY 1",
@@ -124,14 +137,14 @@ def incidents_by_weekday(rel: Release, area: str | None, quarter: str, kind: str
 
 def incident_precision(rel: Release, area: str | None, quarter: str, kind: str = CRIME) -> pd.DataFrame:
     """How many rows of the quarter have an exact time, a date only, or a month only (time_precision, n)."""
-    a, p = _area_clause(area)
+    a, p = _area_clause(area, table="incidents")
     return rel.query(f"SELECT time_precision, count(*)::BIGINT AS n FROM incidents WHERE quarter = ?{a}{KIND} GROUP BY 1 ORDER BY 1",
                      [quarter, *p, kind])
 
 
 def incident_status(rel: Release, area: str | None, quarter: str, kind: str = CRIME) -> pd.DataFrame:
     """Incidents of the quarter by status (NULL status reads 'unknown')."""
-    a, p = _area_clause(area)
+    a, p = _area_clause(area, table="incidents")
     return rel.query(
         f"SELECT coalesce(status, 'unknown') AS status, count(*)::BIGINT AS n FROM incidents WHERE quarter = ?{a}{KIND} "
         "GROUP BY 1 ORDER BY 2 DESC, 1",
@@ -143,7 +156,7 @@ def response_times(rel: Release, area: str | None = None, kind: str = CRIME) -> 
     """Response minutes by quarter for incidents of one kind: calls with a time, median and 90th percentile."""
     if not _has_col(rel, "incidents", "response_minutes"):
         return pd.DataFrame({"quarter": [], "n": [], "median": [], "p90": []})
-    a, p = _area_clause(area)
+    a, p = _area_clause(area, table="incidents")
     return rel.query(
         f"""SELECT quarter, count(response_minutes)::BIGINT AS n, median(response_minutes) AS median,
                    quantile_cont(response_minutes, 0.9) AS p90
@@ -271,12 +284,13 @@ def feedback_resolved(rel: Release, area: str | None, quarter: str, limit: int =
 
 def survey_series(rel: Release, area: str | None = None) -> pd.DataFrame:
     """Scores by quarter and measure for one area (None: the whole service area, rows with no area)."""
-    where = "area = ?" if area else "area IS NULL"
+    scheme, aid = split(area)
+    where = ("area = ? AND scheme " + ("= ?" if scheme else "IS NULL")) if area else "area IS NULL"
     return rel.query(
         f"""SELECT quarter, measure, avg(score) AS score, sum(respondents)::BIGINT AS respondents,
                    count(*) FILTER (WHERE score IS NULL)::BIGINT AS withheld
             FROM survey WHERE {where} AND quarter IS NOT NULL GROUP BY quarter, measure ORDER BY quarter, measure""",
-        [area] if area else [],
+        ([aid, scheme] if scheme else [aid]) if area else [],
     )
 
 
@@ -284,7 +298,7 @@ def survey_by_area(rel: Release, quarter: str, measure: str) -> pd.DataFrame:
     """Scores of one measure in one quarter, by area (NULL score: too few respondents)."""
     return rel.query(
         "SELECT area, avg(score) AS score, sum(respondents)::BIGINT AS respondents FROM survey "
-        "WHERE quarter = ? AND measure = ? AND area IS NOT NULL GROUP BY area ORDER BY area",
+        "WHERE quarter = ? AND measure = ? AND area IS NOT NULL AND scheme IS NULL GROUP BY area ORDER BY area",
         [quarter, measure],
     )
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from model.public import PUBLIC_TABLES
 
-from . import figures, i18n, periods, queries, sentences
+from . import figures, i18n, periods, queries, schemes, sentences
 from .blocks import Bullets, Chart, Doc, Downloads, Heading, Links, Metric, Metrics, Table, Text
 from .compare import compare
 from .geo import outlines
@@ -55,13 +55,14 @@ class Ctx:
     quarters: list[str]  # quarters with incidents
     all_quarters: list[str]  # quarters of any dataset
     srcs: list[dict] = field(default_factory=list)
+    scheme_names: dict[str, str] = field(default_factory=dict)  # areas of the other schemes by key ("district:7": "District 7")
 
     def q(self, fn, *args):
         return self.run(fn, *args)
 
     @property
     def names(self) -> dict[str, str]:
-        return dict(zip(self.areas["area_id"].astype(str), self.areas["name"].astype(str)))
+        return {**self.scheme_names, **dict(zip(self.areas["area_id"].astype(str), self.areas["name"].astype(str)))}
 
     def name(self, area_id) -> str:
         if area_id is None or (isinstance(area_id, float) and pd.isna(area_id)):
@@ -111,13 +112,18 @@ def context(rel: Release, area: str | None, quarter: str | None, lang: str, run:
     qs = run(queries.quarters)
     allq = run(queries.all_quarters)
     ids = set(areas["area_id"].astype(str))
+    every = run(schemes.scheme_areas)  # an area of another scheme is named by its key, "district:7" (stats.schemes)
+    others = every[every["scheme"].notna()]
+    scheme_names = dict(zip(others["key"], others["name"].astype(str)))
+    if area in scheme_names:
+        ids = ids | {area}
     if area and area not in ids:  # a link may name the area (?area=Riverside Mall): its id, when one area has that name
         named = [str(a) for a, n in zip(areas["area_id"], areas["name"]) if str(n).casefold() == str(area).strip().casefold()]
         area = named[0] if len(named) == 1 else None
     area = area if area in ids else None
     if quarter not in allq:
         quarter = qs[-1] if qs else (allq[-1] if allq else None)
-    return Ctx(rel, area, quarter, lang, run, areas, qs, allq, run(release_sources))
+    return Ctx(rel, area, quarter, lang, run, areas, qs, allq, run(release_sources), scheme_names)
 
 
 def resolve(rel: Release, area: str | None, quarter: str | None, run: Callable | None = None) -> tuple[str | None, str | None]:

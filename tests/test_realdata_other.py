@@ -130,24 +130,27 @@ def test_nyc_ccrb_closing_reports(tmp_path, all_reasons):
 
 def test_chicago_sentiment_scores(tmp_path, all_reasons):
     rep, rows = run(tmp_path, "chicago-police-sentiment-scores/Police_Sentiment_Scores.csv", "survey")
-    # 9,876 source rows = 1,161 kept (citywide and district rows, one canonical row per measure) + 8,715 rejected:
-    # 6,486 sector rows, 926 CPD-Area rows, 1,302 exact copies of a citywide or district row, and one citywide
-    # week (row 3627) that repeats 2019-03-03..09 with different scores (the first, row 2830, is kept)
-    check_accounting(rep, rows, "chicago-sentiment", read=9876, rejected=8715)
+    # 9,876 source rows = 4,404 kept (citywide, district and sector rows, one canonical row per measure) + 5,472 rejected:
+    # 926 CPD-Area rows, the exact copies of an earlier row, and one citywide week (row 3627) that repeats 2019-03-03..09
+    # with different scores (the first, row 2830, is kept). Sector rows are kept in their own area scheme (docs/areas.md).
+    check_accounting(rep, rows, "chicago-sentiment", read=9876, rejected=5472)
     # counted per canonical row (one per measure present)
     assert reasons(rep) == {
-        "score for a CPD sector (part of a police district)": 17388,
-        "exact copy of an earlier row of the export (every column the same)": 3340,
+        "exact copy of an earlier row of the export (every column the same)": 12034,
         "score for a CPD Area (a group of police districts": 2172,
         "duplicate 'survey_id' (first seen earlier)": 2,  # row 3627, first seen at row 2830
     }
     assert rep["date_range"] == ["2017-11-01 00:00:00", "2021-09-01 00:00:00"]
-    assert len(rows) == 3058
-    assert rows["measure"].value_counts().to_dict() == {"safety": 1161, "trust": 1161, "listens": 368, "respect": 368}
-    # citywide: 127 periods with safety and trust, 16 of them also listens and respect; districts: 1,034 rows
+    assert len(rows) == 11752
+    assert rows["measure"].value_counts().to_dict() == {"safety": 4404, "trust": 4404, "listens": 1472, "respect": 1472}
+    # citywide: 127 periods with safety and trust, 16 of them also listens and respect; districts: 1,034 rows; sectors: 3,243
     assert rows.loc[rows["area"].isna(), "measure"].value_counts().to_dict() == {"safety": 127, "trust": 127, "listens": 16, "respect": 16}
-    assert rows.loc[rows["area"].notna(), "measure"].value_counts().to_dict() == {"safety": 1034, "trust": 1034, "listens": 352, "respect": 352}
-    assert set(rows["area"].dropna()) == {str(d) for d in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 19, 20, 22, 24, 25)}
+    assert rows["scheme"].isna().equals(rows["area"].isna())
+    district, sector = rows[rows["scheme"] == "district"], rows[rows["scheme"] == "sector"]
+    assert district["measure"].value_counts().to_dict() == {"safety": 1034, "trust": 1034, "listens": 352, "respect": 352}
+    assert sector["measure"].value_counts().to_dict() == {"safety": 3243, "trust": 3243, "listens": 1104, "respect": 1104}
+    assert set(district["area"]) == {str(d) for d in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 19, 20, 22, 24, 25)}
+    assert sector["area"].nunique() == 69 and {"1610", "210", "1030"} <= set(sector["area"])
     assert rows["score"].between(0, 100).all() and rows["respondents"].isna().all()
     compare_golden("survey_chicago.csv", rows.head(8))
 

@@ -1,12 +1,14 @@
-"""URL state: area, quarter and language live in the query string (?area=MS&quarter=2026Q3&lang=fr), and the provider when
-a data folder serves several (?provider=riverton-state), so a view can be shared."""
+"""URL state: area, quarter and language live in the query string (?area=MS&quarter=2026Q3&lang=fr), the area scheme when
+it is not the main one (?scheme=district&area=7), and the provider when a data folder serves several
+(?provider=riverton-state), so a view can be shared."""
 from __future__ import annotations
 
 import streamlit as st
 
+from stats import schemes
 from stats.i18n import languages, norm_lang
 
-PARAMS = ("area", "quarter", "lang", "provider")
+PARAMS = ("area", "scheme", "quarter", "lang", "provider")
 
 
 def lang() -> str:
@@ -16,6 +18,14 @@ def lang() -> str:
 def raw(name: str) -> str | None:
     v = st.query_params.get(name)
     return v if v else None
+
+
+def area_key() -> str | None:
+    """The area the URL names, as a key of stats.schemes: `?scheme=district&area=7` is "district:7", `?area=MS` is "MS" (no
+    scheme: the main one, so links made before schemes existed keep working). The area selector writes a key itself."""
+    area = raw("area")
+    scheme, aid = schemes.split(area)
+    return area if scheme else schemes.key(raw("scheme"), aid)
 
 
 def write(**values) -> None:
@@ -34,8 +44,11 @@ def current(area: str | None, quarter: str | None, lang_: str) -> dict:
     out = {"lang": lang_}
     if st.query_params.get("provider"):
         out["provider"] = st.query_params.get("provider")
-    if area:
-        out["area"] = area
+    scheme, aid = schemes.split(area)
+    if scheme:
+        out["scheme"] = scheme
+    if aid:
+        out["area"] = aid
     if quarter:
         out["quarter"] = quarter
     return out

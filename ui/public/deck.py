@@ -155,7 +155,7 @@ def main() -> None:
     if area is None:
         _chooser(rel, lang)
         return
-    ctx = views.context(rel, None if area == "all" else area, state.raw("quarter"), lang, runner(rel))
+    ctx = views.context(rel, None if area == "all" else state.area_key(), state.raw("quarter"), lang, runner(rel))  # ?scheme=district&area=7 too
     deck = _deck(root, version, ctx.area, ctx.quarter, lang)
     n = len(deck.slides)
     notes = state.raw("notes") == "1"

@@ -10,7 +10,7 @@ from model.releases import default_data_dir, provider_root, providers
 from outputs import images as chart_images
 from outputs.deck import provider
 from outputs import site as static_site
-from stats import clery, queries, views
+from stats import clery, queries, schemes, views
 from stats.blocks import cap, charts
 from stats.i18n import date, language_name, locale, quarter_label, t
 from stats.releases import published_date
@@ -44,14 +44,15 @@ def start(page: str) -> views.Ctx | None:
         st.title(t(f"nav.{page}", lang))
         st.info(md_escape(t("nothing_published", lang)))
         st.stop()
-    ctx = views.context(rel, state.raw("area"), state.raw("quarter"), lang, _run(rel))
+    ctx = views.context(rel, state.area_key(), state.raw("quarter"), lang, _run(rel))
     _header(page, ctx)
     if page in NEEDS_SELECTION:
         _selectors(ctx, page)
     params = state.current(ctx.area, ctx.quarter, lang)
     st.session_state["_bridges_params"] = params
     st.session_state["_bridges_page"] = page  # the footer links to this page's static twin
-    state.write(**{"area": ctx.area, "quarter": ctx.quarter, "lang": lang})
+    scheme, aid = schemes.split(ctx.area)
+    state.write(**{"area": aid, "scheme": scheme or _chosen_scheme(ctx), "quarter": ctx.quarter, "lang": lang})
     return ctx
 
 
@@ -131,12 +132,40 @@ def _header(page: str, ctx: views.Ctx) -> None:
             as_of=date(as_of.date(), lang) if as_of is not None else "–"))
 
 
+def _chosen_scheme(ctx: views.Ctx) -> str | None:
+    """The scheme the view is in: the selected area's, else the URL's when the release has it (None: the main one)."""
+    scheme, _ = schemes.split(ctx.area)
+    asked = state.raw("scheme")
+    return scheme or (asked if asked in ctx.q(schemes.schemes) else None)
+
+
+def _scheme_label(scheme: str, lang: str) -> str:
+    text = t(f"scheme.{scheme or 'main'}", lang)
+    return text if text != f"scheme.{scheme}" else scheme.replace("_", " ").capitalize()
+
+
 def _selectors(ctx: views.Ctx, page: str) -> None:
     lang = ctx.lang
-    names = ctx.names  # built from the areas table on every call: once here
+    present = ctx.q(schemes.schemes)
+    scheme = _chosen_scheme(ctx)
+    if scheme is None:
+        names = dict(zip(ctx.areas["area_id"].astype(str), ctx.areas["name"].astype(str)))  # built from the areas table: once here
+    else:
+        names = {k: v for k, v in ctx.scheme_names.items() if schemes.split(k)[0] == scheme}
     ids = [""] + sorted(names, key=lambda a: names[a].lower())
     qs = list(reversed(ctx.all_quarters))
-    c1, c2 = st.columns(2)
+    if len(present) > 1:  # several schemes side by side (beats and districts, neighbourhoods): choose one first
+        c0, c1, c2 = st.columns(3)
+        with c0:
+            chosen = state.select("scheme", t("select.scheme", lang), [s or "" for s in present], scheme or "",
+                                  lambda s: _scheme_label(s, lang), page)
+        if (chosen or None) != scheme:
+            scheme = chosen or None
+            names = ({k: v for k, v in ctx.scheme_names.items() if schemes.split(k)[0] == scheme} if scheme else
+                     dict(zip(ctx.areas["area_id"].astype(str), ctx.areas["name"].astype(str))))
+            ids = [""] + sorted(names, key=lambda a: names[a].lower())
+    else:
+        c1, c2 = st.columns(2)
     with c1:
         area = state.select("area", t("select.area", lang), ids, ctx.area or "", lambda a: names.get(a, a) if a else t("area.all", lang), page)
     with c2:

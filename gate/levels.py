@@ -1,0 +1,196 @@
+"""Incident counts at every level a release has (beats, their districts, the source's districts), suppressed across levels."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from model.public import ALL_AREAS, UNKNOWN_AREA
+from model.schema import category_kind
+
+from .suppression import suppress_graph
+
+DISTRICT = "district"  # the scheme incidents' `district` column is counted in
+# cells the main table already published cost this much more to hide, so the other levels take the complementary cells
+_KEPT = 1000.0
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or str(v).strip() == ""
+
+
+def scheme_of(v) -> str | None:
+    """A stored scheme as the gate keys it: None for the main scheme."""
+    return None if _blank(v) else str(v)
+
+
+def parent_schemes(areas: pd.DataFrame | None) -> dict[str | None, str]:
+    """The scheme each scheme's parents are in: the other scheme that holds the most of its `parent` ids (ties: by name)."""
+    if areas is None or areas.empty or "parent" not in areas.columns:
+        return {}
+    schemes = [scheme_of(s) for s in (areas["scheme"] if "scheme" in areas.columns else [None] * len(areas))]
+    ids: dict[str | None, set] = {}
+    parents: dict[str | None, set] = {}
+    for s, i, p in zip(schemes, areas["area_id"], areas["parent"]):
+        ids.setdefault(s, set()).add(str(i))
+        if not _blank(p):
+            parents.setdefault(s, set()).add(str(p))
+    out = {}
+    for s, ps in parents.items():
+        cands = sorted(((len(ps & ids_), o) for o, ids_ in ids.items() if o is not None and o != s), key=lambda c: (-c[0], c[1]))
+        if cands and cands[0][0]:
+            out[s] = cands[0][1]
+    return out
+
+
+@dataclass(frozen=True)
+class Levels:
+    """The levels a release counts incidents at above its main areas: each main area's chain of parents
+    [(scheme, id), ...], nearest first, and whether incidents' `district` column is a scheme of its own."""
+
+    chain: dict[str, tuple[tuple[str, str], ...]]
+    district: bool
+
+    @property
+    def schemes(self) -> list[str]:
+        out = sorted({s for c in self.chain.values() for s, _ in c})
+        return out + ([DISTRICT] if self.district else [])
+
+
+def area_levels(inc: pd.DataFrame, areas: pd.DataFrame | None) -> Levels | None:
+    """The levels above the main areas, from the areas' parents and the incidents' districts; None for a single level."""
+    chain: dict[str, tuple] = {}
+    up = parent_schemes(areas)
+    if up.get(None):
+        schemes = [scheme_of(s) for s in areas["scheme"]]  # plain lists: a column would turn None into NaN
+        ids = [str(i) for i in areas["area_id"]]
+        parent = {(s, i): (None if _blank(p) else str(p)) for s, i, p in zip(schemes, ids, areas["parent"])}
+        for aid in [i for s, i in zip(schemes, ids) if s is None]:
+            links, s, i, seen = [], None, aid, set()
+            while parent.get((s, i)) and up.get(s) and (s, i) not in seen:
+                seen.add((s, i))
+                s, i = up[s], parent[(s, i)]
+                links.append((s, i))
+            if links:
+                chain[aid] = tuple(links)
+    schemes = {s for c in chain.values() for s, _ in c}
+    district = "district" in inc.columns and inc["district"].notna().any() and DISTRICT not in schemes
+    if not chain and not district:
+        return None
+    return Levels(chain, bool(district))
+
+
+def _true_counts(inc: pd.DataFrame, col: str) -> pd.DataFrame:
+    s = inc[col].astype(object).where(inc[col].notna(), UNKNOWN_AREA).astype(str)
+    return inc.assign(_a=s).groupby(["quarter", "_a", "category"], observed=True).size().rename("n").reset_index().rename(columns={"_a": "area"})
+
+
+def level_counts(inc: pd.DataFrame, cube: pd.DataFrame, levels: Levels, k: int, sensitive: frozenset) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The count rows of the other levels, and the main cube with any further cells hidden so that no suppressed cell of any
+    level can be worked out from a parent's total and its published children, or from the other partition of the total.
+
+    `cube` is the main table (quarter, area, kind, category, n, suppressed) from the one-level rules. Returns (cube with the
+    new rows and a `scheme` column, main cells newly hidden (quarter, area, category), counts)."""
+    leaves = _true_counts(inc, "area")
+    leaves["area"] = leaves["area"].where(leaves["area"] != UNKNOWN_AREA, UNKNOWN_AREA)
+    dist = _true_counts(inc, "district") if levels.district else leaves.iloc[0:0]
+    rows, newly = [], []
+    n_primary = n_comp = 0
+    main = cube.set_index(["quarter", "area", "category"])
+    for (q, cat), g in leaves.groupby(["quarter", "category"], observed=True):
+        sub_d = dist[(dist["quarter"] == q) & (dist["category"] == cat)] if levels.district else dist
+        cells: list[dict] = []
+        nodes: dict = {"G": 0, "A": 1, "B": 2}
+
+        def node(key):
+            return nodes.setdefault(key, len(nodes))
+
+        anc: dict[tuple, int] = {}
+        for aid, n in zip(g["area"], g["n"]):
+            links = levels.chain.get(aid, ())
+            cells.append({"scheme": None, "area": aid, "n": int(n), "tail": 0, "head": node(links[0]) if links else 1, "kept": True})
+            for j, link in enumerate(links):
+                anc[link] = anc.get(link, 0) + int(n)
+        for link, n in anc.items():
+            chain_up = next((c for c in levels.chain.values() if link in c), ())
+            nxt = chain_up[chain_up.index(link) + 1] if chain_up.index(link) + 1 < len(chain_up) else None
+            cells.append({"scheme": link[0], "area": link[1], "n": n, "tail": node(link), "head": node(nxt) if nxt else 1, "kept": False})
+        total = int(g["n"].sum())
+        cells.append({"scheme": None, "area": ALL_AREAS, "n": total, "tail": 1, "head": 2 if levels.district else 0, "kept": True})
+        for d, n in zip(sub_d["area"], sub_d["n"]):
+            cells.append({"scheme": DISTRICT, "area": d, "n": int(n), "tail": 2, "head": 0, "kept": False})
+        cf = pd.DataFrame(cells)
+        if cat in sensitive:
+            was = np.array([bool(main["suppressed"].get((q, a, cat), False)) if kept else False for a, kept in zip(cf["area"], cf["kept"])])
+            status = suppress_graph(cf["n"].to_numpy(), cf["tail"].to_numpy(), cf["head"].to_numpy(), np.where(was, 2, 0).astype(np.int8),
+                                    k, np.where(cf["kept"], _KEPT, 1.0))
+            hidden = status > 0
+            n_primary += int(((status == 1) & ~cf["kept"]).sum())
+            n_comp += int(((status == 2) & ~was).sum())
+            for a in cf.loc[hidden & ~was & cf["kept"].to_numpy(), "area"]:
+                newly.append((q, a, cat))
+        else:
+            hidden = np.zeros(len(cf), bool)
+        new = cf[~cf["kept"]].assign(suppressed=hidden[~cf["kept"].to_numpy()])
+        new = new[(new["n"] > 0) | new["suppressed"]]
+        rows.append(new.assign(quarter=q, category=cat)[["quarter", "scheme", "area", "category", "n", "suppressed"]])
+    out = cube.copy()
+    if newly:
+        hit = pd.MultiIndex.from_tuples(newly, names=["quarter", "area", "category"])
+        sel = pd.MultiIndex.from_frame(out[["quarter", "area", "category"]].astype(object)).isin(hit)
+        out.loc[sel, "suppressed"] = True
+        out.loc[sel, "n"] = pd.NA
+    out.insert(1, "scheme", None)
+    if rows:
+        extra = pd.concat(rows, ignore_index=True)
+        extra["n"] = extra["n"].astype("Int64").mask(extra["suppressed"])
+        extra.insert(3, "kind", [category_kind(c) for c in extra["category"]])
+        out = pd.concat([out, extra[out.columns]], ignore_index=True)
+    out = out.sort_values(["quarter", "scheme", "area", "category"], na_position="first", kind="stable").reset_index(drop=True)
+    return out, pd.DataFrame(newly, columns=["quarter", "area", "category"]), {"primary": n_primary, "complementary": n_comp}
+
+
+def _auto_name(scheme: str | None, aid: str) -> str:
+    """The name of an area known only from the data: its id ("Riverside Mall", "MS"), or "District 7" for a bare number."""
+    return f"{scheme.capitalize()} {aid}" if scheme and aid.isdigit() else aid
+
+
+def areas_with_data(areas: pd.DataFrame | None, data: dict[str, pd.DataFrame | None], fields: list[str]) -> pd.DataFrame | None:
+    """The areas table with every area the data names that it lacks (a site, post, beat or district column, a survey's
+    sectors): listed with its id as its name, no population and no shape, so every page and output can offer it.
+    Main areas come from incidents', engagement's and feedback's `area`; districts from incidents' `district` (when they are
+    counted as a scheme: no area has a parent there); a survey's areas in its own `scheme`."""
+    have = pd.DataFrame(columns=fields) if areas is None else areas.copy()
+    for f in fields:
+        if f not in have.columns:
+            have[f] = None
+    known = {(scheme_of(s), str(a)) for s, a in zip(have["scheme"], have["area_id"])}
+    wanted: dict[tuple, None] = {}
+
+    def add(scheme, values):
+        for v in pd.unique(values.dropna().astype(str)):
+            if v.strip() and (scheme, v) not in known:
+                wanted[(scheme, v)] = None
+
+    for name in ("incidents", "engagement", "feedback"):
+        f = data.get(name)
+        if f is not None and "area" in f.columns:
+            add(None, f["area"])
+    inc = data.get("incidents")
+    if inc is not None and "district" in inc.columns and DISTRICT not in parent_schemes(have).values():
+        add(DISTRICT, inc["district"])
+    sv = data.get("survey")
+    if sv is not None and "area" in sv.columns:
+        sch = sv["scheme"] if "scheme" in sv.columns else pd.Series([None] * len(sv), index=sv.index)
+        for s in pd.unique(sch.astype(object).where(sch.notna(), None)):
+            add(scheme_of(s), sv.loc[(sch.isna() if scheme_of(s) is None else sch.eq(s)), "area"])
+    if not wanted and areas is None:
+        return None
+    extra = pd.DataFrame([{"area_id": a, "source": "data", "name": _auto_name(s, a), "scheme": s, "kind": s if s in KIND_OF_SCHEME else None}
+                          for s, a in sorted(wanted, key=lambda k: (k[0] or "", k[1]))], columns=["area_id", "source", "name", "scheme", "kind"])
+    out = pd.concat([have[fields], extra.reindex(columns=fields)], ignore_index=True) if len(extra) else have[fields]
+    return out.reset_index(drop=True)
+
+
+KIND_OF_SCHEME = frozenset({"beat", "district", "sector", "neighbourhood", "campus", "client_site", "patrol_zone"})

@@ -1,0 +1,43 @@
+"""Area schemes side by side (beats, districts, sectors, neighbourhoods): the key that names an area of any scheme, and the
+areas of every scheme a release lists (docs/areas.md)."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from .read import Release
+
+SEP = ":"  # "district:7" is district 7; an area of the main scheme is its bare id ("7", "MS")
+_SCHEME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def key(scheme: str | None, area_id: str | None) -> str | None:
+    """The key of an area: its bare id in the main scheme (so every link made before schemes existed still works)."""
+    if not area_id:
+        return None
+    return f"{scheme}{SEP}{area_id}" if scheme else str(area_id)
+
+
+def split(area_key: str | None) -> tuple[str | None, str | None]:
+    """(scheme, area id) of a key; (None, id) for the main scheme."""
+    if not area_key:
+        return None, None
+    head, sep, tail = str(area_key).partition(SEP)
+    if sep and tail and _SCHEME.match(head):
+        return head, tail
+    return None, str(area_key)
+
+
+def scheme_areas(rel: Release) -> pd.DataFrame:
+    """Every area of every scheme, ordered by scheme (main first) and name: key, scheme, area_id, name, kind, parent."""
+    df = rel.query("SELECT scheme, area_id, name, kind, parent FROM areas ORDER BY scheme NULLS FIRST, name, area_id")
+    df.insert(0, "key", [key(s if isinstance(s, str) else None, a) for s, a in zip(df["scheme"], df["area_id"])])
+    return df
+
+
+def schemes(rel: Release) -> list[str | None]:
+    """The schemes a release lists, the main one (None) first when it has any areas."""
+    s = scheme_areas(rel)["scheme"]
+    out = [None] if s.isna().any() else []
+    return out + sorted(x for x in s.dropna().unique())
