@@ -288,6 +288,26 @@ def _population_note(rows: list[dict], lang: str) -> str | None:
     return " ".join(notes) or None
 
 
+def map_measures(ctx: Ctx) -> dict[str, str]:
+    """What the map (or the ranked chart of areas) can show, each with its label: the rate per 1,000 only where the areas'
+    rates are per 1,000 of one thing (residents, or one unit every client counted), and the count always. The page offers
+    a choice only when there are two."""
+    a = ctx.areas
+    pop = a["population"].fillna(0) >= MIN_POPULATION
+    den = ~pop & (a["denominator"].fillna(0) >= MIN_POPULATION) if "denominator" in a else pop & False
+    units = ({None} if pop.any() else set()) | set(a.loc[den, "denominator_unit"].fillna("other")) if len(a) else set()
+    out = {}
+    if len(units) == 1:
+        out["rate"] = t("map.measure.rate_per", ctx.lang, unit=unit_name(next(iter(units)), ctx.lang))
+    out["count"] = t("map.measure.count", ctx.lang)
+    return out
+
+
+def map_measure_label(ctx: Ctx) -> str:
+    """'Show on the map', or 'Show on the chart' where no area has a boundary (the ranked chart takes the map's place)."""
+    return t("map.measure_label" if len(ctx.q(queries.area_shapes)) else "map.measure_label_ranked", ctx.lang)
+
+
 def map_chart(ctx: Ctx, measure: str = "rate") -> Chart:
     """Incidents by area in the quarter: a map where the areas have boundaries; where none has one (client sites, patrol
     zones), a ranked bar chart takes its place. Either way the table lists every area with its count and rate."""

@@ -189,6 +189,8 @@ def test_public_page_for_a_site(folder, monkeypatch, page):
         tables = " ".join(df.value.astype(str).to_string() for df in at.dataframe) + " ".join(str(t.value) for t in at.table)
         assert "per 1,000 visitors" in tables and "no count of residents" in tables
         assert "calls for service" in body  # "how we helped": the guard log is mostly calls for service
+        # rates per 1,000 visitors, employees and units cannot be ranked together: no choice of a rate is offered
+        assert not at.radio or all("1,000" not in o for r in at.radio for o in r.options)
     if page in ("feedback", "trust"):  # the company publishes no concerns or survey: one plain sentence says so
         assert t(f"nodata.{'feedback' if page == 'feedback' else 'survey'}", "en") in body
 
