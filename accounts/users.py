@@ -108,7 +108,7 @@ def _write(root, users: dict) -> None:
 
 
 def _lock(root) -> FileLock | fs.Lease:
-    return fs.lock(fs.location(root) / "users.lock", ttl=60.0, mode=0o644)
+    return fs.lock(fs.location(root) / "users.lock", ttl=60.0)
 
 
 def add_user(root, name: str, role: str, password: str | None = None, oidc: bool = False, by: str = "") -> str:
