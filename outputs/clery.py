@@ -5,12 +5,8 @@ numbers and words. Every text is escaped (html.escape): the provider's name come
 """
 from __future__ import annotations
 
-import asyncio
-import base64
 import html
 import io
-import tempfile
-from pathlib import Path
 from string import Template
 
 import pandas as pd
@@ -23,9 +19,7 @@ from stats.read import Release
 
 from .deck import provider
 from .deck_html import asset
-from .images import CHROMIUM, NO_NETWORK, ImageError, available
-
-PDF_TIMEOUT = 60  # seconds chromium may take to load and print the page
+from .printing import print_pdf
 
 
 def report(rel: Release, lang: str) -> list:
@@ -104,30 +98,9 @@ def html_page(rel: Release, lang: str = "en") -> str:
         body="\n".join(body), footer=_esc(t("clery.footer", lang, version=rel.version)))
 
 
-async def _print(page: str) -> bytes:
-    from choreographer import Browser
-
-    with tempfile.TemporaryDirectory(prefix="bridges-asr-") as tmp:
-        path = Path(tmp) / "report.html"
-        path.write_text(page, encoding="utf-8")
-        async with Browser(path=CHROMIUM, headless=True, proxy_server=NO_NETWORK) as browser:
-            tab = await browser.create_tab("")
-            await tab.send_command("Page.enable")
-            loaded = tab.subscribe_once("Page.loadEventFired")
-            await tab.send_command("Page.navigate", params={"url": path.as_uri()})
-            await asyncio.wait_for(loaded, PDF_TIMEOUT)
-            r = await tab.send_command("Page.printToPDF", params={"printBackground": True, "preferCSSPageSize": True})
-            return base64.b64decode(r["result"]["data"])
-
-
 def pdf_bytes(rel: Release, lang: str = "en") -> bytes:
     """The report printed to PDF by chromium (US Letter, landscape), with no network."""
-    if not available():
-        raise ImageError(f"no chromium at {CHROMIUM}")
-    try:
-        return asyncio.run(_print(html_page(rel, lang)))
-    except Exception as exc:  # noqa: BLE001 (chromium's failures come in many types; the caller words one message)
-        raise ImageError(f"chromium could not print the report: {type(exc).__name__}: {exc}") from exc
+    return print_pdf(html_page(rel, lang))
 
 
 def file_name(rel: Release, lang: str, ext: str) -> str:

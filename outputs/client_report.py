@@ -13,16 +13,12 @@ approval it is given, or a DRAFT watermark.
 """
 from __future__ import annotations
 
-import asyncio
-import base64
 import datetime as dt
 import html
 import re
-import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from string import Template
 
 import pandas as pd
@@ -38,10 +34,9 @@ from stats.i18n import label, locale, month_names, norm_lang, num, quarter_label
 from stats.read import Release
 from stats.views import release_sources, source_line
 
-from .clery import PDF_TIMEOUT
 from .deck import provider
 from .deck_html import asset
-from .images import CHROMIUM, NO_NETWORK, ImageError, available
+from .printing import print_pdf
 
 PAPERS = {"a4": "A4", "letter": "letter"}  # CSS @page sizes
 P90_MIN = 10  # calls with a time before a 90th percentile means anything
@@ -611,36 +606,11 @@ FOOTER = ('<div style="font: 7.5pt Liberation Sans, Arial, sans-serif; color: #3
           'justify-content: space-between;"><span>{text}</span><span>{page}</span></div>')
 
 
-async def _print(page: str, footer: str) -> bytes:
-    """Print an HTML page to PDF with the chromium the images use, offline (the same way as the Annual Security Report's PDF,
-    outputs.clery), with the footer on every page."""
-    from choreographer import Browser
-
-    with tempfile.TemporaryDirectory(prefix="bridges-client-report-") as tmp:
-        path = Path(tmp) / "report.html"
-        path.write_text(page, encoding="utf-8")
-        async with Browser(path=CHROMIUM, headless=True, proxy_server=NO_NETWORK) as browser:
-            tab = await browser.create_tab("")
-            await tab.send_command("Page.enable")
-            loaded = tab.subscribe_once("Page.loadEventFired")
-            await tab.send_command("Page.navigate", params={"url": path.as_uri()})
-            await asyncio.wait_for(loaded, PDF_TIMEOUT)
-            r = await tab.send_command("Page.printToPDF", params={
-                "printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": True, "headerTemplate": "<span></span>",
-                "footerTemplate": footer})
-            return base64.b64decode(r["result"]["data"])
-
-
 def pdf_bytes(page: str, footer: str = "") -> bytes:
     """An HTML report printed to PDF by chromium with no network (the page's own @page size); `footer` (plain text) on
     every page beside the page number."""
-    if not available():
-        raise ImageError(f"no chromium at {CHROMIUM}")
     template = FOOTER.format(text=_esc(footer), page='<span class="pageNumber"></span> / <span class="totalPages"></span>')
-    try:
-        return asyncio.run(_print(page, template))
-    except Exception as exc:  # noqa: BLE001 (chromium's failures come in many types; the caller words one message)
-        raise ImageError(f"chromium could not print the report: {type(exc).__name__}: {exc}") from exc
+    return print_pdf(page, template)
 
 
 def footer_text(rep: Report, lang: str = "en", draft: bool = False) -> str:
