@@ -179,6 +179,9 @@ def value_fit(kind: str, c: Column, fname: str, header: float) -> tuple[float, s
             return fill, "hundred-block addresses"
         if c.address_rate >= 0.5:
             return 0.8 * fill, "street addresses (cut to hundred-blocks by a replace rule)"
+        if header >= 0.95 and c.numeric_rate < 0.5 and c.mean_len >= 4:
+            # a header that says so ('General Location'): a campus names buildings and lots, beside hundred-blocks
+            return 0.8 * fill, "places named (buildings, lots) or hundred-blocks"
         return 0.0, "not addresses"
     if kind == "geometry":
         return (fill, "geometries") if c.geometry_rate >= 0.8 else (0.0, "not geometries")
@@ -427,7 +430,7 @@ def _crosswalk(draft: Draft, fname: str, rule_list: list[dict], key: str, limit:
 
 def _finish(draft: Draft) -> None:
     """Dates, coordinates, crosswalks, key, per-field checks, and the lists of columns left out."""
-    from . import suggest_incidents
+    from . import suggest_clery, suggest_incidents
 
     ds = get_dataset(draft.dataset)
     if draft.dataset == "incidents":
@@ -455,6 +458,7 @@ def _finish(draft: Draft) -> None:
 
     if draft.dataset == "incidents":
         draft.codes = suggest_incidents.standard_codes(draft)
+        suggest_clery.campus_fields(draft)  # a campus: its Clery columns, and the Clery code column back to clery_category
         suggest_incidents.category_from_name(draft)
     if draft.codes:
         if "offence_raw" not in draft.picks:
@@ -505,7 +509,12 @@ def _finish(draft: Draft) -> None:
         c = _col(draft, p.columns[0])
         if fname == "block" and c.block_rate < 0.5:
             p.settings["replace"] = {r"^(\d*?)\d{1,2}(\s)": r"\1XX\2"}
-            p.checks.append(f"{c.name!r} holds exact street addresses; the replace rule cuts the house number to a hundred-block (1234 MAIN ST -> 12XX MAIN ST)")
+            if c.address_rate >= 0.5:
+                p.checks.append(f"{c.name!r} holds exact street addresses; the replace rule cuts the house number to a hundred-block (1234 MAIN ST -> 12XX MAIN ST)")
+            else:
+                p.checks.append(f"{c.name!r} names places (buildings, lots) and is published as written, scanned for names at ingest; "
+                                "the replace rule cuts any house number to a hundred-block (1234 MAIN ST -> 12XX MAIN ST). CHECK no value "
+                                "is a room or a home address")
         if fname == "score" and c.vmax is not None:
             if c.vmax <= 1:
                 p.settings["scale"] = 100

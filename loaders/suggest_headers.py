@@ -36,6 +36,9 @@ def _vocabulary() -> tuple[frozenset, dict[str, str], tuple[str, ...]]:
     p = r["personal"]
     phrases.update(p["tokens"] + p["phrases"] + p["name_tokens"] + p["place_words"])
     phrases.update(r.get("headers", {}).get("words", []))
+    for fs in r.get("clery", {}).get("fields", {}).values():
+        for key in ("strong", "weak"):
+            phrases.update(fs.get(key, []))
     for stage in r.get("date_stages", {}).values():
         phrases.update(stage)
     normal = {" ".join(basic_words(x)) for x in phrases}

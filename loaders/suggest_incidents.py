@@ -18,6 +18,7 @@ FILLED = 0.99  # a date column filled in this share of rows counts as filled
 AGREE = 0.9  # rows sharing an identifier must share their date in this share of repeated identifiers to be one incident
 MIN_ID_HEADER = 0.45  # header score (suggest.header_score) an identifier's header needs
 UNKNOWN_STAGE = 0.5
+MIN_CODE_FILL = 0.5  # a code column for the offence group is filled in at least this share of rows
 MAX_CODE_VALUES = 3000  # a column with more distinct values is not a code column (codes inside text included)  # a date column whose header names no stage ('Date', 'Epoch') sits right after the occurrence dates
 
 
@@ -48,7 +49,7 @@ def choose_dates(draft: "Draft") -> None:
     """Among several date columns, occurred_at takes the one that is filled and comes earliest in an incident's life
     (occurred, then reported, call, entered, updated); a time of day in it breaks a tie. reported_at takes the filled
     report date. `Call Date Time` empty in 95 of 751 rows loses to `Date1 of Occurrence` filled in every row."""
-    from .suggest import Pick
+    from .suggest import Pick, header_score
     from .suggest_columns import has_time
 
     cands = _dates(draft)
@@ -56,7 +57,10 @@ def choose_dates(draft: "Draft") -> None:
     cur_name = cur.columns[0] if cur else None
     names = [n for n, _ in _stage_words()]
     reported = float(names.index("reported")) if "reported" in names else 1.0
-    early = [c for c in cands if stage(c) < reported or c.name == cur_name]
+    # the end of an occurrence range ('Occurred To') is never when it began, however well filled
+    end_spec = rules()["datasets"]["incidents"]["fields"].get("occurred_end", {})
+    ends = {c.name for c in cands if header_score(c, end_spec)[0] >= 0.8} if end_spec else set()
+    early = [c for c in cands if (stage(c) < reported or c.name == cur_name) and c.name not in ends]
     if not early:  # only report, call or entry dates: the report date stands in, with a CHECK (suggest._finish)
         return
 
@@ -105,6 +109,8 @@ def standard_codes(draft: "Draft") -> dict | None:
             continue
         if (c.unique and c.distinct > 50) or c.distinct > MAX_CODE_VALUES or (c.numeric_rate >= 0.9 and c.int_rate < 0.5):
             continue  # identifiers, free text and coordinates are never a code column; skipping them keeps inspect quick
+        if c.fill_rate < MIN_CODE_FILL:
+            continue  # every row needs its offence: a column empty in most rows is a flag beside it (a campus's VAWA offense)
         sid, share = recognise_column(c.sample)
         if sid:
             found.append((share, c.mean_len <= 12, c.index, c, sid))

@@ -343,6 +343,16 @@ def _cell_text(v) -> str | None:
     return s if s.strip() else None
 
 
+def _column_text(cells: list) -> list[str | None]:
+    """A sheet column as text. The reader gives a date-time cell at exactly midnight as a date: in a column of date-times
+    it is written as one too ('2026-04-20T00:00:00'), so one format reads the whole column."""
+    import datetime as dt
+
+    if any(isinstance(v, dt.datetime) for v in cells):
+        cells = [dt.datetime.combine(v, dt.time()) if isinstance(v, dt.date) and not isinstance(v, dt.datetime) else v for v in cells]
+    return [_cell_text(v) for v in cells]
+
+
 def _merged_header_check(path: Path, sheet: str, header_row: int) -> None:
     """An .xlsx whose header row has merged cells cannot be mapped column by column: say so."""
     for ref, first_row, last_row, first_col, last_col in merged_ranges(path, sheet):
@@ -383,7 +393,7 @@ def read_xlsx(path: Path, sheet: str | None = None) -> RawTable:
     body = rows[start + 1:]
     numbers = [start + 2 + i for i, r in enumerate(body) if any(c not in (None, "") for c in r)]
     body = [r for r in body if any(c not in (None, "") for c in r)]
-    cols = {h: [_cell_text(r[j]) if j < len(r) else None for r in body] for j, h in enumerate(header)}
+    cols = {h: _column_text([r[j] if j < len(r) else None for r in body]) for j, h in enumerate(header)}
     table = pa.table({**{h: pa.array(v, pa.string()) for h, v in cols.items()}, ROW_COL: pa.array(numbers, pa.int64())})
     del width
     return RawTable(path, "xlsx", table, "xlsx", [], sheet=sheet)
