@@ -19,7 +19,7 @@ CACHE = Path(os.environ.get("BRIDGES_BENCH_CACHE", "/tmp/bridges-bench"))
 GEN_VERSION = 1  # bump when the generator changes, so a stale cached file is not reused
 
 
-def generate(path: Path, rows: int, seed: int = 20240101) -> Path:
+def generate(path: Path, rows: int, seed: int = 20240101, first_id: int = 13_000_000, append: bool = False) -> Path:
     """Write `rows` records in the portal's exact CSV layout, resampled from the real 10,000-row sample.
 
     Each record takes the offence, place, beat/district/ward/community area and block of a random real
@@ -39,7 +39,7 @@ def generate(path: Path, rows: int, seed: int = 20240101) -> Path:
     t = src.take(pick)
     cols = {n: t[n].combine_chunks() for n in names}
 
-    ids = np.arange(13_000_000, 13_000_000 + rows) + rng.integers(0, 50, rows).cumsum() // 10
+    ids = np.arange(first_id, first_id + rows) + rng.integers(0, 50, rows).cumsum() // 10
     cols["ID"] = pa.array(ids.astype(str))
     letters = np.array(list("ABCDEFGHJK"))
     case = np.char.add(np.char.add("J", letters[rng.integers(0, 10, rows)]), (100000 + np.arange(rows) % 900000).astype(str))
@@ -73,22 +73,43 @@ def generate(path: Path, rows: int, seed: int = 20240101) -> Path:
         parts.append(pc.fill_null(pc.if_else(need, quoted, v), ""))
     lines = pc.binary_join_element_wise(*parts, ",")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(b"\xef\xbb\xbf" + ",".join(names).encode() + b"\n")
+    tmp = path if append else path.with_suffix(".tmp")
+    with open(tmp, "ab" if append else "wb") as fh:
+        if not append:
+            fh.write(b"\xef\xbb\xbf" + ",".join(names).encode() + b"\n")
         step = 100_000
         for i in range(0, rows, step):
             chunk = lines.slice(i, step).to_pylist()
             fh.write(("\n".join(chunk) + "\n").encode("utf-8"))
+    if not append:
+        os.replace(tmp, path)
+    return path
+
+
+CHUNK = 1_000_000  # files longer than this are written a million records at a time (each with its own seed and IDs)
+
+
+def generate_large(path: Path, rows: int, seed: int = 20240101) -> Path:
+    """A file of many millions of records in bounded memory: generate()'s records, a million at a time; each million
+    has its own seed and a range of IDs of its own (a million records use under 3.5 million IDs), so no ID repeats."""
+    tmp = path.with_suffix(".part")
+    tmp.unlink(missing_ok=True)
+    for i, start in enumerate(range(0, rows, CHUNK)):
+        n = min(CHUNK, rows - start)
+        if i == 0:
+            generate(tmp, n, seed, 13_000_000)
+        else:
+            generate(tmp, n, seed + i, 13_000_000 + i * 5_000_000, append=True)
     os.replace(tmp, path)
     return path
 
 
 def cached_export(rows: int) -> Path:
-    path = CACHE / f"chicago-{rows}-v{GEN_VERSION}.csv"
+    large = rows > 5 * CHUNK  # written in chunks: a different file from what generate() would write at once
+    path = CACHE / f"chicago-{rows}-v{GEN_VERSION}{'c' if large else ''}.csv"
     if not path.exists():
         t0 = time.perf_counter()
-        generate(path, rows)
+        (generate_large if large else generate)(path, rows)
         print(f"generated {path} ({path.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return path
 

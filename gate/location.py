@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -297,11 +298,14 @@ def generalize_block(value):
     return out
 
 
+_generalize_cached = lru_cache(maxsize=1 << 17)(generalize_block)  # the same blocks come back in every batch of a long file
+
+
 def generalize_blocks(values) -> pd.Series:
     """Vectorised `generalize_block` over a Series (or any sequence); each distinct value is done once."""
     s = values if isinstance(values, pd.Series) else pd.Series(values)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    done = np.array([generalize_block(u) for u in uniques] + [None], dtype=object)
+    done = np.array([_generalize_cached(u) for u in uniques] + [None], dtype=object)
     out = pd.Series(done[codes], index=s.index, dtype=object)  # code -1 (missing) takes the trailing None
     return out.where(s.notna(), s)
 

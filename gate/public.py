@@ -84,12 +84,41 @@ def _area(s: pd.Series) -> pd.Series:
 def public_incidents(inc: pd.DataFrame, cfg: PrivacyConfig, secret: bytes, areas: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Row-level public incidents and the suppressed count cube (quarter, scheme, area, category): the main areas, and with
     `areas` that have parents or incidents that have districts, every other level, suppressed across levels (gate.levels)."""
-    note = {"records": int(len(inc))}
+    cells = incident_cells(inc, cfg, areas)
+    rows, counts = incident_rows(inc, cfg, secret, cells)
+    return rows, cells.cube, cells.note(counts)
+
+
+@dataclass
+class IncidentCells:
+    """The suppressed count cube of a release's incidents, and what it makes the row-level table hide."""
+
+    cube: pd.DataFrame
+    hidden: list  # frames of (quarter, area, category): cells hidden, whose sensitive rows lose their area
+    levels: object  # gate.levels.Levels, or None for one level
+    head: dict  # the privacy note's first entries (records, levels)
+    n_primary: int
+    n_comp: int
+
+    def note(self, counts: dict) -> dict:
+        """The privacy note, with the row-level counts of incident_rows (added up over batches)."""
+        return {**self.head, **counts, "cells_suppressed": self.n_primary, "cells_suppressed_complementary": self.n_comp}
+
+
+def _with_kind(inc: pd.DataFrame) -> pd.DataFrame:
     if "kind" not in inc.columns or inc["kind"].isna().any():  # rows stored before incidents had a kind: crime or service by group
         inc = inc.assign(kind=[category_kind(c) for c in inc["category"]])
-    sens = sensitive_rows(inc, cfg.sensitive_categories)
+    return inc
+
+
+def incident_cells(inc: pd.DataFrame, cfg: PrivacyConfig, areas: pd.DataFrame | None = None) -> IncidentCells:
+    """The count cube from the true values, before any masking, with its small cells suppressed. Only quarter, area,
+    district and category are read, so `inc` may hold just those (gate.batches counts a release read in batches so)."""
+    note = {"records": int(len(inc))}
+    inc = _with_kind(inc)
     # counts from the true values, before any masking
     cube = inc.assign(area=_area(inc["area"])).groupby(["quarter", "area", "category"], observed=True).size().rename("n").reset_index()
+    cube = cube.astype({"quarter": object, "category": object})  # plain labels, also when counted from categoricals (gate.batches)
     cube["n"] = cube["n"].astype("Int64")
     cube["suppressed"] = False
     hidden = []
@@ -124,9 +153,16 @@ def public_incidents(inc: pd.DataFrame, cfg: PrivacyConfig, secret: bytes, areas
         n_primary += n["primary"]
         n_comp += n["complementary"]
         note["levels"] = levels.schemes
+    return IncidentCells(cube, hidden, levels, note, n_primary, n_comp)
 
+
+def incident_rows(inc: pd.DataFrame, cfg: PrivacyConfig, secret: bytes, cells: IncidentCells) -> tuple[pd.DataFrame, dict]:
+    """Row-level public incidents of some rows (a release's, or one batch of them): points and blocks generalised,
+    sensitive rows masked, the area withheld where its cell is hidden, keyed record ids; and what was done, counted."""
+    inc = _with_kind(inc)
+    sens = sensitive_rows(inc, cfg.sensitive_categories)
+    hidden, levels = cells.hidden, cells.levels
     masked, counts = mask_sensitive(inc, cfg.sensitive_categories, grid=Grid(cell_m=cfg.cell_m))
-    note.update(counts)
     # sensitive rows whose cell is hidden lose their area and district in the row-level table
     withheld_area = np.zeros(len(masked), bool)
     if hidden:
@@ -135,11 +171,9 @@ def public_incidents(inc: pd.DataFrame, cfg: PrivacyConfig, secret: bytes, areas
         masked.loc[withheld_area, [c for c in ("area", "district", "clery_geography") if c in masked.columns]] = None
     if levels is not None and "district" in masked.columns:  # counts at several levels: a sensitive row's district would tie them
         masked.loc[sens.to_numpy(), "district"] = None
-    note["areas_withheld"] = int(withheld_area.sum())
-    note["cells_suppressed"] = n_primary
-    note["cells_suppressed_complementary"] = n_comp
+    counts["areas_withheld"] = int(withheld_area.sum())
     masked["record_id"] = _record_ids(masked, "incident_id", secret)
-    return masked[PUBLIC_FIELDS["incidents"]], cube, note
+    return masked[PUBLIC_FIELDS["incidents"]], counts
 
 
 def public_feedback(fb: pd.DataFrame, cfg: PrivacyConfig, secret: bytes) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
@@ -217,14 +251,23 @@ def _block_may_hold_personal_data(value) -> bool:
     return not _block_words().isdisjoint(_BLOCK_TOKEN.findall(value.lower()))
 
 
+@lru_cache(maxsize=1 << 17)  # the same blocks come back in every batch of a long file
 @lru_cache(maxsize=1)
 def _block_words() -> frozenset:
     sc = default_scanner()
     return frozenset(w.lower() for w in (*sc.titles, *sc.titles_exact, *sc.ctx_before, *sc.ctx_before_sentence, *sc.ctx_after, "at", "dot"))
 
 
-def build_public(tables: dict[str, pa.Table | None], cfg: PrivacyConfig, secret: bytes) -> tuple[dict[str, pa.Table], dict]:
-    """All public tables of a release from its canonical tables, and the release's privacy note."""
+def build_public(tables: dict[str, pa.Table | None], cfg: PrivacyConfig, secret: bytes, stream: bool = False) -> tuple[dict[str, pa.Table], dict]:
+    """All public tables of a release from its canonical tables, and the release's privacy note.
+
+    Incidents may be given as batches (a pyarrow dataset, or anything with to_batches and schema: gate.batches): they are
+    counted from their counted columns and masked batch by batch. With `stream`, their public rows come back as a
+    RecordBatchReader to write as it is read (the privacy note's incident counts are complete once it is read); without,
+    as a table."""
+    from .batches import batched, clery as clery_batches, count_frame, public_rows, zero_counts
+
+    counted: dict[str, pd.DataFrame] = {}
     out: dict[str, pa.Table] = {}
     note: dict = {"k": cfg.k, "cell_m": cfg.cell_m, "survey_min_respondents": cfg.survey_min_respondents,
                   "sensitive_categories": sorted(cfg.sensitive_categories)}
@@ -240,10 +283,22 @@ def build_public(tables: dict[str, pa.Table | None], cfg: PrivacyConfig, secret:
         return f
 
     inc = frame("incidents")
-    if inc is not None:
+    if inc is not None and batched(tables["incidents"]):
+        cells = incident_cells(inc, cfg, frame("areas"))
+        n = cells.note(zero_counts())  # completed as the rows are read
+        out["incidents"], out[INCIDENT_COUNTS.name] = public_rows(tables["incidents"], cells, cfg, secret, n), cells.cube
+        note["incidents"] = n
+        clery, n = clery_batches(tables["incidents"])
+        if clery is not None:
+            out[CLERY_COUNTS.name], note["clery"] = clery, n
+    elif inc is not None:
         rows, cube, n = public_incidents(inc, cfg, secret, frame("areas"))
         out["incidents"], out[INCIDENT_COUNTS.name] = rows, cube
         note["incidents"] = n
+        if batched(t):  # read in batches: one row per record, the counted columns only
+            if name not in counted:
+                counted[name] = count_frame(t)
+            return counted[name]
         clery, n = clery_counts(inc)  # a campus's Annual Security Report, from the true rows
         if clery is not None:
             out[CLERY_COUNTS.name], note["clery"] = clery, n
@@ -269,7 +324,10 @@ def build_public(tables: dict[str, pa.Table | None], cfg: PrivacyConfig, secret:
             hits = scan_frame(out[name], name)
             if hits:
                 raise PublicTextError(name, hits)
-    return {k: _to_arrow(k, v) for k, v in out.items()}, note
+    built = {k: v if isinstance(v, pa.RecordBatchReader) else _to_arrow(k, v) for k, v in out.items()}
+    if not stream:
+        built = {k: v.read_all() if isinstance(v, pa.RecordBatchReader) else v for k, v in built.items()}
+    return built, note
 
 
 class PublicTextError(Exception):

@@ -42,19 +42,19 @@ class KeySet:
     def __len__(self) -> int:
         return sum(len(lv[0]) for lv in self.levels)
 
-    def _find(self, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each hash, the level holding it (-1 when none) and its place there."""
+    def _find(self, h: np.ndarray, ordered: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """For each hash, the level holding it (-1 when none) and its place there; `ordered`: the hashes are sorted."""
         where = np.full(len(h), -1, dtype=np.int64)
         at = np.zeros(len(h), dtype=np.int64)
-        if not len(h):
+        if not len(h) or not self.levels:
             return where, at
-        order = np.argsort(h, kind="stable")  # sorted queries search a sorted array several times faster
-        hs = h[order]
+        order = None if ordered else np.argsort(h, kind="stable")  # sorted queries search a sorted array several times faster
+        hs = h if ordered else h[order]
         for li, (keys, _, _) in enumerate(self.levels):
             i = np.searchsorted(keys, hs)
             i_ok = np.minimum(i, len(keys) - 1)
             hit = (i < len(keys)) & (keys[i_ok] == hs)
-            sel = order[hit]
+            sel = np.flatnonzero(hit) if ordered else order[hit]
             where[sel] = li
             at[sel] = i[hit]
         return where, at
@@ -62,32 +62,29 @@ class KeySet:
     def contains(self, h: np.ndarray) -> np.ndarray:
         return self._find(h)[0] >= 0
 
-    def prior(self, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """How many times each hash was seen before (0 for none), and the first row it was seen on (-1 for none)."""
-        where, at = self._find(h)
+    def update(self, h: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """How many times each hash was seen before (0 for none) and the first row it was seen on (-1 for none); then each
+        is counted once more, a new one with its first row here (rows ascend within a batch)."""
         count = np.zeros(len(h), dtype=np.int64)
         first = np.full(len(h), -1, dtype=np.int64)
-        for li, (_, counts, rows) in enumerate(self.levels):
-            sel = where == li
-            if sel.any():
-                count[sel] = counts[at[sel]]
-                first[sel] = rows[at[sel]]
-        return count, first
-
-    def add(self, h: np.ndarray, rows: np.ndarray) -> None:
-        """Count each hash once more, remembering the first row of a new one (rows ascend within a batch)."""
         if not len(h):
-            return
-        uniq, first_pos, n = np.unique(h, return_index=True, return_counts=True)
-        where, at = self._find(uniq)
-        for li, (_, counts, _) in enumerate(self.levels):
-            sel = where == li
-            if sel.any():
-                np.add.at(counts, at[sel], n[sel].astype(np.uint32))
+            return count, first
+        uniq, first_pos, inverse, n = np.unique(h, return_index=True, return_inverse=True, return_counts=True)
+        where, at = self._find(uniq, ordered=True)
+        u_count = np.zeros(len(uniq), dtype=np.int64)
+        u_first = np.full(len(uniq), -1, dtype=np.int64)
+        for li, (_, counts, firsts) in enumerate(self.levels):
+            sel = np.flatnonzero(where == li)
+            if len(sel):
+                u_count[sel] = counts[at[sel]]
+                u_first[sel] = firsts[at[sel]]
+                counts[at[sel]] += n[sel].astype(np.uint32)  # each key is held once, so no two updates hit one place
+        count, first = u_count[inverse], u_first[inverse]
         new = where < 0
         if new.any():
             self.levels.append([uniq[new], n[new].astype(np.uint32), np.asarray(rows)[first_pos[new]].astype(np.int64)])
             self._compact()
+        return count, first
 
     def _compact(self) -> None:
         while len(self.levels) > 1:
@@ -137,11 +134,10 @@ class StreamState:
         if not len(idx):
             return occ, first
         h = key_hashes(pc.filter(keys, pa.array(valid)))
-        before, first_before = keyset.prior(h)
+        before, first_before = keyset.update(h, np.asarray(rows)[idx])
         seen = before > 0
         occ[idx] += before
         first[idx[seen]] = first_before[seen]
-        keyset.add(h, np.asarray(rows)[idx])
         return occ, first
 
     def counted(self, keys) -> np.ndarray:

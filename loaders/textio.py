@@ -269,7 +269,8 @@ class CsvBatches:
         # one thread, so Arrow knows the number of each record it cannot read; blocks of about a batch (64 bytes a record)
         block = min(16 << 20, max(1 << 20, self.batch_rows * 64))
         try:
-            reader = pacsv.open_csv(pa.memory_map(str(self.path)), **_csv_options(self.names, self.delim, bad, threads=False, block_size=block))
+            # read through a file, not a memory map: pages of a mapped file stay resident, so memory would follow the file
+            reader = pacsv.open_csv(pa.OSFile(str(self.path)), **_csv_options(self.names, self.delim, bad, threads=False, block_size=block))
         except pa.ArrowInvalid as exc:
             raise _unreadable(self.path, exc, True) from None
         schema = reader.schema

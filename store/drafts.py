@@ -86,3 +86,76 @@ class DraftWriter:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
         self._tables = [] if self._tables is not None else None
+
+
+BATCHED = ("incidents",)  # tables a publish reads in batches: they can hold millions of rows
+BATCH_ROWS = 200_000
+
+
+def _fit(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """A batch in the given schema: its columns in that order and type, a column it lacks as nulls (a table written
+    before a field existed)."""
+    cols = [batch.column(f.name).cast(f.type) if f.name in batch.schema.names else pa.nulls(batch.num_rows, f.type) for f in schema]
+    return pa.RecordBatch.from_arrays(cols, schema=schema)
+
+
+class DraftRows:
+    """A staged draft's rows, read from its Parquet file in batches whenever asked (never all at once): a stream for
+    deltalake's writer (__arrow_c_stream__), batches for the public gate (to_batches), and the few columns the release's
+    corrections count (column, select: dictionary-encoded, a few bytes a row)."""
+
+    def __init__(self, path: Path, schema: pa.Schema):
+        self.path, self.schema = Path(path), schema
+        self.num_rows = pq.ParquetFile(self.path).metadata.num_rows
+
+    def to_batches(self, columns: list[str] | None = None, filter=None, batch_size: int | None = None):
+        schema = self.schema if columns is None else pa.schema([self.schema.field(c) for c in columns])
+        for b in pq.ParquetFile(self.path).iter_batches(batch_size=batch_size or BATCH_ROWS, columns=[c for c in schema.names if c in self._stored()]):
+            yield _fit(b, schema)
+
+    def _stored(self) -> list[str]:
+        return pq.ParquetFile(self.path).schema_arrow.names
+
+    def reader(self) -> pa.RecordBatchReader:
+        return pa.RecordBatchReader.from_batches(self.schema, self.to_batches())
+
+    def __arrow_c_stream__(self, requested_schema=None):
+        return self.reader().__arrow_c_stream__(requested_schema)
+
+    def select(self, columns: list[str]) -> pa.Table:
+        return pq.read_table(self.path, columns=columns, read_dictionary=columns).unify_dictionaries().combine_chunks()
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        return self.select([name]).column(name)
+
+    def after(self, kept: "Kept") -> "Rows":
+        """This draft's rows after the rows of the table that stay."""
+        return Rows([kept, self], self.schema)
+
+
+class Kept:
+    """The rows of a stored table that a publish keeps (those of other quarters), read in batches."""
+
+    def __init__(self, dataset, filter=None):
+        self.dataset, self.filter = dataset, filter
+        self.num_rows = dataset.count_rows(filter=filter) if filter is not None else dataset.count_rows()
+
+    def to_batches(self, columns: list[str] | None = None, batch_size: int | None = None):
+        have = self.dataset.schema.names
+        cols = None if columns is None else [c for c in columns if c in have]
+        yield from self.dataset.to_batches(columns=cols, filter=self.filter, batch_size=batch_size or BATCH_ROWS)
+
+
+class Rows:
+    """Several parts read one after the other as one table (the kept rows, then the draft's), each fitted to `schema`."""
+
+    def __init__(self, parts: list, schema: pa.Schema):
+        self.parts, self.schema = parts, schema
+        self.num_rows = sum(p.num_rows for p in parts)
+
+    def to_batches(self, columns: list[str] | None = None, filter=None):
+        schema = self.schema if columns is None else pa.schema([self.schema.field(c) for c in columns])
+        for p in self.parts:
+            for b in p.to_batches(columns=columns):
+                if b.num_rows:
+                    yield _fit(b, schema)

@@ -19,6 +19,7 @@ from deltalake import CommitProperties, DeltaTable, PostCommitHookProperties, wr
 from filelock import FileLock, Timeout
 
 from model import fs
+from .drafts import BATCHED, DraftRows, Kept
 from model.errors import InputError, Say
 from model.releases import Published, default_data_dir  # noqa: F401 (default_data_dir: callers import it from here)
 from model.schema import DATASETS, dataset as get_dataset
@@ -450,8 +451,11 @@ class Store(Published):
         for d in drafts:
             name = d["dataset"]
             ds = get_dataset(name)
-            rows = self.draft_rows(d["draft"])
-            rows = rows.cast(to_arrow_schema(name))
+            if name in BATCHED and not self.remote:  # read in batches whenever needed: it can hold millions of rows
+                rows = DraftRows(self.drafts_dir / d["draft"] / "rows.parquet", to_arrow_schema(name))
+            else:
+                rows = self.draft_rows(d["draft"])
+                rows = rows.cast(to_arrow_schema(name))
             path = self.table_path(name)
             t = self._pinned_table(name, tables.get(name))
             props = CommitProperties(custom_metadata={"release": str(version), "by": by, "note": note[:500], "draft": d["draft"]})
@@ -469,7 +473,10 @@ class Store(Published):
                 writes.append(lambda t=t, rows=rows, pred=pred, props=props: write_deltalake(t, rows, mode="overwrite", predicate=pred, schema_mode="merge", commit_properties=props, post_commithook_properties=KEEP_LOGS))  # merge: a field added to the schema later (e.g. incidents.kind) joins a table written before it
                 import pyarrow.dataset as pads
 
-                kept = t.to_pyarrow_dataset().to_table(filter=~pads.field("quarter").isin(quarters)) if quarters else t.to_pyarrow_table()
+                if isinstance(rows, DraftRows):  # the rows of other quarters, read in batches when the gate reads them
+                    kept = Kept(t.to_pyarrow_dataset(), ~pads.field("quarter").isin(quarters) if quarters else None)
+                else:
+                    kept = t.to_pyarrow_dataset().to_table(filter=~pads.field("quarter").isin(quarters)) if quarters else t.to_pyarrow_table()
                 if name in COUNTED and kept.num_rows and _count_unit(d) != units.get(name, COUNT_DEFAULT):
                     raise InputError(f"draft '{d['draft']}' counts {_count_unit(d)}, but the published {name} of other quarters count "
                                      f"{units.get(name, COUNT_DEFAULT)}: one table cannot mix the two, so nothing was published",
@@ -480,7 +487,7 @@ class Store(Published):
                                      f"{units.get(name, COUNT_DEFAULT)}: one table cannot mix the two, so nothing was published",
                                      f"Ingest with the same count as the published quarters (count = \"{units.get(name, COUNT_DEFAULT)}\" in the "
                                      "profile), or ingest every quarter again with the new count and publish them in one file.")
-                fresh[name] = pa.concat_tables([kept.cast(rows.schema), rows])
+                fresh[name] = rows.after(kept) if isinstance(rows, DraftRows) else pa.concat_tables([kept.cast(rows.schema), rows])
             if name in COUNTED:
                 units[name] = _count_unit(d)
             if name in COUNTED:
@@ -503,7 +510,7 @@ class Store(Published):
         writer = threading.Thread(target=write_all, name="bridges-delta-write")
         writer.start()
         try:
-            staged, privacy = self._stage_public(version, self._build_public(tables, fresh))
+            staged, privacy = self._stage_public(version, self._build_public(tables, fresh, stream=True))
         finally:
             writer.join()
         if failure:
@@ -580,14 +587,16 @@ class Store(Published):
     def public_dir(self) -> Path:
         return self.root / "public"
 
-    def _build_public(self, tables: dict, fresh: dict) -> tuple[dict, dict]:
-        """Run the public gate over a release's canonical tables (in memory where just written)."""
+    def _build_public(self, tables: dict, fresh: dict, stream: bool = False) -> tuple[dict, dict]:
+        """Run the public gate over a release's canonical tables (in memory where just written; incidents in batches, and
+        with `stream` their public rows as a reader that _stage_public writes as it reads)."""
         from gate.public import PrivacyConfig, PublicTextError, build_public, store_secret
 
-        canonical = {n: (self._delta(n, version=v).to_pyarrow_table() if v is not None else None) for n, v in tables.items() if n not in fresh}
+        canonical = {n: (None if v is None else self._delta(n, version=v).to_pyarrow_dataset() if n in BATCHED and not self.remote
+                         else self._delta(n, version=v).to_pyarrow_table()) for n, v in tables.items() if n not in fresh}
         canonical.update(fresh)
         try:
-            return build_public(canonical, PrivacyConfig.load(self.root), store_secret(self.root))
+            return build_public(canonical, PrivacyConfig.load(self.root), store_secret(self.root), stream=stream)
         except PublicTextError as exc:
             raise InputError(str(exc)) from None
 
@@ -598,13 +607,18 @@ class Store(Published):
             # written afterwards (create-only) makes part of a release; two publishers never write over each other's files
             tmp = self.public_dir / f"{version:06d}-{uuid.uuid4().hex[:8]}"
             for name, t in public.items():
-                fs.write_parquet(t, tmp / f"{name}.parquet")
+                fs.write_parquet(t.read_all() if isinstance(t, pa.RecordBatchReader) else t, tmp / f"{name}.parquet")
             write_json_atomic(tmp / "privacy_note.json", note)
             return tmp, note
         tmp = self.public_dir / f".tmp-{version:06d}-{uuid.uuid4().hex[:8]}"
         tmp.mkdir(mode=0o700, parents=True)
         for name, t in public.items():
-            pq.write_table(t, tmp / f"{name}.parquet")
+            if isinstance(t, pa.RecordBatchReader):  # written as the gate makes it, batch by batch
+                with pq.ParquetWriter(tmp / f"{name}.parquet", t.schema) as w:
+                    for b in t:
+                        w.write_batch(b)
+            else:
+                pq.write_table(t, tmp / f"{name}.parquet")
         write_json_atomic(tmp / "privacy_note.json", note)
         return tmp, note
 

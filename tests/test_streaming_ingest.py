@@ -118,3 +118,58 @@ def test_failure_part_way_leaves_no_draft(export, tmp_path, monkeypatch):
     assert store.list_drafts() == []
     assert not any(store.drafts_dir.iterdir()) if store.drafts_dir.exists() else True  # no hidden half-written folder either
     assert not any(p.name.startswith(".tmp") for p in store.raw_dir.iterdir()) if store.raw_dir.exists() else True
+
+
+class _Batches:
+    """A table handed to the gate in small batches, as a publish hands it a release's rows."""
+
+    def __init__(self, table, size: int):
+        self.table, self.size, self.schema = table, size, table.schema
+
+    def to_batches(self, columns=None):
+        yield from (self.table if columns is None else self.table.select(columns)).to_batches(max_chunksize=self.size)
+
+
+@pytest.mark.slow
+def test_gate_in_batches_equals_whole(export, tmp_path):
+    from gate.public import PrivacyConfig, build_public
+    from store.versioned import to_arrow_schema
+
+    store = _store(tmp_path / "data")
+    table = store.draft_rows(ingest(export, "incidents", store)["draft"]).cast(to_arrow_schema("incidents"))
+    cfg = PrivacyConfig(k=5)  # more small cells, so more are suppressed and more sensitive rows lose their area
+    whole, whole_note = build_public({"incidents": table}, cfg, SECRET)
+    parts, parts_note = build_public({"incidents": _Batches(table, 400)}, cfg, SECRET)
+    assert whole_note["incidents"]["cells_suppressed"] > 0 and whole_note["incidents"]["areas_withheld"] > 0
+    assert parts_note == whole_note
+    assert sorted(parts) == sorted(whole)
+    for name in whole:
+        assert parts[name].equals(whole[name]), name
+
+
+@pytest.mark.slow
+def test_failed_publish_leaves_release_as_it_was(export, tmp_path, monkeypatch):
+    import gate.public as gp
+
+    store = _store(tmp_path / "data")
+    first = store.publish([ingest(export, "incidents", store, batch_rows=BATCH)["draft"]], by="test", note="first")
+    draft = ingest(export, "incidents", store, batch_rows=BATCH)["draft"]
+    real, calls = gp.incident_rows, []
+
+    def failing(*a, **k):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("disk full (simulated) while writing public rows")
+        return real(*a, **k)
+
+    monkeypatch.setattr(gp, "incident_rows", failing)
+    monkeypatch.setattr("store.drafts.BATCH_ROWS", BATCH)  # the release's rows reach the gate in several batches
+    with pytest.raises(OSError, match="simulated"):
+        store.publish([draft], by="test", note="second")
+    assert store.current()["version"] == first["version"]
+    assert sorted(p.name for p in store.public_dir.iterdir() if not p.name.startswith(".")) == [f"{first['version']:06d}"]
+    assert store.list_drafts() == [draft]  # still there, to publish again
+    monkeypatch.setattr(gp, "incident_rows", real)
+    second = store.publish([draft], by="test", note="second")
+    assert second["version"] == first["version"] + 1
+    assert second["row_counts"] == first["row_counts"]

@@ -1,0 +1,116 @@
+"""The public gate over incidents read in batches: counts from a compact frame of the counted columns, the row-level
+table masked batch by batch, so memory follows a batch and not the release."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from model.public import TABLES
+from model.schema import DATASETS, category_kind
+
+from .clery import FIELDS as CLERY_FIELDS, clery_counts
+from .sensitive import COUNT_KEYS
+
+COUNTED = ("quarter", "area", "district", "category", "kind")  # all that gate.public.incident_cells and the areas read
+
+
+def batched(t) -> bool:
+    """Whether a table is given as batches (a pyarrow dataset, or anything with to_batches(columns=...) and schema)."""
+    return t is not None and not isinstance(t, pa.Table) and hasattr(t, "to_batches")
+
+
+def _kinds(category: pa.Array, kind: pa.Array | None) -> pa.Array:
+    """`kind` where stored, else worked out from the category (rows stored before incidents had a kind), once per value."""
+    if kind is not None and kind.null_count == 0:
+        return kind
+    enc = pc.dictionary_encode(category)
+    worked = pa.array([category_kind(c) for c in enc.dictionary.to_pylist()], pa.string())
+    from_cat = pc.take(worked, enc.indices)
+    return from_cat if kind is None else pc.coalesce(kind, from_cat)
+
+
+def count_frame(source) -> pd.DataFrame:
+    """One row per incident with only the counted columns, as pandas categoricals: two bytes a value, so 20 million
+    incidents take 200 MB where whole rows would take gigabytes."""
+    names = source.schema.names
+    cols = [c for c in COUNTED if c in names and c != "kind"]
+    read = cols + (["kind"] if "kind" in names else [])
+    labels: dict[str, dict] = {c: {} for c in cols + ["kind"]}
+    codes: dict[str, list[np.ndarray]] = {c: [] for c in labels}
+    for b in source.to_batches(columns=read):
+        arrays = {c: b.column(c) for c in cols}
+        arrays["kind"] = _kinds(b.column("category"), b.column("kind") if "kind" in read else None)
+        for c, arr in arrays.items():
+            enc = pc.dictionary_encode(arr.cast(pa.string()) if arr.type != pa.string() else arr)
+            known = labels[c]
+            to_global = np.array([known.setdefault(v, len(known)) for v in enc.dictionary.to_pylist()] + [-1], dtype=np.int32)
+            idx = pc.fill_null(enc.indices, len(enc.dictionary)).to_numpy(zero_copy_only=False)
+            codes[c].append(to_global[idx].astype(np.int16 if len(known) < 2**15 else np.int32))
+    out = {}
+    for c, parts in codes.items():
+        cats = list(labels[c])
+        all_codes = np.concatenate(parts) if parts else np.zeros(0, np.int16)
+        out[c] = pd.Categorical.from_codes(all_codes, categories=cats) if cats else pd.Categorical([None] * len(all_codes))
+    frame = pd.DataFrame(out)
+    for c in COUNTED:
+        if c not in frame.columns:
+            frame[c] = None
+    return frame
+
+
+def frame_of(batch: pa.RecordBatch, name: str) -> pd.DataFrame:
+    """One batch as the gate reads a table: pandas, with a field stored before it existed read as empty."""
+    f = batch.to_pandas()
+    for fd in DATASETS[name].fields:
+        if fd.name not in f.columns:
+            f[fd.name] = None
+    return f
+
+
+def public_rows(source, cells, cfg, secret, note: dict) -> pa.RecordBatchReader:
+    """The row-level public incidents, batch by batch (gate.public.incident_rows), as a reader to write as it comes;
+    what was done is added to `note` (the release's privacy note for incidents) while it is read."""
+    from .public import _to_arrow, incident_rows
+
+    schema = TABLES["incidents"].arrow_schema()
+
+    def gen():
+        for b in source.to_batches():
+            if not b.num_rows:
+                continue
+            rows, counts = incident_rows(frame_of(b, "incidents"), cfg, secret, cells)
+            for k, v in counts.items():
+                note[k] = note.get(k, 0) + v
+            yield from _to_arrow("incidents", rows).to_batches()
+
+    return pa.RecordBatchReader.from_batches(schema, gen())
+
+
+def zero_counts() -> dict:
+    """The row-level counts of incident_rows before any batch, in the order the privacy note gives them."""
+    return dict.fromkeys((*COUNT_KEYS, "areas_withheld"), 0)
+
+
+def clery(source) -> tuple[pd.DataFrame | None, dict]:
+    """gate.clery.clery_counts over the rows that carry a Clery field (a campus's), read in batches; the count of rows
+    dated by occurrence is over every row, as it is when counted whole."""
+    names = source.schema.names
+    if not any(c in names for c in ("clery_category", "vawa_offense")):
+        return None, {}
+    read = [c for c in (*CLERY_FIELDS, "reported_at", "occurred_at", "status") if c in names]
+    marks = [c for c in ("clery_category", "vawa_offense", "bias") if c in names]
+    parts, undated = [], 0
+    for b in source.to_batches(columns=read):
+        keep = pc.is_valid(b.column(marks[0]))
+        for c in marks[1:]:
+            keep = pc.or_(keep, pc.is_valid(b.column(c)))
+        undated += b.column("reported_at").null_count if "reported_at" in read else b.num_rows
+        parts.append(b.filter(keep))
+    if not parts:
+        return None, {}
+    table, note = clery_counts(pa.Table.from_batches(parts, schema=parts[0].schema).to_pandas())
+    if table is not None:
+        note["counted_by_date_occurred"] = undated
+    return table, note
