@@ -240,6 +240,7 @@ def scan_frame(frame: pd.DataFrame, dataset: str, row_col: str | None = None) ->
 _BLOCK_TOKEN = re.compile(r"[^\W\d_]+")
 
 
+@lru_cache(maxsize=1 << 17)  # the same blocks come back in every batch of a long file
 def _block_may_hold_personal_data(value) -> bool:
     """Cheap pre-check for a generalized block: only an '@', seven digits or more, or a title or
     context word ("VICTIM", "MRS", "CALL"… the scanner's own lists, plus "at"/"dot" of a disguised
@@ -251,7 +252,6 @@ def _block_may_hold_personal_data(value) -> bool:
     return not _block_words().isdisjoint(_BLOCK_TOKEN.findall(value.lower()))
 
 
-@lru_cache(maxsize=1 << 17)  # the same blocks come back in every batch of a long file
 @lru_cache(maxsize=1)
 def _block_words() -> frozenset:
     sc = default_scanner()
@@ -276,6 +276,10 @@ def build_public(tables: dict[str, pa.Table | None], cfg: PrivacyConfig, secret:
         t = tables.get(name)
         if t is None:
             return None
+        if batched(t):  # read in batches: one row per record, the counted columns only
+            if name not in counted:
+                counted[name] = count_frame(t)
+            return counted[name]
         f = t.to_pandas()
         for fd in DATASETS[name].fields:  # a table stored before a field existed reads it as empty
             if fd.name not in f.columns:
@@ -295,10 +299,6 @@ def build_public(tables: dict[str, pa.Table | None], cfg: PrivacyConfig, secret:
         rows, cube, n = public_incidents(inc, cfg, secret, frame("areas"))
         out["incidents"], out[INCIDENT_COUNTS.name] = rows, cube
         note["incidents"] = n
-        if batched(t):  # read in batches: one row per record, the counted columns only
-            if name not in counted:
-                counted[name] = count_frame(t)
-            return counted[name]
         clery, n = clery_counts(inc)  # a campus's Annual Security Report, from the true rows
         if clery is not None:
             out[CLERY_COUNTS.name], note["clery"] = clery, n
