@@ -7,6 +7,7 @@ one by one, and that a police export gets no Clery field."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from pathlib import Path
 
@@ -339,3 +340,44 @@ def test_an_excel_date_cell_is_read_as_the_csv_date(tmp_path):
     raw = read_any(vendor_b(log, tmp_path / "x.xlsx"))
     occ = [dt.datetime.fromisoformat(v) for v in raw.table["OCC_FROM"].to_pylist()]
     assert occ == list(_when(log["Occurred From"]).dt.to_pydatetime())
+
+
+# ---------------------------------------------------------------- the Department of Education's own names
+
+
+ED = "us-ed-campus-safety-wa"
+BIAS_COLUMN = re.compile(r"^(?P<name>.+?)\s-\s?(?P<bias>Race|Religion|Sexual orientation|Gender Identity|Gender|Disability|"
+                         r"Ethnicity/National origin|Ethnicity|National origin)$")
+
+
+def _ed_header(realdata: Path, name: str) -> list[str]:
+    import csv
+
+    with open(realdata / ED / name, encoding="utf-8", newline="") as fh:
+        return [h.strip() for h in next(csv.reader(fh))[6:]]  # past Survey year ... Institution Size
+
+
+def test_every_column_of_the_department_of_educations_export_places(realdata):
+    """Each count column of the Department of Education's export (offenses, hate crimes by category and bias,
+    arrests and disciplinary actions, unfounded crimes) names a Bridges code, read the way inspect reads a campus's
+    words: an export with the Department's own names needs no crosswalk line."""
+    offenses = _ed_header(realdata, "Criminal_Offenses_On_campus.csv")
+    assert [place(h, "clery_category")[0] for h in offenses] == list(C.codes(C.CRIMINAL_OFFENSES))
+    discipline = _ed_header(realdata, "Disciplinary_Actions_On_campus.csv")
+    assert [place(h, "clery_category")[0] for h in discipline] == list(C.codes(C.ARRESTS_REFERRALS))
+    assert _ed_header(realdata, "Unfounded_Crimes.csv") == [C.LABELS["unfounded"]]  # one total; Bridges lists it by category
+    categories, biases = [], set()
+    for h in _ed_header(realdata, "Hate_Crimes_On_campus.csv"):
+        m = BIAS_COLUMN.match(h)
+        if not m:  # a category alone ("Robbery", "Sex offenses - Forcible")
+            categories.append(h)
+            continue
+        biases.add(m["bias"])
+        # the export's own slip: 'Rape - Forcible - Sexual orientation' is rape's column for sexual orientation
+        name = m["name"].removesuffix(" - Forcible") if not m["name"].startswith("Sex offenses") else m["name"]
+        assert place(name, "clery_category")[0] in C.CATEGORIES, h
+    # every criminal offense and every category counted only as a hate crime (the hate-crime file puts the two pre-2014 sex
+    # offense columns together; tests/test_clery.py checks the order of the others)
+    assert sorted(place(h, "clery_category")[0] for h in categories) == sorted(C.codes(C.CRIMINAL_OFFENSES) + C.codes(C.HATE_ONLY))
+    # the eight biases; the pre-2016 'Ethnicity/National origin' is two of them since, so the analyst says which (TODO)
+    assert {b: place(b, "bias")[0] for b in biases} == {**{C.LABELS[b]: b for b in C.BIASES}, "Ethnicity/National origin": None}
