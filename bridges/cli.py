@@ -206,9 +206,27 @@ def cmd_rebuild(args) -> int:
     return 0 if out["match"] else 1
 
 
-def _deck_area(areas, wanted: str, version: int) -> str:
-    """The area id --area names: 'all', an id, or a name (any case: --area "Riverside Mall"); an input error listing them
-    when it names none, or a name two areas share."""
+def _scheme_areas(rel, scheme: str | None):
+    """area_id and name of the areas of one scheme (None: the main one); an input error naming the schemes the release
+    has when it has no such scheme."""
+    from stats import schemes
+
+    every = schemes.scheme_areas(rel)
+    if scheme is None:
+        return every[every["scheme"].isna()]
+    if scheme not in set(every["scheme"].dropna()):
+        have = ", ".join(s for s in schemes.schemes(rel) if s) or "none besides the main areas"
+        raise InputError(f"release {rel.version} has no area scheme '{scheme}'; leave --scheme out for the main areas, or choose one of: {have}.")
+    return every[every["scheme"] == scheme]
+
+
+def _deck_area(areas, wanted: str, version: int, scheme: str | None = None) -> str:
+    """The area --area names, as a key of stats.schemes ("district:7" with --scheme district): 'all', an id, or a name
+    (any case: --area "Riverside Mall"); an input error listing them when it names none, or a name two areas share."""
+    if scheme and wanted.strip().lower() != "all":
+        from stats import schemes
+
+        return schemes.key(scheme, _deck_area(areas, wanted, version))
     wanted = wanted.strip()
     ids = [str(a) for a in areas["area_id"]]
     if wanted.lower() == "all" or wanted in ids:
@@ -236,7 +254,7 @@ def cmd_deck(args) -> int:
         raise InputError("nothing is published yet; publish a draft first (or run: python -m bridges demo).")
     if args.lang not in languages():
         raise InputError(f"no language '{args.lang}'; choose one of: {', '.join(languages())}.")
-    area = _deck_area(queries.areas(rel), args.area, rel.version)
+    area = _deck_area(_scheme_areas(rel, args.scheme), args.area, rel.version, args.scheme)
     qs = queries.all_quarters(rel)
     if args.quarter != "latest" and args.quarter not in qs:
         raise InputError(f"release {rel.version} has no quarter '{args.quarter}'; choose 'latest' or one of: {', '.join(qs)}.")
@@ -441,6 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("deck", cmd_deck, "Write the town-hall deck of an area and a quarter as one HTML file that works offline.")
     sp.add_argument("outfile")
     sp.add_argument("--area", default="all", help="area id or name (e.g. \"Riverside Mall\"), or 'all' for all areas (default)")
+    sp.add_argument("--scheme", help="the area scheme --area is in, e.g. district (--scheme district --area 7); default: the main areas")
     sp.add_argument("--quarter", default="latest", help="e.g. 2026Q3, or 'latest' (default)")
     sp.add_argument("--lang", default="en", help="language of the slides: en (default) or fr")
     sp.add_argument("--version", type=int, help="the release to show (default: the newest)")

@@ -1,4 +1,5 @@
-"""Incident counts at every level a release has (beats, their districts, the source's districts), suppressed across levels."""
+"""Counts at every level a release has (beats, their districts, the source's districts), suppressed across levels: incidents
+by group, and concerns (feedback) by topic."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -81,25 +82,33 @@ def area_levels(inc: pd.DataFrame, areas: pd.DataFrame | None) -> Levels | None:
     return Levels(chain, bool(district))
 
 
-def _true_counts(inc: pd.DataFrame, col: str) -> pd.DataFrame:
+def _true_counts(inc: pd.DataFrame, col: str, group: str = "category") -> pd.DataFrame:
     s = inc[col].astype(object).where(inc[col].notna(), UNKNOWN_AREA).astype(str)
-    return inc.assign(_a=s).groupby(["quarter", "_a", "category"], observed=True).size().rename("n").reset_index().rename(columns={"_a": "area"})
+    return inc.assign(_a=s).groupby(["quarter", "_a", group], observed=True).size().rename("n").reset_index().rename(columns={"_a": "area"})
 
 
-def level_counts(inc: pd.DataFrame, cube: pd.DataFrame, levels: Levels, k: int, sensitive: frozenset) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+# The all-areas total of a topic is known from the row-level concerns whatever the count table says (every concern is a row,
+# and every row has its topic), so the feedback graph never takes it as a complementary cell while any other cycle exists.
+_KNOWN = 1e9
+
+
+def level_counts(inc: pd.DataFrame, cube: pd.DataFrame, levels: Levels, k: int, sensitive: frozenset | None,
+                 group: str = "category") -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """The count rows of the other levels, and the main cube with any further cells hidden so that no suppressed cell of any
     level can be worked out from a parent's total and its published children, or from the other partition of the total.
 
-    `cube` is the main table (quarter, area, kind, category, n, suppressed) from the one-level rules. Returns (cube with the
-    new rows and a `scheme` column, main cells newly hidden (quarter, area, category), counts)."""
-    leaves = _true_counts(inc, "area")
+    `cube` is the main table (quarter, area, [kind,] group, n, suppressed) from the one-level rules; `group` the column the
+    counts are by (incidents' `category`; feedback's `topic`, where every topic is suppressed: `sensitive` None). Returns
+    (cube with the new rows and a `scheme` column, main cells newly hidden (quarter, area, group), counts)."""
+    every = sensitive is None
+    leaves = _true_counts(inc, "area", group)
     leaves["area"] = leaves["area"].where(leaves["area"] != UNKNOWN_AREA, UNKNOWN_AREA)
-    dist = _true_counts(inc, "district") if levels.district else leaves.iloc[0:0]
+    dist = _true_counts(inc, "district", group) if levels.district else leaves.iloc[0:0]
     rows, newly = [], []
     n_primary = n_comp = 0
-    main = cube.set_index(["quarter", "area", "category"])
-    for (q, cat), g in leaves.groupby(["quarter", "category"], observed=True):
-        sub_d = dist[(dist["quarter"] == q) & (dist["category"] == cat)] if levels.district else dist
+    main = cube.set_index(["quarter", "area", group])
+    for (q, cat), g in leaves.groupby(["quarter", group], observed=True):
+        sub_d = dist[(dist["quarter"] == q) & (dist[group] == cat)] if levels.district else dist
         cells: list[dict] = []
         nodes: dict = {"G": 0, "A": 1, "B": 2}
 
@@ -121,10 +130,13 @@ def level_counts(inc: pd.DataFrame, cube: pd.DataFrame, levels: Levels, k: int, 
         for d, n in zip(sub_d["area"], sub_d["n"]):
             cells.append({"scheme": DISTRICT, "area": d, "n": int(n), "tail": 2, "head": 0, "kept": False})
         cf = pd.DataFrame(cells)
-        if cat in sensitive:
+        if every or cat in sensitive:
             was = np.array([bool(main["suppressed"].get((q, a, cat), False)) if kept else False for a, kept in zip(cf["area"], cf["kept"])])
+            weight = np.where(cf["kept"], _KEPT, 1.0)
+            if every:
+                weight = np.where(cf["area"].eq(ALL_AREAS) & cf["kept"], _KNOWN, weight)
             status = suppress_graph(cf["n"].to_numpy(), cf["tail"].to_numpy(), cf["head"].to_numpy(), np.where(was, 2, 0).astype(np.int8),
-                                    k, np.where(cf["kept"], _KEPT, 1.0))
+                                    k, weight)
             hidden = status > 0
             n_primary += int(((status == 1) & ~cf["kept"]).sum())
             n_comp += int(((status == 2) & ~was).sum())
@@ -134,21 +146,22 @@ def level_counts(inc: pd.DataFrame, cube: pd.DataFrame, levels: Levels, k: int, 
             hidden = np.zeros(len(cf), bool)
         new = cf[~cf["kept"]].assign(suppressed=hidden[~cf["kept"].to_numpy()])
         new = new[(new["n"] > 0) | new["suppressed"]]
-        rows.append(new.assign(quarter=q, category=cat)[["quarter", "scheme", "area", "category", "n", "suppressed"]])
+        rows.append(new.assign(quarter=q, **{group: cat})[["quarter", "scheme", "area", group, "n", "suppressed"]])
     out = cube.copy()
     if newly:
-        hit = pd.MultiIndex.from_tuples(newly, names=["quarter", "area", "category"])
-        sel = pd.MultiIndex.from_frame(out[["quarter", "area", "category"]].astype(object)).isin(hit)
+        hit = pd.MultiIndex.from_tuples(newly, names=["quarter", "area", group])
+        sel = pd.MultiIndex.from_frame(out[["quarter", "area", group]].astype(object)).isin(hit)
         out.loc[sel, "suppressed"] = True
         out.loc[sel, "n"] = pd.NA
     out.insert(1, "scheme", None)
     if rows:
         extra = pd.concat(rows, ignore_index=True)
         extra["n"] = extra["n"].astype("Int64").mask(extra["suppressed"])
-        extra.insert(3, "kind", [category_kind(c) for c in extra["category"]])
+        if "kind" in out.columns:
+            extra.insert(3, "kind", [category_kind(c) for c in extra[group]])
         out = pd.concat([out, extra[out.columns]], ignore_index=True)
-    out = out.sort_values(["quarter", "scheme", "area", "category"], na_position="first", kind="stable").reset_index(drop=True)
-    return out, pd.DataFrame(newly, columns=["quarter", "area", "category"]), {"primary": n_primary, "complementary": n_comp}
+    out = out.sort_values(["quarter", "scheme", "area", group], na_position="first", kind="stable").reset_index(drop=True)
+    return out, pd.DataFrame(newly, columns=["quarter", "area", group]), {"primary": n_primary, "complementary": n_comp}
 
 
 def _auto_name(scheme: str | None, aid: str) -> str:

@@ -176,8 +176,10 @@ def incident_rows(inc: pd.DataFrame, cfg: PrivacyConfig, secret: bytes, cells: I
     return masked[PUBLIC_FIELDS["incidents"]], counts
 
 
-def public_feedback(fb: pd.DataFrame, cfg: PrivacyConfig, secret: bytes) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Row-level public feedback and its count cube (quarter, area, topic), small cells suppressed per quarter."""
+def public_feedback(fb: pd.DataFrame, cfg: PrivacyConfig, secret: bytes, areas: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Row-level public feedback and its count cube (quarter, scheme, area, topic), small cells suppressed per quarter; with
+    `areas` that have parents, every parent level too, added up from the main areas and suppressed across levels as incident
+    counts are (gate.levels, every topic as a sensitive group)."""
     note = {"records": int(len(fb)), "cells_suppressed": 0, "cells_suppressed_complementary": 0}
     fb = fb.copy()
     cube_parts, hidden = [], []
@@ -192,6 +194,15 @@ def public_feedback(fb: pd.DataFrame, cfg: PrivacyConfig, secret: bytes) -> tupl
         cube_parts.append(long[["quarter", "area", "topic", "n", "suppressed"]])
         hidden.append(long.loc[long["suppressed"], ["quarter", "area", "topic"]])
     cube = pd.concat(cube_parts, ignore_index=True) if cube_parts else pd.DataFrame(columns=["quarter", "area", "topic", "n", "suppressed"])
+    levels = area_levels(base, areas) if len(base) else None  # feedback has no district column: the areas' parents only
+    if levels is not None:
+        cube, newly, n = level_counts(base, cube, levels, cfg.k, None, group="topic")
+        hidden.append(newly)
+        note["cells_suppressed"] += n["primary"]
+        note["cells_suppressed_complementary"] += n["complementary"]
+        note["levels"] = levels.schemes
+    else:
+        cube.insert(1, "scheme", None)
     withheld = np.zeros(len(fb), bool)
     if hidden:
         withheld = _hidden_rows(base, ["quarter", "area", "topic"], pd.concat(hidden), np.ones(len(base), bool))
@@ -304,7 +315,7 @@ def build_public(tables: dict[str, pa.Table | None], cfg: PrivacyConfig, secret:
             out[CLERY_COUNTS.name], note["clery"] = clery, n
     fb = frame("feedback")
     if fb is not None:
-        rows, cube, n = public_feedback(fb, cfg, secret)
+        rows, cube, n = public_feedback(fb, cfg, secret, frame("areas"))
         out["feedback"], out[FEEDBACK_COUNTS.name] = rows, cube
         note["feedback"] = n
     sv = frame("survey")

@@ -140,14 +140,17 @@ FEEDBACK_COUNTS = PublicTable(
     "feedback",
     (
         FEEDBACK.field("quarter"),
+        Field("scheme", "string", "The area scheme of `area` (as in `areas.scheme`): empty for the main scheme, which `feedback.area` "
+                                  "names; a parent scheme's counts (a beat's district) are added up from its children (docs/areas.md)."),
         replace(_count_area("feedback"), description=f"Area identifier, as in `feedback.area`: `{UNKNOWN_AREA}` counts the concerns with no area."),
         FEEDBACK.field("topic"),
         Field("n", "int", "Number of concerns in the cell.", unit="concerns", minimum=0,
               generalised="Empty (and `suppressed` true) where the count is below k (3 by default: `k` in the release's privacy "
-                          "note), or where it would let such a count be worked out from the other counts."),
+                          "note), or where it would let such a count be worked out from the other counts, in its own scheme or "
+                          "from a parent's total and its siblings in another."),
         _SUPPRESSED,
     ),
-    key=("quarter", "area", "topic"),
+    key=("quarter", "scheme", "area", "topic"),
 )
 
 _ORDER = ("incidents", "incident_counts", "clery_counts", "engagement", "feedback", "feedback_counts", "survey", "areas")

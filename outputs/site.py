@@ -3,6 +3,8 @@
     OUTDIR/index.html, index.fr.html         the areas, the headline figures for all areas, links
     OUTDIR/area-<id>.html, area-<id>.fr.html one page per area (and area-all): overview, incidents, community,
                                              "you said, we did", trust — the same blocks as the Streamlit pages
+    OUTDIR/<scheme>-<id>.html                one page per area of every other scheme, named by its scheme as the
+                                             pages' URLs are (?scheme=district&area=7 is district-7.html)
     OUTDIR/data.html, data.fr.html           downloads, release history and corrections, privacy note, sources,
                                              methodology and data dictionary
     OUTDIR/plotly-basic.min.js               plotly.js's basic bundle (scatter, bar, pie: every chart the site draws;
@@ -43,7 +45,7 @@ from model.errors import InputError
 
 from stats import blocks as B
 from outputs import images
-from stats import periods, queries, sentences, views
+from stats import periods, queries, schemes, sentences, views
 from stats.i18n import DEFAULT_LANG, date, language_name, languages, locale, num, quarter_label, t
 from outputs.markdown import to_html as markdown
 from stats.read import Release, open_release, public_dir
@@ -100,6 +102,22 @@ def area_slugs(ids) -> dict[str, str]:
     return {a: _slug(a, taken) for a in ids}
 
 
+def area_stems(keys) -> dict[str, str]:
+    """Each area key's page file name without language and extension (stats.schemes keys): `area-<slug>` for the main
+    scheme (as before schemes existed), `<scheme>-<slug>` for another (district 7: `district-7`, as ?scheme=district&area=7);
+    unique over every scheme."""
+    by: dict[str | None, list[str]] = {}
+    for k in keys:
+        s, a = schemes.split(k)
+        by.setdefault(s, []).append(a)
+    out = {k: f"area-{v}" for k, v in area_slugs(by.pop(None, [])).items()}
+    taken = set(x.lower() for x in out.values()) | {"area-all", "index", "data"}
+    for s, ids in by.items():
+        for a in ids:
+            out[schemes.key(s, a)] = _slug(f"{s}-{a}", taken)
+    return out
+
+
 def _address(v) -> bool:
     """An address a page may link to: http(s) on any host, or a path from the server's root (no space, quote, bracket
     or backslash, so it goes into an HTML attribute or a Markdown link as it is)."""
@@ -137,7 +155,8 @@ def live_twin(live_url: str, page: str, area: str | None, lang: str) -> str:
     """The live dashboard's address of a page (overview … data) for an area and a language (latest quarter)."""
     from urllib.parse import urlencode
 
-    params = {"area": area} if area else {}
+    scheme, aid = schemes.split(area)
+    params = {**({"scheme": scheme} if scheme else {}), "area": aid} if area else {}  # ?scheme=district&area=7, as the pages
     return f"{live_url}/{page}?{urlencode({**params, 'lang': lang})}"
 
 
@@ -149,8 +168,8 @@ def static_twin(ctx: views.Ctx, page: str) -> str | None:
         return None
     if page not in SECTIONS:
         return f"{base}/data{suffix(ctx.lang)}.html"
-    slug = area_slugs(ctx.areas["area_id"].astype(str)).get(ctx.area) if ctx.area else None
-    return f"{base}/area-{slug or 'all'}{suffix(ctx.lang)}.html#{page}"
+    stem = area_stems(ctx.q(schemes.scheme_areas)["key"]).get(ctx.area) if ctx.area else None
+    return f"{base}/{stem or 'area-all'}{suffix(ctx.lang)}.html#{page}"
 
 
 class _Memo:
@@ -263,12 +282,13 @@ class _Site:
         self.pages: list[str] = []
         pub = published_date(rel.manifest)
         self.published = {lang: (date(pub, lang) if pub else "–") for lang in languages()}
-        self.slugs = area_slugs(self.run(queries.areas)["area_id"].astype(str).tolist())
+        self.schemes = self.run(schemes.by_scheme)  # every scheme's areas: {scheme: {key: name}}, main first
+        self.stems = area_stems([k for names in self.schemes.values() for k in names])
         self.live = addresses(rel.store.root, strict=True).get("live_url")
         self.bundles: set[str] = set()
 
     def area_file(self, area: str | None, lang: str) -> str:
-        return f"area-{self.slugs[area] if area else 'all'}{suffix(lang)}.html"
+        return f"{self.stems[area] if area else 'area-all'}{suffix(lang)}.html"
 
     def write(self, page: _Page) -> None:
         (self.out / page.file).write_text(page.html(), encoding="utf-8")
@@ -354,21 +374,26 @@ class _Site:
         page = _Page(self, lang, f"index{suffix(lang)}.html", t("site.title", lang), self.live_link("overview", None, lang))
         page.add(f"<h1>{esc(t('site.title', lang))}</h1><p>{esc(t('site.intro', lang, version=self.rel.version))}</p>"
                  f"<p class=\"meta\">{esc(self.release_line(ctx))}</p>")
-        page.add(f'<h2 id="areas">{esc(t("site.areas", lang))}</h2><ul class="areas">')
+        page.add(f'<h2 id="areas">{esc(t("site.areas", lang))}</h2>')
         q = ctx.quarter
-        for area in [None] + sorted(ctx.names, key=lambda a: ctx.names[a].lower()):
-            name = ctx.name(area) if area else t("site.all_areas", lang)
-            cube = self.run(queries.incidents_by_quarter, area)
-            totals, _ = views.cube_totals(cube)
-            line = ""
-            if q in totals:
-                line = t("s.trend.total", lang, where=B.cap(name), quarter=ctx.ql(q), n=num(totals[q], lang))
-                prev = periods.previous(q)
-                if prev in ctx.quarters:
-                    line += " " + B.cap(sentences.judged_change(totals.get(prev, 0), totals[q], ctx.ql(prev), lang)) + "."
-            page.add(f'<li><a href="{esc(self.area_file(area, lang))}">{esc(B.cap(name))}</a>'
-                     + (f" — {esc(line)}" if line else "") + "</li>")
-        page.add("</ul>")
+        several = len(self.schemes) > 1
+        for i, (scheme, names) in enumerate(self.schemes.items() or [(None, {})]):
+            if several:  # beats and districts, neighbourhoods: one list per scheme, under its own heading
+                page.add(f'<h3 id="{esc(page.unique("areas-" + (scheme or "main")))}">{esc(schemes.label(scheme, lang))}</h3>')
+            page.add('<ul class="areas">')
+            for area in ([None] if i == 0 else []) + list(names):
+                name = ctx.name(area) if area else t("site.all_areas", lang)
+                # a scheme's counts as the release publishes them at that level (its own suppressed cells)
+                totals, _ = views.cube_totals(self.run(queries.incidents_by_quarter, area))
+                line = ""
+                if q in totals:
+                    line = t("s.trend.total", lang, where=B.cap(name), quarter=ctx.ql(q), n=num(totals[q], lang))
+                    prev = periods.previous(q)
+                    if prev in ctx.quarters:
+                        line += " " + B.cap(sentences.judged_change(totals.get(prev, 0), totals[q], ctx.ql(prev), lang)) + "."
+                page.add(f'<li><a href="{esc(self.area_file(area, lang))}">{esc(B.cap(name))}</a>'
+                         + (f" — {esc(line)}" if line else "") + "</li>")
+            page.add("</ul>")
         page.add(f'<h2 id="headlines">{esc(t("overview.h.headlines", lang, where=B.cap(ctx.where), quarter=ctx.ql(q)))}</h2>')
         overview = views.overview(ctx)
         self.render(page, [b for b in overview if isinstance(b, (B.Metrics, B.Bullets))], ctx)
@@ -412,7 +437,7 @@ def build(data_dir, outdir, version: int | None = None) -> dict:
         (tmp / "site.css").write_text(CSS, encoding="utf-8")
         (tmp / "site.js").write_text(JS, encoding="utf-8")
         site = _Site(rel, tmp)
-        ids = list(site.slugs)
+        ids = list(site.stems)  # every area of every scheme
         for lang in languages():
             site.index_page(lang)
             site.data_page(lang)

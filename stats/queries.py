@@ -211,10 +211,13 @@ def engagement_by_area(rel: Release, quarter: str) -> pd.DataFrame:
 def feedback_topics(rel: Release, area: str | None, quarter: str) -> pd.DataFrame:
     """Concerns received in the quarter by topic: topic, n, suppressed.
 
-    For one area the suppressed cube is the source (small cells hidden); for all areas the row-level
-    table is (every concern counts, including those whose area is withheld)."""
+    For one area the suppressed cube is the source (small cells hidden), at the area's own level (`district:7`: the
+    district's roll-up, suppressed across levels); for all areas the row-level table is (every concern counts, including
+    those whose area is withheld)."""
     if area:
-        return rel.query("SELECT topic, n, suppressed FROM feedback_counts WHERE quarter = ? AND area = ? ORDER BY n DESC NULLS LAST, topic", [quarter, area])
+        scheme, aid = split(area)
+        return rel.query(f"SELECT topic, n, suppressed FROM feedback_counts WHERE quarter = ? AND area = ? AND scheme {'= ?' if scheme else 'IS NULL'} "
+                         "ORDER BY n DESC NULLS LAST, topic", [quarter, aid, *([scheme] if scheme else [])])
     return rel.query(
         "SELECT topic, count(*)::BIGINT AS n, false AS suppressed FROM feedback WHERE quarter = ? GROUP BY topic ORDER BY n DESC, topic",
         [quarter],

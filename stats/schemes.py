@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 
+from .i18n import t
 from .read import Release
 
 SEP = ":"  # "district:7" is district 7; an area of the main scheme is its bare id ("7", "MS")
@@ -41,3 +42,19 @@ def schemes(rel: Release) -> list[str | None]:
     s = scheme_areas(rel)["scheme"]
     out = [None] if s.isna().any() else []
     return out + sorted(x for x in s.dropna().unique())
+
+
+def label(scheme: str | None, lang: str) -> str:
+    """The words for a scheme's areas ("Districts", "Main areas"); a scheme the catalog lacks is its name, capitalised."""
+    text = t(f"scheme.{scheme or 'main'}", lang)
+    return text if text != f"scheme.{scheme or 'main'}" else str(scheme).replace("_", " ").capitalize()
+
+
+def by_scheme(rel: Release) -> dict[str | None, dict[str, str]]:
+    """{scheme: {key: name}} of every scheme a release lists (main first), each scheme's areas ordered by name: what a
+    chooser of areas offers, and what the static site writes a page for."""
+    df = scheme_areas(rel)
+    out: dict[str | None, dict[str, str]] = {}
+    for s, k, n in zip(df["scheme"], df["key"], df["name"].astype(str)):
+        out.setdefault(s if isinstance(s, str) else None, {})[k] = n
+    return {s: dict(sorted(v.items(), key=lambda kv: (kv[1].lower(), kv[0]))) for s, v in out.items()}

@@ -363,12 +363,15 @@ def test_slides_of_datasets_not_published_are_left_out(tmp_path, realdata):
 
 @pytest.mark.slow  # 11 areas × 2 quarters × 2 languages of decks
 def test_every_demo_area_in_the_first_and_the_latest_quarter(demo_store):
-    """Every demo area (and all areas), in the first quarter of the data (nothing earlier to compare with) and the
-    latest, in both languages: nine slides, the file renders, and the first quarter says there is nothing to compare."""
+    """Every demo area of every scheme (the ten neighbourhoods, the source's three districts, and all areas), in the first
+    quarter of the data (nothing earlier to compare with) and the latest, in both languages: nine slides, the file renders,
+    and the first quarter says there is nothing to compare."""
+    from stats import schemes
+
     rel = open_release(demo_store)
-    areas = ["all"] + rel.query("SELECT area_id FROM areas ORDER BY 1")["area_id"].tolist()
+    areas = ["all"] + schemes.scheme_areas(rel)["key"].tolist()  # a district is "district:Central" (stats.schemes)
     first, latest = rel.query("SELECT min(quarter) AS a, max(quarter) AS b FROM incidents").iloc[0]
-    assert len(areas) == 11
+    assert len(areas) == 14 and sum(a.startswith("district:") for a in areas) == 3
     for area in areas:
         for lang in ("en", "fr"):
             for q in (first, latest):

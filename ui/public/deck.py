@@ -1,6 +1,7 @@
 """The presenter page /town-hall: one slide at a time, full screen, no Streamlit chrome.
 
-?area=MS&quarter=2026Q3&lang=fr picks the deck (area=all: all areas; no area: a chooser). The keys are Streamlit
+?area=MS&quarter=2026Q3&lang=fr picks the deck (area=all: all areas; no area: a chooser; ?scheme=district&area=7 an area
+of another scheme, and ?scheme=district alone opens the chooser on that scheme's areas). The keys are Streamlit
 button shortcuts: Right, PageDown and Space go forward, Left and PageUp go back (clickers send PageDown/PageUp).
 &advance=20 moves on every 20 s (a fragment that reruns on a timer). &notes=1 is the speaker-notes view; the deck's
 "speaker notes" link opens it with the deck's room id (&room=…), and from then on both views follow whichever of
@@ -27,7 +28,7 @@ from model.releases import default_data_dir
 from outputs import deck as D
 from outputs import deck_html as H
 from outputs import images
-from stats import views
+from stats import schemes, views
 from stats.i18n import quarter_label, t
 
 from ui import state
@@ -171,7 +172,8 @@ def main() -> None:
             st.session_state["deck_slide"] = min(shared[0], n - 1)
         else:
             rooms().set(room, st.session_state["deck_slide"])
-    state.write(area=ctx.area or "all", quarter=ctx.quarter, lang=lang)
+    scheme, aid = schemes.split(ctx.area)
+    state.write(area=aid or "all", scheme=scheme, quarter=ctx.quarter, lang=lang)
     advance = _int_param("advance", 0, 0, 3600)
     every = min(advance, POLL_S) if advance else POLL_S
     view = _notes_view if notes else _slide_view
@@ -273,7 +275,9 @@ def _notes_view(deck: D.Deck, i: int, n: int, room: str) -> None:
 def _controls(deck: D.Deck, root: str, version: int, room: str, lang: str) -> None:
     """Below the slide (out of the projected frame): previous / next, speaker notes, and the downloads."""
     n = len(deck.slides)
-    params = {"area": deck.area or "all", "quarter": deck.quarter or "", "lang": lang, "notes": "1", "room": room}
+    scheme, aid = schemes.split(deck.area)
+    params = {**({"scheme": scheme} if scheme else {}), "area": aid or "all", "quarter": deck.quarter or "", "lang": lang, "notes": "1",
+              "room": room}
     with st.container(horizontal=True, key="bridges-controls", vertical_alignment="center"):
         _nav(room, n, lang)
         st.link_button(t("deck.ui.notes", lang), "?" + urlencode(params))
@@ -288,11 +292,23 @@ def _controls(deck: D.Deck, root: str, version: int, room: str, lang: str) -> No
 
 
 def _chooser(rel, lang: str) -> None:
-    """/town-hall with no area: pick one (or all areas) and a quarter, then open the deck."""
+    """/town-hall with no area: pick the scheme where the release has several (beats, districts, neighbourhoods ...; the
+    URL's ?scheme= first), then one of its areas (or all areas) and a quarter, then open the deck."""
     ctx = views.context(rel, None, None, lang, runner(rel))
     st.title(md_escape(t("deck.ui.choose", lang)))
-    ids = ["all"] + sorted(ctx.names, key=lambda a: ctx.names[a].lower())
-    area = st.selectbox(md_escape(t("select.area", lang)), ids, format_func=lambda a: t("area.all", lang) if a == "all" else ctx.names.get(a, a))
+    by = {s or "": names for s, names in (ctx.q(schemes.by_scheme) or {None: {}}).items()}  # "" is the main scheme
+    present = list(by)
+    asked = state.raw("scheme") or ""
+    scheme = asked if asked in present else present[0]
+    if len(present) > 1:
+        scheme = st.selectbox(md_escape(t("select.scheme", lang)), present, index=present.index(scheme),
+                              format_func=lambda s: schemes.label(s or None, lang), key="deck-scheme")
+    names = by.get(scheme, {})
+    ids = ["all"] + list(names)  # by name (stats.schemes.by_scheme)
+    area = st.selectbox(md_escape(t("select.area", lang)), ids, format_func=lambda a: t("area.all", lang) if a == "all" else names.get(a, a),
+                        key=f"deck-area-{scheme or ''}")
     qs = list(reversed(ctx.all_quarters))
     quarter = st.selectbox(md_escape(t("select.quarter", lang)), qs, format_func=lambda q: quarter_label(q, lang)) if qs else ""
-    st.link_button(t("deck.ui.open", lang), "?" + urlencode({"area": area, "quarter": quarter, "lang": lang}))
+    s, aid = schemes.split(None if area == "all" else area)
+    params = {**({"scheme": s} if s else {}), "area": aid or "all", "quarter": quarter, "lang": lang}  # ?scheme=district&area=7
+    st.link_button(t("deck.ui.open", lang), "?" + urlencode(params))

@@ -6,7 +6,7 @@ import json
 import streamlit as st
 
 from outputs import images
-from stats import queries
+from stats import schemes
 from stats.blocks import Chart, cap
 from stats.i18n import quarter_label, t
 
@@ -35,8 +35,10 @@ def stamp(c: Chart, lang: str) -> dict:
     """The chart's stamp from the view the page shows (area and quarter in the URL, the release on screen)."""
     rel = current_release()
     params = st.session_state.get("_bridges_params") or {}
-    area, quarter = params.get("area"), params.get("quarter")
-    names = dict(zip(*(lambda d: (d["area_id"].astype(str), d["name"].astype(str)))(runner(rel)(queries.areas))))
+    # ?scheme=district&area=7 is district 7, not the main area 7: the key names the area in any scheme (stats.schemes)
+    area, quarter = schemes.key(params.get("scheme"), params.get("area")), params.get("quarter")
+    every = runner(rel)(schemes.scheme_areas)
+    names = dict(zip(every["key"], every["name"].astype(str)))
     where = names.get(area, area) if area else t("area.all", lang)
     return images.stamp_for(c, cap(where), quarter_label(quarter, lang) if quarter else "", rel.version, lang, area, quarter)
 
