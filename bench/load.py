@@ -3,7 +3,14 @@
     python bench/load.py --sessions 50 --duration 300     # starts a Bridges server on the demo store
     python bench/load.py --sessions 10 --duration 30      # a short run while developing
     python bench/load.py --url http://127.0.0.1:8501 --data-dir DIR --pid PID   # a server already running
-    python bench/load.py --quarters 1 --think 10 --no-post-script-gc   # current quarter only, readers, no GC per run
+    python bench/load.py --quarters 1 --think 10 --post-script-gc true   # current quarter only, readers, Streamlit's GC per run
+    python bench/load.py --no-warm          # no views prepared ahead (ui/public/warm.py): every first view is built
+    python bench/load.py --cold             # drive at once, while the warmer prepares the views
+    python bench/load.py --view-cache DIR   # keep the prepared views for the next run (same code, same release)
+
+The server starts with an empty view cache folder of its own (BRIDGES_VIEW_CACHE under $BRIDGES_BENCH_CACHE), so
+every run pays for preparing the release's views: its first view starts the warmer (ui/public/warm.py, a process of its
+own at nice 19), and the run waits until it has finished (printing how long it took and its CPU) unless --cold.
 
 Each simulated resident does what a browser tab does, without a browser: it opens `/_stcore/stream` with the
 `streamlit` subprotocol, sends a `rerun_script` BackMsg whose client state holds the page's query string and page
@@ -16,8 +23,9 @@ connection drops, or no `script_finished` comes within `--timeout` seconds.
 
 Printed: page views per second, p50 and p95 of the time from asking for a page to `script_finished` (a new tab's
 first view includes opening the websocket), errors by kind, and the server's resident memory (RSS) at the start,
-after the first minute (`--settle`, at most half the run) and at the end, with the growth after the first minute.
-The client runs on the same machine as the server, so its own CPU competes with the server's.
+after the first minute (`--settle`, at most half the run) and at the end, with the growth after the first minute,
+and the machine's load average (1 minute, sampled every 10 s) over the run: on a shared machine, read every figure
+with it. The client runs on the same machine as the server, so its own CPU competes with the server's.
 """
 from __future__ import annotations
 
@@ -28,8 +36,10 @@ import contextlib
 import json
 import os
 import random
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,9 +83,40 @@ def streamlit(script: Path, env: dict | None = None, timeout: float = 120.0, arg
         yield server
 
 
-def bridges_server(root: Path, **kw):
+def bridges_server(root: Path, env: dict | None = None, **kw):
     """The Bridges server (`streamlit run app.py`: dashboard.py's pages behind the upload gate) on the store at `root`."""
-    return streamlit(ROOT / "app.py", env={"BRIDGES_DATA_DIR": str(root)}, **kw)
+    return streamlit(ROOT / "app.py", env={"BRIDGES_DATA_DIR": str(root), **(env or {})}, **kw)
+
+
+@contextlib.contextmanager
+def view_cache(warm: bool = True, keep: Path | None = None):
+    """Environment for a server with an empty view cache folder of its own (removed afterwards), or the folder `keep`
+    (kept: a later run finds the views prepared), the warmer on or off; yields (env, folder)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    folder = keep or Path(tempfile.mkdtemp(prefix="views-", dir=CACHE))
+    try:
+        yield {"BRIDGES_VIEW_CACHE": str(folder), "BRIDGES_WARM_VIEWS": "1" if warm else "0"}, folder
+    finally:
+        if keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def wait_for_warm(folder: Path, timeout: float = 1800.0) -> dict | None:
+    """What the warmer says it did (its done.json) once it has finished; None if it has not within `timeout` seconds."""
+    from ui.data import code_version
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = list(folder.glob(f"*/v*-{code_version()}/done.json"))  # this code's, not a kept folder's older ones
+        if done:
+            return json.loads(done[0].read_text())
+        time.sleep(1)
+    return None
+
+
+def server_args(post_script_gc: str | None) -> tuple:
+    """--runner.postScriptGC true|false for the server, or nothing (what .streamlit/config.toml says)."""
+    return ("--runner.postScriptGC", post_script_gc) if post_script_gc else ()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -227,6 +268,7 @@ class Result:
     sessions: int = 0
     elapsed: float = 0.0
     rss: dict[str, int] = field(default_factory=dict)
+    load: list[float] = field(default_factory=list)  # the machine's 1-minute load average, every 10 s
     server_cpu: float | None = None  # seconds of CPU the server used during the run
     client_cpu: float = 0.0  # and this process (the simulated residents), on the same machine
 
@@ -245,6 +287,8 @@ class Result:
             out["server_cpu_ms_per_view"] = round(1000 * self.server_cpu / self.views, 1) if self.views else None
             out["server_busy_pct"] = round(100 * self.server_cpu / self.elapsed, 1) if self.elapsed else None
         out["client_busy_pct"] = round(100 * self.client_cpu / self.elapsed, 1) if self.elapsed else None
+        if self.load:
+            out["load_average"] = [round(min(self.load), 1), round(statistics.median(self.load), 1), round(max(self.load), 1)]
         if self.rss:
             out["rss_mib"] = {k: round(v / 2**20, 1) for k, v in self.rss.items()}
             if "settled" in self.rss and "end" in self.rss:
@@ -297,12 +341,19 @@ async def drive(base: str, views: list[View], sessions: int, duration: float, pi
         if pid:
             result.rss["settled"] = rss(pid)
 
+    async def load_average():
+        while True:
+            result.load.append(os.getloadavg()[0])
+            await asyncio.sleep(10)
+
     sampler = asyncio.create_task(sample())
+    loads = asyncio.create_task(load_average())
     await asyncio.gather(*(resident(base, views, stop_at, result, random.Random(rng.random()), views_per_session, timeout, think)
                            for _ in range(sessions)))
     result.elapsed = time.monotonic() - t0
     result.client_cpu = time.process_time() - client0
     sampler.cancel()
+    loads.cancel()
     if pid:
         result.server_cpu = cpu_seconds(pid) - cpu0
         result.rss["end"] = rss(pid)
@@ -317,6 +368,9 @@ def report(r: dict, sessions: int, duration: float, think: float = 0.0) -> str:
     if r["views"]:
         lines.append(f"time to script_finished: p50 {r['p50_s']:.2f} s, p95 {r['p95_s']:.2f} s, max {r['max_s']:.2f} s")
     lines.append(f"errors: {r['errors']} {r['errors_by_kind']}" if r["errors"] else "errors: 0")
+    if r.get("load_average"):
+        lo, mid, hi = r["load_average"]
+        lines.append(f"machine load average (1 min) during the run: median {mid}, {lo}–{hi} ({os.cpu_count()} cores)")
     if r.get("server_busy_pct") is not None:
         lines.append(f"server CPU: {r['server_cpu_ms_per_view']} ms per view, busy {r['server_busy_pct']} % of one core "
                      f"(the simulated residents: {r['client_busy_pct']} %)")
@@ -343,25 +397,44 @@ def main() -> None:
     ap.add_argument("--url", help="a server already running (default: start one on --data-dir or the demo)")
     ap.add_argument("--pid", type=int, help="that server's process id, for its memory")
     ap.add_argument("--data-dir", type=Path, help="the store the server reads (default: the demo under $BRIDGES_BENCH_CACHE)")
-    ap.add_argument("--no-post-script-gc", action="store_true",
-                    help="start the server with runner.postScriptGC off (no full garbage collection after every script run)")
+    ap.add_argument("--post-script-gc", choices=("true", "false"),
+                    help="start the server with runner.postScriptGC set so (a full garbage collection after every script run, or "
+                    "none); default: what .streamlit/config.toml says")
+    ap.add_argument("--no-warm", action="store_true", help="no views prepared ahead: each first view is built by the server")
+    ap.add_argument("--cold", action="store_true", help="drive at once instead of waiting for the warmer to finish")
+    ap.add_argument("--view-cache", type=Path, help="keep the view cache folder here (default: an empty one, removed after the run); "
+                    "a later run with the same code and release finds every view prepared")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     root = args.data_dir or demo_store()
     views = views_of(root, args.quarters)
+    warmed: dict = {}
 
-    async def run(base: str, pid: int | None) -> Result:
-        await one_view(base, views[0], args.timeout)  # the server's first run imports everything: not counted
+    async def run(base: str, pid: int | None, folder: Path | None = None) -> Result:
+        await one_view(base, views[0], args.timeout)  # the server's first run imports everything (and starts the warmer): not counted
+        if folder is not None and not args.no_warm and not args.cold:
+            t0 = time.monotonic()
+            warmed.update(await asyncio.to_thread(wait_for_warm, folder) or {"views": None})
+            warmed["waited"] = round(time.monotonic() - t0, 1)
         return await drive(base, views, args.sessions, args.duration, pid, args.settle, args.views_per_session, args.timeout, args.seed, args.think)
 
+    print(f"machine load average before the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)", flush=True)
     if args.url:
         res = asyncio.run(run(args.url.rstrip("/"), args.pid))
     else:
-        with bridges_server(root, args=("--runner.postScriptGC", "false") if args.no_post_script_gc else ()) as srv:
-            res = asyncio.run(run(srv.base, srv.pid))
+        with view_cache(not args.no_warm, args.view_cache) as (env, folder), bridges_server(root, env=env, args=server_args(args.post_script_gc)) as srv:
+            res = asyncio.run(run(srv.base, srv.pid, folder))
     r = res.summary()
-    print(json.dumps(r, indent=1) if args.json else report(r, args.sessions, args.duration, args.think))
+    if warmed:
+        r["warm"] = warmed
+    if args.json:
+        print(json.dumps(r, indent=1))
+        return
+    if warmed:
+        print(f"views prepared ahead: {warmed.get('built')} of {warmed.get('views')} in {warmed.get('seconds')} s "
+              f"({warmed.get('cpu_seconds')} s of CPU in the warmer, nice 19); the run started {warmed['waited']} s after the first view")
+    print(report(r, args.sessions, args.duration, args.think))
 
 
 if __name__ == "__main__":

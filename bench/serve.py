@@ -2,7 +2,8 @@
 
     python bench/serve.py                    # demo store, 60 views a batch, 5 batches each, interleaved
     python bench/serve.py --views 120 --repeat 7 --data-dir DIR
-    python bench/serve.py --no-post-script-gc    # both servers without Streamlit's full collection after every run
+    python bench/serve.py --post-script-gc true  # both servers with Streamlit's full collection after every run
+    python bench/serve.py --no-warm              # no views prepared ahead: the first pass builds every view
 
 Both servers run from the checkout (so .streamlit/config.toml applies to both: no file watcher). A page view is
 what a resident opening a link costs: a new tab (websocket, new Streamlit session), the script run, every message
@@ -10,8 +11,10 @@ sent, the tab closed (bench/load.py's protocol client, one view at a time). The 
 process's user + system time (/proc/<pid>/stat, every thread) over a batch, divided by the views in it.
 
 Bridges' views go round a fixed list covering every public page, areas (and all areas), quarters and both
-languages. A first pass over that list, not counted in the ratio, is reported as "first views": every view in it
-builds its page from the release. The batches that follow are what a server sees once residents have opened those
+languages. The Bridges server starts with an empty view cache folder; its first view starts the warmer
+(ui/public/warm.py, a process of its own), and the batches start once it has prepared every view (its CPU is printed
+apart: it is not the server's). A first pass over the list, not counted in the ratio, is reported as "first views":
+each view in it is read from the view cache folder (with --no-warm: built from the release). The batches that follow are what a server sees once residents have opened those
 pages before; the median and the spread (fastest–slowest batch) of each, and the ratio of the medians, are printed.
 Batches of the two servers alternate, so a busy spell on a shared machine falls on both.
 Streamlit keeps a closed tab's session for server.disconnectedSessionTTL (120 s) before cleaning it up, so part of
@@ -23,6 +26,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import os
 import random
 import statistics
 import sys
@@ -65,25 +69,31 @@ def main() -> None:
     ap.add_argument("--views", type=int, default=60, help="views in a batch (default 60: ten of each page)")
     ap.add_argument("--repeat", type=int, default=5, help="batches per server (default 5)")
     ap.add_argument("--data-dir", type=Path, help="the store (default: the demo under $BRIDGES_BENCH_CACHE)")
-    ap.add_argument("--no-post-script-gc", action="store_true",
-                    help="run both servers with runner.postScriptGC off (most of the trivial page's cost is that collection)")
+    ap.add_argument("--post-script-gc", choices=("true", "false"),
+                    help="run both servers with runner.postScriptGC set so (default: what .streamlit/config.toml says)")
+    ap.add_argument("--no-warm", action="store_true", help="no views prepared ahead: the first pass builds every view")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     root = args.data_dir or load.demo_store()
     views = sample_views(root, args.views)
     trivial_views = [load.View("", "")] * args.views
-    server_args = ("--runner.postScriptGC", "false") if args.no_post_script_gc else ()
-    out: dict = {"views_per_batch": args.views, "batches": args.repeat, "post_script_gc": not args.no_post_script_gc, "bridges": [], "trivial": []}
-    with load.bridges_server(root, args=server_args) as bridges, load.streamlit(TRIVIAL, args=server_args) as trivial:
+    server_args = load.server_args(args.post_script_gc)
+    out: dict = {"views_per_batch": args.views, "batches": args.repeat, "post_script_gc": args.post_script_gc or "config",
+                 "bridges": [], "trivial": [], "load_average": [os.getloadavg()[0]]}
+    with load.view_cache(not args.no_warm) as (env, folder), load.bridges_server(root, env=env, args=server_args) as bridges, \
+            load.streamlit(TRIVIAL, args=server_args) as trivial:
         async def run():
-            # the first run of each server imports plotly, pandas and the rest: not counted anywhere
+            # the first run of each server imports plotly, pandas and the rest (and starts the warmer): not counted anywhere
             await load.one_view(bridges.base, views[0])
             await load.one_view(trivial.base, trivial_views[0])
+            if not args.no_warm:
+                out["warm"] = await asyncio.to_thread(load.wait_for_warm, folder)
             out["first_views"] = await batch(bridges.base, bridges.pid, views)
             await batch(trivial.base, trivial.pid, trivial_views[:10])
             for _ in range(args.repeat):
                 out["trivial"].append(await batch(trivial.base, trivial.pid, trivial_views))
                 out["bridges"].append(await batch(bridges.base, bridges.pid, views))
+                out["load_average"].append(os.getloadavg()[0])
 
         asyncio.run(run())
     b = [r["cpu_ms"] for r in out["bridges"]]
@@ -93,13 +103,20 @@ def main() -> None:
     if args.json:
         print(json.dumps(out, indent=1))
         return
-    gc_note = "runner.postScriptGC off" if args.no_post_script_gc else "Streamlit's defaults (a full garbage collection after every run)"
-    print(f"server CPU per page view, {args.repeat} batches of {args.views} views each, {gc_note}; median (fastest–slowest batch):")
+    gc_note = {"true": "runner.postScriptGC true", "false": "runner.postScriptGC false", None: ".streamlit/config.toml"}[args.post_script_gc]
+    la = out["load_average"]
+    print(f"server CPU per page view, {args.repeat} batches of {args.views} views each, {gc_note}; median (fastest–slowest batch); "
+          f"machine load average (1 min) {statistics.median(la):.1f} ({min(la):.1f}–{max(la):.1f}), {os.cpu_count()} cores:")
     print(f"  trivial page (one chart, one table): {spread(t)}   wall {spread([r['wall_ms'] for r in out['trivial']])}")
     print(f"  Bridges public pages:                {spread(b)}   wall {spread([r['wall_ms'] for r in out['bridges']])}")
     print(f"  ratio Bridges / trivial: {out['ratio']:.2f} (batch by batch {out['ratio_spread'][0]:.2f}–{out['ratio_spread'][1]:.2f})")
     f = out["first_views"]
-    print(f"  first views (each page, area, quarter and language built from the release): {f['cpu_ms']:.1f} ms CPU, {f['wall_ms']:.1f} ms wall")
+    how = "built from the release" if args.no_warm else "read from the view cache folder"
+    print(f"  first views (each page, area, quarter and language {how}): {f['cpu_ms']:.1f} ms CPU, {f['wall_ms']:.1f} ms wall")
+    if out.get("warm"):
+        w = out["warm"]
+        print(f"  views prepared ahead by the warmer (its own process, nice 19): {w['built']} in {w['seconds']} s, {w['cpu_seconds']} s of CPU "
+              f"({1000 * w['cpu_seconds'] / max(w['built'], 1):.0f} ms a view)")
 
 
 if __name__ == "__main__":

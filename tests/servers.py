@@ -98,7 +98,8 @@ def start(script: Path = APP, data_dir: Path | None = None, env: dict | None = N
     folder = Path(log_dir or (Path(data_dir).parent if data_dir else Path(os.environ.get("TMPDIR", "/tmp"))))
     folder.mkdir(parents=True, exist_ok=True)
     log_path = folder / f"streamlit-{Path(script).stem}-{port}.log"
-    full_env = {**os.environ, **({"BRIDGES_DATA_DIR": str(data_dir)} if data_dir else {}), **(env or {})}
+    # no warmer preparing every view of the release (ui/public/warm.py) beside a test's server, unless the test asks for one
+    full_env = {"BRIDGES_WARM_VIEWS": "0", **os.environ, **({"BRIDGES_DATA_DIR": str(data_dir)} if data_dir else {}), **(env or {})}
     with open(log_path, "a") as log:  # the child keeps its own copy of the descriptor
         proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port), "--server.address", "127.0.0.1",
                                  "--server.headless", "true", "--browser.gatherUsageStats", "false", *args],

@@ -5,15 +5,23 @@ every process reads the new release without clearing anything, and no frame is e
 never an argument). Two kinds:
 - `runner`: query results (small frames) in st.cache_data, which hands each caller its own copy;
 - `shared`: finished page parts (a page's blocks, ready to draw) in st.cache_resource, one object for every
-  session: nothing is copied on a hit, so whoever draws them must never change them.
+  session: nothing is copied on a hit, so whoever draws them must never change them. Behind it, the view cache
+  folder: parts built ahead of residents by ui.public.warm, one file each, read instead of building.
 """
 from __future__ import annotations
 
 import atexit
+import functools
 import gc
+import hashlib
 import importlib
+import logging
+import os
+import pickle
 import sys
+import tempfile
 import threading
+from pathlib import Path
 
 import streamlit as st
 from streamlit import runtime
@@ -51,7 +59,7 @@ def current_release() -> Release | None:
     return open_release(provider_root(root, provider_id()))
 
 
-def _resolve(name: str):
+def resolve(name: str):
     module, _, attr = name.rpartition(".")
     return getattr(importlib.import_module(module), attr)
 
@@ -59,7 +67,7 @@ def _resolve(name: str):
 @st.cache_data(max_entries=4000, show_spinner=False)
 def _cached(name: str, root: str, version: int, args: tuple):
     rel = open_release(root, version)
-    return _resolve(name)(rel, *args)
+    return resolve(name)(rel, *args)
 
 
 def runner(rel: Release):
@@ -72,16 +80,20 @@ def runner(rel: Release):
     return run
 
 
-# One view of a page, ready to draw, is about 55 kB on the demo (figures as JSON, tables as Arrow), so this many views
-# hold about 80 MB at most; the demo has 1,584 (6 pages × 11 areas × 12 quarters × 2 languages). When it is full,
-# the view used least recently goes.
-SHARED_ENTRIES = 1500
+# One view of a page, ready to draw, is about 42 kB in memory on the demo (figures as JSON, tables as Arrow: all 1,584
+# views, 6 pages × (10 areas and all areas) × 12 quarters × 2 languages, take 67 MB), and a view's context (ui.public.page)
+# much less; this many hold every view of the demo's release. When it is full, the part used least recently goes: the
+# next view that needs it reads it back from the view cache folder (about 1 ms) if the warmer prepared it.
+SHARED_ENTRIES = 2000
 
 
 @st.cache_resource(max_entries=SHARED_ENTRIES, show_spinner=False)
 def _shared(name: str, root: str, version: int, args: tuple):
+    ready = read_view(root, version, name, args)
+    if ready is not None:
+        return ready
     rel = open_release(root, version)
-    return _resolve(name)(rel, *args)
+    return resolve(name)(rel, *args)
 
 
 def shared(rel: Release):
@@ -92,6 +104,102 @@ def shared(rel: Release):
         return _shared(f"{fn.__module__}.{fn.__qualname__}", root, version, tuple(args))
 
     return run
+
+
+# ---------------------------------------------------------------- the view cache folder
+# Page parts built ahead of residents (ui.public.warm), one pickle a part, in a folder per store, release version and
+# code: <cache>/<store>/v<version>-<code>/<part>.pickle. Any server process on the machine reads them, and they outlive
+# a restart. Pickles are code: the folder is the server user's own (0700), and one that anybody else could write to
+# is never read.
+CODE_DIRS = ("model", "stats", "outputs", "ui", "locales")
+_log = logging.getLogger("bridges.views")
+
+
+def view_cache_root() -> Path:
+    """$BRIDGES_VIEW_CACHE, else bridges-views-<uid> in the temporary folder."""
+    return Path(os.environ.get("BRIDGES_VIEW_CACHE") or Path(tempfile.gettempdir()) / f"bridges-views-{os.getuid()}")
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """A fingerprint of the code that draws a view (file names, sizes and modification times of the read side, plus the
+    versions of the libraries that shape a figure or a table): parts built by other code are never read."""
+    import pandas
+    import plotly
+    import pyarrow
+
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha1(f"{plotly.__version__} {pandas.__version__} {pyarrow.__version__} {st.__version__}".encode())
+    for d in CODE_DIRS:
+        for p in sorted((root / d).rglob("*")):
+            if p.suffix in (".py", ".toml", ".json", ".csv") and "__pycache__" not in p.parts:
+                s = p.stat()
+                h.update(f"{p.relative_to(root)} {s.st_size} {s.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:12]
+
+
+def view_dir(root: str, version: int) -> Path:
+    """The folder of one release's prepared parts (made by the warmer, read by every server)."""
+    store = hashlib.sha1(str(root).encode()).hexdigest()[:16]
+    return view_cache_root() / store / f"v{version}-{code_version()}"
+
+
+def make_view_dir(root: str, version: int) -> Path:
+    """view_dir, made if need be, owner-only from the cache folder down (read_view reads only a private folder)."""
+    folder = view_dir(root, version)
+    view_cache_root().mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.parent.chmod(0o700)
+    return folder
+
+
+def view_file(root: str, version: int, name: str, args: tuple) -> Path:
+    key = hashlib.sha1(repr((name, args)).encode()).hexdigest()
+    return view_dir(root, version) / f"{key}.pickle"
+
+
+@functools.lru_cache(maxsize=4)
+def private(folder: Path) -> bool:
+    """True when the folder is this user's and nobody else may write to it (checked once per process)."""
+    try:
+        s = folder.stat()
+    except OSError:
+        return False
+    ok = s.st_uid == os.getuid() and not s.st_mode & 0o022
+    if not ok:
+        _log.warning("The view cache %s is not private to this user: it is not read. Remove it or set BRIDGES_VIEW_CACHE.", folder)
+    return ok
+
+
+def read_view(root: str, version: int, name: str, args: tuple):
+    """A part the warmer built, or None (none there yet, unreadable, or a cache folder that is not private)."""
+    path = view_file(root, version, name, args)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if not private(view_cache_root()):
+        return None
+    try:
+        return pickle.loads(data)
+    except Exception:  # a half-written or stale file is a miss: the part is built as usual
+        _log.warning("A prepared view in %s could not be read; it is built instead.", path, exc_info=True)
+        return None
+
+
+def write_view(root: str, version: int, name: str, args: tuple, value) -> Path:
+    """Store a prepared part where read_view finds it (whole or not at all: written aside, then renamed)."""
+    path = view_file(root, version, name, args)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
+        pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+    return path
+
+
+def in_server() -> bool:
+    """True in a Streamlit server; False in a script and under AppTest, whose runtime is a stand-in (a mock)."""
+    return type(runtime.Runtime._instance) is runtime.Runtime
 
 
 _frozen_at = 0  # how many modules were loaded when the heap was last frozen
@@ -107,7 +215,7 @@ def freeze_long_lived() -> None:
     loaded since the last time, so a few times after the server starts, then never. Only in a server: under AppTest
     (no runtime) the process is a test run, whose objects come and go."""
     global _frozen_at
-    if len(sys.modules) == _frozen_at or not runtime.exists():
+    if len(sys.modules) == _frozen_at or not in_server():
         return
     with _freeze_lock:
         if len(sys.modules) != _frozen_at:

@@ -81,6 +81,15 @@ class ReadyFigure(go.Figure):
     def __repr__(self) -> str:
         return f"ReadyFigure({len(self._spec)} characters of JSON)"
 
+    def __reduce__(self):  # pickled as its JSON (the view cache folder, ui.data): go.Figure's own would need a built figure
+        return _ready_figure, (self._spec,)
+
+
+def _ready_figure(spec_json: str) -> ReadyFigure:
+    fig = ReadyFigure.__new__(ReadyFigure)
+    fig._spec = spec_json
+    return fig
+
 
 def lay_out(fig: go.Figure) -> go.Figure:
     """The chart's title is a heading on the page, not inside the figure; the legend needs room above the plot."""

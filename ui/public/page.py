@@ -1,6 +1,7 @@
 """What every public page shares: URL state, header (release, data as of, language, navigation), footer."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 
@@ -12,11 +13,12 @@ from outputs.deck import provider
 from outputs import site as static_site
 from stats import clery, queries, schemes, views
 from stats.blocks import cap, charts
-from stats.i18n import date, language_name, locale, quarter_label, t
+from stats.i18n import date, language_name, locale, quarter_label, set_count_unit, t
 from stats.releases import published_date
 
 from ui import state
 from ui.data import current_release, freeze_long_lived, provider_id, runner, shared
+from ui.public import warm
 from ui.render import md_escape, prepare, render, small
 
 CLERY_PAGES = ("clery", "crime_log")  # a campus's Annual Security Report and daily crime log: in the nav when the release has Clery data
@@ -44,7 +46,8 @@ def start(page: str) -> views.Ctx | None:
         st.title(t(f"nav.{page}", lang))
         st.info(md_escape(t("nothing_published", lang)))
         st.stop()
-    ctx = views.context(rel, state.area_key(), state.raw("quarter"), lang, _run(rel))
+    warm.ensure(rel)  # the release's other views, prepared ahead of residents in a process of their own
+    ctx = _context(rel, state.area_key(), state.raw("quarter"), lang)
     _header(page, ctx)
     if page in NEEDS_SELECTION:
         _selectors(ctx, page)
@@ -56,14 +59,39 @@ def start(page: str) -> views.Ctx | None:
     return ctx
 
 
-# what every view looks up before its page is drawn (checking the URL, the header, the selectors, trust's measures)
-BASICS = (queries.areas, queries.quarters, queries.all_quarters, views.release_sources, queries.data_as_of, queries.survey_measures)
+# what every view looks up before its page is drawn (checking the URL, the header and its nav, the selectors, trust's
+# measures): from the query cache, each would be copied for every view
+BASICS = (queries.areas, queries.quarters, queries.all_quarters, views.release_sources, queries.data_as_of, queries.survey_measures,
+          schemes.scheme_areas, schemes.schemes, clery.has_clery)
+NAMES = "main area names"  # {area id: name} of the main scheme, in the selector's order
+KNOWN = "views of the URL"  # the (area, quarter) values a URL may hold that name a view of the release
 
 
 def release_basics(rel) -> dict:
-    """BASICS of a release, looked up once (through ui.data.shared) and read by every view."""
+    """BASICS of a release, looked up once (through ui.data.shared) and read by every view, with the main areas' names
+    and the URL values that name a view."""
     run = runner(rel)
-    return {fn: run(fn) for fn in BASICS}
+    out = {fn: run(fn) for fn in BASICS}
+    areas = out[queries.areas]
+    names = dict(zip(areas["area_id"].astype(str), areas["name"].astype(str)))
+    out[NAMES] = {a: names[a] for a in sorted(names, key=lambda a: names[a].lower())}
+    out[KNOWN] = ({None, *names, *out[schemes.scheme_areas]["key"]}, {None, *out[queries.all_quarters]})
+    return out
+
+
+def view_context(rel, area: str | None, quarter: str | None, lang: str) -> views.Ctx:
+    """stats.views.context of one view, made once per release (ui.data.shared); every view draws on a copy."""
+    return views.context(rel, area, quarter, lang, _run(rel))
+
+
+def _context(rel, area: str | None, quarter: str | None, lang: str) -> views.Ctx:
+    """The view's context: a copy of the shared one when the URL names a view of the release (a URL naming anything
+    else, by an area's name say, is worked out for this view alone and never fills the shared cache)."""
+    areas, quarters = shared(rel)(release_basics)[KNOWN]
+    if area not in areas or quarter not in quarters:
+        return views.context(rel, area, quarter, lang, _run(rel))
+    set_count_unit(rel.count_unit)  # what views.context says for the view, in this session's context
+    return dataclasses.replace(shared(rel)(view_context, area, quarter, lang))
 
 
 def _run(rel):
@@ -149,10 +177,11 @@ def _selectors(ctx: views.Ctx, page: str) -> None:
     present = ctx.q(schemes.schemes)
     scheme = _chosen_scheme(ctx)
     if scheme is None:
-        names = dict(zip(ctx.areas["area_id"].astype(str), ctx.areas["name"].astype(str)))  # built from the areas table: once here
+        names = shared(ctx.rel)(release_basics)[NAMES]  # in the selector's order already
+        ids = ["", *names]
     else:
         names = {k: v for k, v in ctx.scheme_names.items() if schemes.split(k)[0] == scheme}
-    ids = [""] + sorted(names, key=lambda a: names[a].lower())
+        ids = [""] + sorted(names, key=lambda a: names[a].lower())
     qs = list(reversed(ctx.all_quarters))
     if len(present) > 1:  # several schemes side by side (beats and districts, neighbourhoods): choose one first
         c0, c1, c2 = st.columns(3)
@@ -167,7 +196,7 @@ def _selectors(ctx: views.Ctx, page: str) -> None:
     else:
         c1, c2 = st.columns(2)
     with c1:
-        area = state.select("area", t("select.area", lang), ids, ctx.area or "", lambda a: names.get(a, a) if a else t("area.all", lang), page)
+        area = state.select("area", schemes.area_word(scheme, lang), ids, ctx.area or "", lambda a: names.get(a, a) if a else t("area.all", lang), page)
     with c2:
         quarter = state.select("quarter", t("select.quarter", lang), qs, ctx.quarter, lambda q: quarter_label(q, lang), page) if qs else None
     ctx.area = area or None
