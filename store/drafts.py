@@ -159,3 +159,33 @@ class Rows:
             for b in p.to_batches(columns=columns):
                 if b.num_rows:
                     yield _fit(b, schema)
+
+
+DELTA_CHUNK_ROWS = 250_000  # rows a Delta commit: deltalake's writer holds all it is given in memory (about 1 KB a row)
+
+
+def write_chunks(rows, write) -> None:
+    """Write `rows` through write(data, first): a table at once; a DraftRows in chunks of DELTA_CHUNK_ROWS, the first
+    replacing (the table, or the draft's quarters), the next appending. The table then has a commit per chunk; the release
+    manifest, written last, names the final version, and a publish stopped between two commits leaves commits no release
+    names, undone by the next publish (Store._pinned_table): the store is at the old release or the new one."""
+    if not isinstance(rows, DraftRows):
+        write(rows, True)
+        return
+    batches = rows.to_batches(batch_size=max(1, DELTA_CHUNK_ROWS // 5))
+    first = True
+    for head in batches:
+        def chunk(head=head):
+            n = head.num_rows
+            yield head
+            while n < DELTA_CHUNK_ROWS:
+                b = next(batches, None)
+                if b is None:
+                    return
+                n += b.num_rows
+                yield b
+
+        write(pa.RecordBatchReader.from_batches(rows.schema, chunk()), first)
+        first = False
+    if first:  # no rows at all: the table (or its quarters) is still replaced
+        write(rows.schema.empty_table(), True)

@@ -252,7 +252,14 @@ def hang_while_staging(path, store):
         real(*a, **k)
         time.sleep(120)
 
+    real_close = pq.ParquetWriter.close
+
+    def close_then_hang(self, *a, **k):
+        real_close(self, *a, **k)
+        time.sleep(120)
+
     pq.write_table = write_then_hang  # only in this worker process
+    pq.ParquetWriter.close = close_then_hang  # a draft staged batch by batch (store.drafts.DraftWriter) closes its file last
     return ingest(path, "incidents", store)
 
 

@@ -173,3 +173,31 @@ def test_failed_publish_leaves_release_as_it_was(export, tmp_path, monkeypatch):
     second = store.publish([draft], by="test", note="second")
     assert second["version"] == first["version"] + 1
     assert second["row_counts"] == first["row_counts"]
+
+
+@pytest.mark.slow
+def test_delta_write_stopped_between_commits_leaves_release_as_it_was(export, tmp_path, monkeypatch):
+    import store.versioned as sv
+
+    store = _store(tmp_path / "data")
+    first = store.publish([ingest(export, "incidents", store)["draft"]], by="test", note="first")
+    draft = ingest(export, "incidents", store)["draft"]
+    monkeypatch.setattr("store.drafts.DELTA_CHUNK_ROWS", 500)  # the draft goes to the table in six commits
+    real, calls = sv.write_deltalake, []
+
+    def failing(*a, **k):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError("disk full (simulated) in the third commit")
+        return real(*a, **k)
+
+    monkeypatch.setattr(sv, "write_deltalake", failing)
+    with pytest.raises(OSError, match="simulated"):
+        store.publish([draft], by="test", note="second")
+    assert store.current()["version"] == first["version"]
+    assert sv.DeltaTable(str(store.table_path("incidents"))).version() > first["tables"]["incidents"]  # two commits no release names
+    assert store.list_drafts() == [draft]
+    monkeypatch.setattr(sv, "write_deltalake", real)
+    second = store.publish([draft], by="test", note="second")
+    assert second["row_counts"] == first["row_counts"]  # the stray commits undone, the quarters replaced once
+    assert second["version"] == first["version"] + 1
