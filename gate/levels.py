@@ -173,35 +173,46 @@ def areas_with_data(areas: pd.DataFrame | None, data: dict[str, pd.DataFrame | N
     """The areas table with every area the data names that it lacks (a site, post, beat or district column, a survey's
     sectors): listed with its id as its name, no population and no shape, so every page and output can offer it.
     Main areas come from incidents', engagement's and feedback's `area`; districts from incidents' `district` (when they are
-    counted as a scheme: no area has a parent there); a survey's areas in its own `scheme`."""
+    counted as a scheme: no area has a parent there); a survey's areas in its own `scheme`, each with the `parent` its rows
+    name (a Chicago sector's district), when they all name the same one: a parent is never guessed from an id."""
     have = pd.DataFrame(columns=fields) if areas is None else areas.copy()
     for f in fields:
         if f not in have.columns:
             have[f] = None
     known = {(scheme_of(s), str(a)) for s, a in zip(have["scheme"], have["area_id"])}
-    wanted: dict[tuple, None] = {}
+    wanted: dict[tuple, str | None] = {}  # (scheme, id): the parent the data names, if it names one
 
-    def add(scheme, values):
-        for v in pd.unique(values.dropna().astype(str)):
+    def add(scheme, values, parents=None):
+        vals = values.astype(object).where(values.notna(), None)
+        if parents is None:
+            named: dict = {}
+        else:  # the one parent every row of the area names; none where rows disagree or some name none
+            pairs = pd.DataFrame({"a": vals, "p": parents.astype(object).where(parents.notna() & parents.astype(str).str.strip().ne(""), None)})
+            pairs = pairs[pairs["a"].notna()]
+            one = pairs.groupby("a", dropna=False)["p"].agg(lambda p: p.iloc[0] if p.notna().all() and p.nunique() == 1 else None)
+            named = {str(a): str(p) for a, p in one.items() if not _blank(p)}
+        for v in pd.unique(vals.dropna().astype(str)):
             if v.strip() and (scheme, v) not in known:
-                wanted[(scheme, v)] = None
+                wanted[(scheme, v)] = named.get(v) or wanted.get((scheme, v))
 
     for name in ("incidents", "engagement", "feedback"):
         f = data.get(name)
         if f is not None and "area" in f.columns:
             add(None, f["area"])
     inc = data.get("incidents")
-    if inc is not None and "district" in inc.columns and DISTRICT not in parent_schemes(have).values():
+    if inc is not None and "district" in inc.columns and parent_schemes(have).get(None) != DISTRICT:  # sectors' districts do not count
         add(DISTRICT, inc["district"])
     sv = data.get("survey")
     if sv is not None and "area" in sv.columns:
         sch = sv["scheme"] if "scheme" in sv.columns else pd.Series([None] * len(sv), index=sv.index)
         for s in pd.unique(sch.astype(object).where(sch.notna(), None)):
-            add(scheme_of(s), sv.loc[(sch.isna() if scheme_of(s) is None else sch.eq(s)), "area"])
+            rows = sch.isna() if scheme_of(s) is None else sch.eq(s)
+            add(scheme_of(s), sv.loc[rows, "area"], sv.loc[rows, "parent"] if "parent" in sv.columns else None)
     if not wanted and areas is None:
         return None
-    extra = pd.DataFrame([{"area_id": a, "source": "data", "name": _auto_name(s, a), "scheme": s, "kind": s if s in KIND_OF_SCHEME else None}
-                          for s, a in sorted(wanted, key=lambda k: (k[0] or "", k[1]))], columns=["area_id", "source", "name", "scheme", "kind"])
+    extra = pd.DataFrame([{"area_id": a, "source": "data", "name": _auto_name(s, a), "scheme": s, "kind": s if s in KIND_OF_SCHEME else None,
+                           "parent": wanted[(s, a)]}
+                          for s, a in sorted(wanted, key=lambda k: (k[0] or "", k[1]))], columns=["area_id", "source", "name", "scheme", "kind", "parent"])
     out = pd.concat([have[fields], extra.reindex(columns=fields)], ignore_index=True) if len(extra) else have[fields]
     return out.reset_index(drop=True)
 

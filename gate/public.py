@@ -323,7 +323,8 @@ def build_public(tables: dict[str, pa.Table | None], cfg: PrivacyConfig, secret:
         out["survey"], note["survey"] = public_survey(sv, cfg)
     for name in DATASETS:  # the other datasets are published as stored, allowlisted fields only
         f = frame(name) if name not in note else None
-        if name == "areas" and (f is not None or inc is not None):  # with the areas the data names that the table lacks
+        # with the areas the data names that the table lacks (a survey's districts and sectors, also with no incidents)
+        if name == "areas" and (f is not None or inc is not None or (sv is not None and sv["scheme"].notna().any())):
             f = areas_with_data(f, {n: frame(n) for n in ("incidents", "engagement", "feedback", "survey")}, PUBLIC_FIELDS["areas"])
         if f is not None:
             out[name] = f[PUBLIC_FIELDS[name]]

@@ -274,6 +274,9 @@ SURVEY = Dataset(
         Field("area", "string", "Area identifier; empty for the whole service area."),
         Field("scheme", "string", "The area scheme `area` belongs to (e.g. `district`, `sector`), as in `areas.scheme`; empty for the "
                                   "provider's main scheme (the one incidents' `area` names)."),
+        Field("parent", "string", "The `area_id` of the area that contains `area`, where the source names it on the row (a Chicago "
+                                  "sector's police district): the area is listed with it as its `parent`.", public=False,
+              withheld="Published once per area, as `areas.parent`, rather than on every row."),
         Field("measure", "string", "What was measured.", allowed=SURVEY_MEASURES, required=True),
         Field("score", "float", "Score from 0 (worst) to 100 (best).", unit="points (0-100)", minimum=0, maximum=100, required=True, emptied_by_gate=True,
               generalised="Empty where fewer people answered than the minimum (10 by default: `survey_min_respondents` in the release's "

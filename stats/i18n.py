@@ -62,13 +62,33 @@ def count_unit() -> str:
     return _COUNT_UNIT.get()
 
 
+# What the main areas of the release being shown are, when they are all one kind ("client_site", "beat", "campus" ...):
+# t() then reads a key's wording from the catalog's [kind_<kind>] table first, so a private security company's pages say
+# "Site" and "all sites", a police service's beats "Beat", rather than the generic "Area". None (mixed or unknown kinds):
+# the generic words. Set by stats.views.context, as the count unit is.
+_AREA_KIND: ContextVar[str | None] = ContextVar("bridges_area_kind", default=None)
+
+
+def set_area_kind(kind: str | None) -> None:
+    """Say what kind of area the release's main areas all are (None: mixed or unknown), for every t() after it here."""
+    _AREA_KIND.set(kind if isinstance(kind, str) and kind.isidentifier() else None)
+
+
+def area_kind() -> str | None:
+    return _AREA_KIND.get()
+
+
 def t(key: str, lang: str = DEFAULT_LANG, **kw) -> str:
     """The text for `key` in `lang` (falling back to English, then to the key), formatted with kw; in a release that
-    counts offences, the key's [count_offences] wording where the catalogs have one."""
+    counts offences, the key's [count_offences] wording where the catalogs have one; in a release whose main areas are all
+    one kind, the key's [kind_<kind>] wording where the catalogs have one."""
     text = None
     if _COUNT_UNIT.get() == "offences":
         alt = f"count_offences.{key}"
         text = catalog(norm_lang(lang)).get(alt)  # never another language's wording for it
+    kind = _AREA_KIND.get()
+    if text is None and kind:
+        text = catalog(norm_lang(lang)).get(f"kind_{kind}.{key}")  # "Site" for a provider of client sites
     text = text or catalog(norm_lang(lang)).get(key) or catalog(DEFAULT_LANG).get(key) or key
     return text.format(**kw) if kw else text
 

@@ -95,14 +95,16 @@ def incidents_by_quarter(rel: Release, area: str | None = None, kind: str = CRIM
                      "ORDER BY quarter, category", [aid or ALL_AREAS, *([scheme] if scheme else []), kind])
 
 
-def incidents_by_area(rel: Release, quarter: str, category: str | None = None, kind: str = CRIME) -> pd.DataFrame:
-    """Per area (and the unknown-area row), the count of the quarter from the cube: area, n (visible cells), hidden (suppressed cells)."""
+def incidents_by_area(rel: Release, quarter: str, category: str | None = None, kind: str = CRIME, scheme: str | None = None) -> pd.DataFrame:
+    """Per area (and the unknown-area row) of a scheme (None: the main one), the count of the quarter from the cube as the
+    release publishes it at that level: area, n (visible cells), hidden (suppressed cells)."""
     cat, params = ("AND category = ?", [quarter, category]) if category else ("", [quarter])
+    sch, sp = ("= ?", [scheme]) if scheme else ("IS NULL", [])
     return rel.query(
         f"""SELECT area, coalesce(sum(n) FILTER (WHERE NOT suppressed), 0)::BIGINT AS n,
                    count(*) FILTER (WHERE suppressed)::BIGINT AS hidden
-            FROM incident_counts WHERE quarter = ? AND area <> '{ALL_AREAS}' AND scheme IS NULL {cat}{KIND} GROUP BY area ORDER BY area""",
-        [*params, kind],
+            FROM incident_counts WHERE quarter = ? AND area <> '{ALL_AREAS}' AND scheme {sch} {cat}{KIND} GROUP BY area ORDER BY area""",
+        [*params, *sp, kind],
     )
 
 
@@ -297,12 +299,12 @@ def survey_series(rel: Release, area: str | None = None) -> pd.DataFrame:
     )
 
 
-def survey_by_area(rel: Release, quarter: str, measure: str) -> pd.DataFrame:
-    """Scores of one measure in one quarter, by area (NULL score: too few respondents)."""
+def survey_by_area(rel: Release, quarter: str, measure: str, scheme: str | None = None) -> pd.DataFrame:
+    """Scores of one measure in one quarter, by area of a scheme (None: the main one; NULL score: too few respondents)."""
     return rel.query(
         "SELECT area, avg(score) AS score, sum(respondents)::BIGINT AS respondents FROM survey "
-        "WHERE quarter = ? AND measure = ? AND area IS NOT NULL AND scheme IS NULL GROUP BY area ORDER BY area",
-        [quarter, measure],
+        f"WHERE quarter = ? AND measure = ? AND area IS NOT NULL AND scheme {'= ?' if scheme else 'IS NULL'} GROUP BY area ORDER BY area",
+        [quarter, measure, *([scheme] if scheme else [])],
     )
 
 

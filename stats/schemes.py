@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from .i18n import t
+from .i18n import has, t
 from .read import Release
 
 SEP = ":"  # "district:7" is district 7; an area of the main scheme is its bare id ("7", "MS")
@@ -58,3 +58,59 @@ def by_scheme(rel: Release) -> dict[str | None, dict[str, str]]:
     for s, k, n in zip(df["scheme"], df["key"], df["name"].astype(str)):
         out.setdefault(s if isinstance(s, str) else None, {})[k] = n
     return {s: dict(sorted(v.items(), key=lambda kv: (kv[1].lower(), kv[0]))) for s, v in out.items()}
+
+
+def parent_schemes(rel: Release) -> dict[str | None, str]:
+    """The scheme each scheme's parents are in: the other scheme holding the most of its `parent` ids (ties: by name), as
+    the gate counts the levels (gate.levels.parent_schemes; beats' parents are districts, sectors' are districts)."""
+    df = scheme_areas(rel)
+    sch = [s if isinstance(s, str) else None for s in df["scheme"]]
+    ids: dict[str | None, set] = {}
+    parents: dict[str | None, set] = {}
+    for s, a, p in zip(sch, df["area_id"].astype(str), df["parent"]):
+        ids.setdefault(s, set()).add(a)
+        if isinstance(p, str) and p.strip():
+            parents.setdefault(s, set()).add(p)
+    out = {}
+    for s, ps in parents.items():
+        cands = sorted(((len(ps & v), o) for o, v in ids.items() if o is not None and o != s), key=lambda c: (-c[0], c[1]))
+        if cands and cands[0][0]:
+            out[s] = cands[0][1]
+    return out
+
+
+def children(rel: Release, area_key: str | None) -> pd.DataFrame:
+    """The areas an area contains (its `parent` is the area, in the scheme their parents are in): key, scheme, area_id, name,
+    kind, ordered by scheme (main first) and name. Empty for all areas and for an area that contains none."""
+    df = scheme_areas(rel)
+    if not area_key:
+        return df.iloc[0:0]
+    scheme, aid = split(area_key)
+    up = parent_schemes(rel)
+    mine = [up.get(s if isinstance(s, str) else None, SEP) == scheme and p == aid for s, p in zip(df["scheme"], df["parent"].astype(object))]
+    return df[mine].reset_index(drop=True)
+
+
+def main_kind(rel: Release) -> str | None:
+    """The kind every main area is ("client_site", "beat" ...), or None where the kinds are mixed or unknown (the generic
+    words "Area" and "all areas" are used then)."""
+    df = scheme_areas(rel)
+    kinds = df.loc[df["scheme"].isna(), "kind"]
+    if not len(kinds) or kinds.isna().any():
+        return None
+    return str(kinds.iloc[0]) if kinds.nunique() == 1 else None
+
+
+def area_word(scheme: str | None, lang: str) -> str:
+    """What one area of a scheme is called, for a chooser's label: the main areas' word ("Site", "Beat", or the generic
+    "Area": stats.i18n's area kind), a district's "District"; a scheme the catalog lacks is its name, capitalised."""
+    if scheme is None:
+        return t("select.area", lang)
+    return t(f"kind_word.{scheme}", lang) if has(f"kind_word.{scheme}", lang) else scheme.replace("_", " ").capitalize()
+
+
+def all_word(scheme: str | None, lang: str) -> str:
+    """The chooser's "all" choice among a scheme's areas: "all areas" (or the main areas' "all sites", "all beats"), "all
+    districts" among the districts."""
+    key = f"kind_{scheme}.area.all"
+    return t(key, lang) if scheme and has(key, lang) else t("area.all", lang)

@@ -16,7 +16,7 @@ import pandas as pd
 from model.public import PUBLIC_TABLES
 
 from . import figures, i18n, periods, queries, schemes, sentences
-from .blocks import Bullets, Chart, Doc, Downloads, Heading, Links, Metric, Metrics, Table, Text
+from .blocks import Bullets, Chart, Doc, Downloads, Heading, Links, Metric, Metrics, Table, Text, cap
 from .compare import compare
 from .geo import outlines
 from .i18n import date, day_names, hour_label, label, num, pct, quarter_label, t
@@ -105,9 +105,11 @@ def direct(rel: Release) -> Callable:
 
 def context(rel: Release, area: str | None, quarter: str | None, lang: str, run: Callable | None = None) -> Ctx:
     """Validate the URL state against the release: an unknown area reads as all areas, an unknown quarter as the latest.
-    Every view of a release starts here, so here the wording learns what the release counts (incidents or offences)."""
+    Every view of a release starts here, so here the wording learns what the release counts (incidents or offences) and
+    what its areas are (sites, beats ...)."""
     i18n.set_count_unit(rel.count_unit)
     run = run or direct(rel)
+    i18n.set_area_kind(run(schemes.main_kind))  # "Site", "Beat" ... where every main area is one kind
     areas = run(queries.areas)
     qs = run(queries.quarters)
     allq = run(queries.all_quarters)
@@ -386,6 +388,40 @@ def map_chart(ctx: Ctx, measure: str = "rate") -> Chart:
     return Chart("incidents.map", title, sentence, fig, table, notes, ctx.source("incidents") + " " + ctx.source("areas"))
 
 
+def _child_word(kids: pd.DataFrame, lang: str) -> tuple[str | None, str]:
+    """The scheme of an area's children shown (the first, where they are in several) and what one of them is called."""
+    scheme = kids["scheme"].iloc[0] if len(kids) else None
+    scheme = scheme if isinstance(scheme, str) else None
+    return scheme, schemes.area_word(scheme, lang)
+
+
+def children_chart(ctx: Ctx) -> Chart | None:
+    """The areas a parent area contains (a district's beats), ranked by their incidents in the quarter, as the release
+    publishes them at the children's level (hidden cells count nothing and are said); None for an area without children."""
+    lang, q = ctx.lang, ctx.quarter
+    kids = ctx.q(schemes.children, ctx.area)
+    if kids.empty or not q:
+        return None
+    scheme, word = _child_word(kids, lang)
+    kids = kids[kids["scheme"].isna() if scheme is None else kids["scheme"].eq(scheme)]
+    counts = ctx.q(queries.incidents_by_area, q, None, queries.CRIME, scheme).set_index("area")
+    rows = [{"id": k, "name": n, "n": _int(counts["n"].get(a, 0)) if a in counts.index else 0,
+             "hidden": _int(counts["hidden"].get(a, 0)) if a in counts.index else 0}
+            for k, a, n in zip(kids["key"], kids["area_id"].astype(str), kids["name"].astype(str))]
+    title = t("incidents.children.title", lang, child=word.lower(), where=ctx.where, quarter=ctx.ql(q))
+    items = [{"id": r["id"], "name": r["name"], "value": r["n"], "text": num(r["n"], lang)} for r in rows]
+    fig = figures.ranked(items, title=title, lang=lang, value_title=t("axis.incidents", lang)) if rows else None
+    top = max(rows, key=lambda r: r["n"])
+    low = min(rows, key=lambda r: r["n"])
+    sentence = t("s.children", lang, where=cap(ctx.where), quarter=ctx.ql(q), k=num(len(rows), lang), child=word.lower(),
+                 top=top["name"], top_n=num(top["n"], lang), low=low["name"], low_n=num(low["n"], lang))
+    table = pd.DataFrame({word: [r["name"] for r in rows],
+                          t("col.incidents", lang): [num(r["n"], lang) + (" + " + t("cell.hidden_cells", lang, n=r["hidden"]) if r["hidden"] else "")
+                                                     for r in rows]})
+    notes = [t("note.rate_hidden", lang, k=num(ctx.k, lang))] if any(r["hidden"] for r in rows) else []
+    return Chart("incidents.children", title, sentence, fig, table, notes, ctx.source("incidents"))
+
+
 def _area_row(r: dict, lang: str, others: bool) -> dict:
     """One area's line of the table under the map (or the ranked chart): count, denominator and its source, rate. A
     provider of client sites (others: some area has a denominator other than residents) gets the denominator's columns."""
@@ -521,6 +557,7 @@ def incidents(ctx: Ctx, measure: str = "rate") -> list:
     return [
         Heading(t("incidents.h.trend", lang), "trend"), trend_chart(ctx),
         Heading(t("incidents.h.map", lang), "map"), map_chart(ctx, measure),
+        *[c for c in [children_chart(ctx)] if c is not None],  # a district's beats, ranked
         Heading(t("incidents.h.when", lang), "when"), hour_chart(ctx), weekday_chart(ctx),
         Heading(t("incidents.h.status", lang), "status"), status_chart(ctx),
         Heading(t("incidents.h.response", lang), "response"), response_chart(ctx),
@@ -834,6 +871,41 @@ def survey_area_chart(ctx: Ctx, measure: str = "trust") -> Chart:
     return Chart("trust.areas", title, sentence, fig, table, [], ctx.source("survey"))
 
 
+def survey_children_chart(ctx: Ctx, measure: str = "trust") -> Chart | None:
+    """The areas a parent area contains (a police district's sectors), ranked by their survey score in the quarter, each at
+    the level the survey measured it; None where the area has no children with a score row in the quarter."""
+    lang, q = ctx.lang, ctx.quarter
+    kids = ctx.q(schemes.children, ctx.area)
+    if kids.empty or not q:
+        return None
+    mlab = label("measure", measure, lang)
+    for scheme in dict.fromkeys(kids["scheme"].where(kids["scheme"].notna(), None)):
+        mine = kids[kids["scheme"].isna() if scheme is None else kids["scheme"].eq(scheme)]
+        df = ctx.q(queries.survey_by_area, q, measure, scheme)
+        df = df[df["area"].astype(str).isin(set(mine["area_id"].astype(str)))]
+        if len(df):
+            break
+    else:
+        return None
+    word = schemes.area_word(scheme, lang)
+    names = dict(zip(mine["area_id"].astype(str), mine["name"].astype(str)))
+    keys = dict(zip(mine["area_id"].astype(str), mine["key"]))
+    df = df.assign(name=[names[str(a)] for a in df["area"]])
+    ok = df[df["score"].notna()]
+    withheld = int(df["score"].isna().sum())
+    title = t("trust.children.title", lang, measure=mlab, child=word.lower(), where=ctx.where, quarter=ctx.ql(q))
+    items = [{"id": keys[str(a)], "name": n, "value": round(float(v), 1), "text": num(v, lang)} for a, n, v in zip(ok["area"], ok["name"], ok["score"])]
+    fig = figures.ranked(items, title=title, lang=lang, value_title=t("axis.score", lang)) if items else None
+    hi = ok.loc[ok["score"].idxmax()] if len(ok) else None
+    lo = ok.loc[ok["score"].idxmin()] if len(ok) else None
+    sentence = sentences.survey_areas(ctx.ql(q), mlab, (hi["name"], float(hi["score"]), _int(hi["respondents"])) if hi is not None else None,
+                                      (lo["name"], float(lo["score"]), _int(lo["respondents"])) if lo is not None else None, withheld, _survey_min(ctx), lang)
+    table = pd.DataFrame({word: list(df["name"]),
+                          t("col.score", lang): [num(s, lang) if not pd.isna(s) else t("cell.too_few", lang, min=num(_survey_min(ctx), lang)) for s in df["score"]],
+                          t("col.respondents", lang): [num(n, lang) if not pd.isna(n) else "–" for n in df["respondents"]]})
+    return Chart("trust.children", title, sentence, fig, table, [], ctx.source("survey"))
+
+
 def trust(ctx: Ctx, measure: str = "trust") -> list:
     lang = ctx.lang
     if (missing := _missing(ctx, "survey")) is not None:
@@ -841,6 +913,7 @@ def trust(ctx: Ctx, measure: str = "trust") -> list:
     return [
         Heading(t("trust.h.series", lang), "series"), survey_chart(ctx),
         Heading(t("trust.h.areas", lang), "areas"), survey_area_chart(ctx, measure),
+        *[c for c in [survey_children_chart(ctx, measure)] if c is not None],  # a district's sectors, ranked
     ]
 
 

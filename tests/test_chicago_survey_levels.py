@@ -110,7 +110,7 @@ def test_trust_page_with_a_sector_in_the_url(chicago, monkeypatch):
     # the selectors offer the schemes present, and the sector is chosen
     boxes = {s.label: s for s in at.selectbox}
     assert boxes["Areas by"].value == "sector" and boxes["Areas by"].options == ["Main areas", "Districts", "Sectors"]
-    assert boxes["Area"].value == "sector:1610"
+    assert boxes["Sector"].value == "sector:1610"  # the chooser of a scheme's areas is named by their kind
     assert at.query_params["scheme"] == "sector" and at.query_params["area"] == "1610"
     body = "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
     assert "Sector 1610" in body

@@ -215,12 +215,13 @@ def test_the_deck_chooser_offers_every_scheme(beats, monkeypatch):
     at = _deck_page(beats, monkeypatch, lang="en", scheme="district")
     scheme, area = at.selectbox[0], at.selectbox[1]
     assert scheme.label == "Areas by" and scheme.value == "district" and list(scheme.options) == ["Main areas", "Districts"]
-    assert list(area.options) == ["all areas", "North District", "South District"]
+    assert area.label == "District" and list(area.options) == ["all districts", "North District", "South District"]
     area.set_value("district:D2").run()
     link = next(b for b in at.get("link_button"))
     assert "scheme=district" in link.proto.url and "area=D2" in link.proto.url
     at.selectbox[0].set_value("").run()  # back to the main areas: the beats
-    assert list(at.selectbox[1].options) == ["all areas", "Beat 11", "Beat 12", "Beat 21", "Beat 22"]
+    # the main areas are all beats: the words say so (stats.i18n's area kind)
+    assert at.selectbox[1].label == "Beat" and list(at.selectbox[1].options) == ["all beats", "Beat 11", "Beat 12", "Beat 21", "Beat 22"]
 
 
 def _text(at: AppTest) -> str:
@@ -310,3 +311,51 @@ def test_area_stems_are_unique_across_schemes():
     assert stems == {"7": "area-7", "district-7": "area-district-7", "district:7": "district-7", "sector:7": "sector-7",
                      "district:x/y": "district-x_y"}
     assert len(set(stems.values())) == len(stems)
+
+
+# ---------------------------------------------------------------- Chicago's survey: sectors within their districts
+
+
+@pytest.fixture(scope="module")
+def chicago_survey(realdata, tmp_path_factory) -> Path:
+    store = Store(tmp_path_factory.mktemp("chicago-survey") / "store")
+    rep = ingest(realdata / "chicago-police-sentiment-scores" / "Police_Sentiment_Scores.csv", "survey", store)
+    store.publish([rep["draft"]], "test", "Chicago sentiment survey")
+    return store.root
+
+
+def test_survey_sectors_are_listed_within_the_district_their_rows_name(chicago_survey, realdata):
+    """Every sector row of the export names its DISTRICT (6,486 of 6,486): the sector is listed with that district as its
+    parent. The parent comes from that column, never from the sector's digits."""
+    raw = pd.read_csv(realdata / "chicago-police-sentiment-scores" / "Police_Sentiment_Scores.csv", dtype=str)
+    raw = raw[raw["SECTOR"].notna()]
+    named = raw.groupby("SECTOR")["DISTRICT"].agg(lambda d: set(d.str.lstrip("0")))
+    assert named.map(len).eq(1).all()  # each sector's rows all name one district
+    rel = open_release(chicago_survey)
+    areas = schemes.scheme_areas(rel)
+    sectors = areas[areas["scheme"] == "sector"]
+    assert len(sectors) == 69 and sectors["parent"].notna().all()
+    assert {a: p for a, p in zip(sectors["area_id"], sectors["parent"])} == {s: next(iter(d)) for s, d in named.items() if s in set(sectors["area_id"])}
+    assert areas.loc[areas["scheme"] == "district", "parent"].isna().all()
+    assert schemes.parent_schemes(rel) == {"sector": "district"}
+    kids = schemes.children(rel, "district:16")
+    assert set(kids["key"]) == {f"sector:{s}" for s, d in named.items() if d == {"16"}} and len(kids) >= 3
+    # the survey's own rows keep no parent column: it is published once per area, in areas.parent
+    assert "parent" not in rel.query("SELECT * FROM survey LIMIT 1").columns
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_district_page_ranks_its_sectors(chicago_survey, lang):
+    from stats import views
+
+    rel = open_release(chicago_survey)
+    ctx = views.context(rel, "district:16", "2021Q2", lang)
+    blocks = views.trust(ctx, "trust")
+    chart = next(b for b in blocks if getattr(b, "key", None) == "trust.children")
+    want = rel.query("SELECT area, avg(score) AS s FROM survey WHERE scheme = 'sector' AND quarter = '2021Q2' AND measure = 'trust' "
+                     "AND area IN (SELECT area_id FROM areas WHERE scheme = 'sector' AND parent = '16') GROUP BY area ORDER BY s DESC, area")
+    meta = chart.figure.data[0].meta
+    assert meta["areas"] == [f"sector:{a}" for a in want["area"]]
+    assert meta["values"] == [round(v, 1) for v in want["s"]]
+    assert ("Sector 1610" in chart.title) is False and ("Police district 16" in chart.title or "District 16" in chart.title)
+    assert chart.title.startswith("Trust score (0 to 100) in each sector of" if lang == "en" else "Score « Confiance » (0 à 100) dans chaque secteur de")

@@ -66,11 +66,11 @@ def test_site_files(demo_site):
     out = demo_site["out"]
     assert demo_site["seconds"] < 30
     pages = sorted(p.name for p in out.glob("*.html"))
-    areas = open_release(demo_site["store"]).query("SELECT area_id FROM areas")["area_id"].tolist()
+    every = open_release(demo_site["store"]).query("SELECT scheme, area_id FROM areas")
     for lang_suffix in ("", ".fr"):
         assert f"index{lang_suffix}.html" in pages and f"data{lang_suffix}.html" in pages and f"area-all{lang_suffix}.html" in pages
-        for a in areas:
-            assert f"area-{a}{lang_suffix}.html" in pages
+        for s, a in zip(every["scheme"], every["area_id"]):  # the neighbourhoods, and the source's districts named by their scheme
+            assert f"{s if isinstance(s, str) else 'area'}-{a}{lang_suffix}.html" in pages
     # plotly.js once, beside every page: the basic bundle draws every chart of the site, the full one is not written
     assert sorted(p.name for p in out.rglob("plotly*.js")) == [S.BASIC_BUNDLE]
     bundle = (out / S.BASIC_BUNDLE).stat().st_size

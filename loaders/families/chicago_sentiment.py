@@ -26,7 +26,8 @@ def prepare(table: pa.Table) -> pa.Table:
     Each output row also gets COPY_OF_EARLIER_ROW (yes when every column repeats an earlier row),
     LEVEL (city, area, district or sector: which of AREA/DISTRICT/SECTOR are filled), AREA_ID (empty
     citywide, the district number for district rows, the CPD area or sector code otherwise), AREA_SCHEME
-    (the area scheme of AREA_ID: `district` or `sector`, empty citywide) and
+    (the area scheme of AREA_ID: `district` or `sector`, empty citywide), AREA_PARENT (a sector row's DISTRICT, which the
+    row names itself: the sector's parent; empty for the other levels) and
     SURVEY_ID (start..end|level id|measure, e.g. `2018-05-01..2018-05-31|district 15|TRUST`).
     An empty measure is not emitted; a source row with no measure at all gives one row with MEASURE
     and SCORE empty, so the engine rejects it with a reason instead of losing it.
@@ -37,6 +38,7 @@ def prepare(table: pa.Table) -> pa.Table:
     district_id = pc.replace_substring_regex(district, pattern=r"^0+([0-9])", replacement=r"\1")
     area_id = pc.if_else(has_sector, sector, pc.if_else(has_district, district_id, pc.if_else(has_area, area, pa.scalar(None, pa.string()))))
     scheme = pc.if_else(pc.is_in(level, value_set=pa.array(["district", "sector"])), level, pa.scalar(None, pa.string()))
+    parent = pc.if_else(pc.and_(has_sector, has_district), district_id, pa.scalar(None, pa.string()))
     label = pc.if_else(pc.equal(level, "city"), "city", pc.binary_join_element_wise(level, pc.fill_null(area_id, ""), " "))
 
     # the export repeats whole rows: mark exact copies of an earlier row (every column the same)
@@ -67,7 +69,7 @@ def prepare(table: pa.Table) -> pa.Table:
             pc.binary_join_element_wise(start, end, ".."), pc.take(label, idx), meas if name else pa.array(["(no measure)"] * len(idx)), "|"
         )
         cols = {c: pc.take(table[c], idx) for c in keep_cols}
-        cols.update(LEVEL=pc.take(level, idx), AREA_SCHEME=pc.take(scheme, idx), COPY_OF_EARLIER_ROW=pc.take(copy_col, idx), AREA_ID=pc.take(area_id, idx), MEASURE=meas, SCORE=pc.take(score, idx), SURVEY_ID=sid)
+        cols.update(LEVEL=pc.take(level, idx), AREA_SCHEME=pc.take(scheme, idx), AREA_PARENT=pc.take(parent, idx), COPY_OF_EARLIER_ROW=pc.take(copy_col, idx), AREA_ID=pc.take(area_id, idx), MEASURE=meas, SCORE=pc.take(score, idx), SURVEY_ID=sid)
         out.append(pa.table(cols))
     result = pa.concat_tables(out)
     # keep the source order: all measures of one source row together

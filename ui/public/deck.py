@@ -305,7 +305,7 @@ def _chooser(rel, lang: str) -> None:
                               format_func=lambda s: schemes.label(s or None, lang), key="deck-scheme")
     names = by.get(scheme, {})
     ids = ["all"] + list(names)  # by name (stats.schemes.by_scheme)
-    area = st.selectbox(md_escape(t("select.area", lang)), ids, format_func=lambda a: t("area.all", lang) if a == "all" else names.get(a, a),
+    area = st.selectbox(md_escape(schemes.area_word(scheme or None, lang)), ids, format_func=lambda a: schemes.all_word(scheme or None, lang) if a == "all" else names.get(a, a),
                         key=f"deck-area-{scheme or ''}")
     qs = list(reversed(ctx.all_quarters))
     quarter = st.selectbox(md_escape(t("select.quarter", lang)), qs, format_func=lambda q: quarter_label(q, lang)) if qs else ""

@@ -196,7 +196,8 @@ def _selectors(ctx: views.Ctx, page: str) -> None:
     else:
         c1, c2 = st.columns(2)
     with c1:
-        area = state.select("area", schemes.area_word(scheme, lang), ids, ctx.area or "", lambda a: names.get(a, a) if a else t("area.all", lang), page)
+        area = state.select("area", schemes.area_word(scheme, lang), ids, ctx.area or "", lambda a: names.get(a, a) if a else schemes.all_word(scheme, lang),
+                            page)
     with c2:
         quarter = state.select("quarter", t("select.quarter", lang), qs, ctx.quarter, lambda q: quarter_label(q, lang), page) if qs else None
     ctx.area = area or None
