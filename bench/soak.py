@@ -95,7 +95,7 @@ class Soak:
     done: threading.Event = field(default_factory=threading.Event)
     outage: Outage = field(default_factory=Outage)
     health: list = field(default_factory=list)  # (asked at, answered at, ok)
-    memory: list = field(default_factory=list)  # (seconds into the run, server RSS, with its child processes, how many children); None while down
+    memory: list = field(default_factory=list)  # (seconds into the run, server RSS, with its child processes, how many children, load average); None while down
     views: int = 0
     views_in_outage: int = 0  # failed because the server was down
     views_after_restart: int = 0
@@ -110,6 +110,7 @@ class Soak:
     publish_failures: list = field(default_factory=list)
     kill: dict = field(default_factory=dict)
     checks: list = field(default_factory=list)  # (when, check_store(...))
+    events: list = field(default_factory=list)  # (start, end, what): uploads and publishes, to see what ran during a slow answer
 
     @property
     def base(self) -> str:
@@ -458,6 +459,7 @@ async def analyst(soak: Soak, number: int, corpus: dict, good: tuple, rng: rando
             outcome = "refused" if drawn.errors else ("error" if drawn.exceptions else ("draft" if is_good else "read"))
             with soak.lock:
                 soak.uploads[(label, outcome)] += 1
+                soak.events.append((t0, time.monotonic(), f"upload {label}"))
                 if drawn.errors:
                     soak.refused[_reason(drawn.errors[0])] += 1
                 busy = bool(drawn.errors) and BUSY in drawn.errors[0]
@@ -506,6 +508,7 @@ def publisher(soak: Soak, good: tuple, rng: random.Random, every: float, kill_at
         path.write_bytes(export_bytes(*good, rng, rng.randint(1, 20)))
         try:  # the draft through bridges.actions (read in a worker, as the command line does), one process start fewer
             draft = actions.ingest_upload(store, path, "incidents", NAME, quarter=QUARTER, origin=audit.COMMAND_LINE)["draft"]
+            soak.events.append((started, time.monotonic(), "ingest"))
         except Exception as exc:  # noqa: BLE001 - reported in the figures
             soak.publish_failures.append(f"ingest {n}: {type(exc).__name__}: {exc}"[:300])
         else:
@@ -518,7 +521,9 @@ def publisher(soak: Soak, good: tuple, rng: random.Random, every: float, kill_at
 
 
 def _publish(soak: Soak, draft: str, note: str) -> None:
+    t0 = time.monotonic()
     out = _cli("publish", draft, "--note", note, "--by", NAME, "--data-dir", str(soak.root), "--json")
+    soak.events.append((t0, time.monotonic(), "publish"))
     if out.returncode == 0:
         m = json.loads(out.stdout)
         with soak.lock:
@@ -586,10 +591,10 @@ def _publish_and_kill(soak: Soak, draft: str, note: str, rng: random.Random) -> 
 # the health checks run in a process of their own, so the clients' work in this one never delays them; the server's
 # address is read from a file each time (it is the same after the restart, unless that port could not be had again)
 HEALTH_CHILD = r"""
-import json, sys, time
+import json, sys, time, urllib.request
 from pathlib import Path
 from tests import servers
-base_file, out_file, stop_file, every, timeout = sys.argv[1:6]
+base_file, out_file, stop_file, every, timeout, control = sys.argv[1:7]
 with open(out_file, "a", encoding="utf-8") as out:
     while not Path(stop_file).exists():
         base = Path(base_file).read_text(encoding="utf-8").strip()
@@ -598,7 +603,12 @@ with open(out_file, "a", encoding="utf-8") as out:
             continue
         t0 = time.monotonic()  # CLOCK_MONOTONIC: the same clock in every process of the machine
         ok, wait = servers.health(base, float(timeout))
-        out.write(json.dumps([t0, t0 + wait, ok]) + "\n")
+        t1 = time.monotonic()
+        try:  # a bare Python web server on the same machine, asked right after: what the machine alone costs an answer
+            urllib.request.urlopen(control, timeout=float(timeout)).read()
+        except OSError:
+            pass
+        out.write(json.dumps([t0, t0 + wait, ok, time.monotonic() - t1]) + "\n")
         out.flush()
         time.sleep(max(0.0, float(every) - wait))
 """
@@ -611,19 +621,27 @@ def _tell_base(soak: Soak, base: str) -> None:
     os.replace(tmp, soak.work / "server-base.txt")
 
 
-def start_health(soak: Soak) -> subprocess.Popen:
+def start_health(soak: Soak) -> tuple[subprocess.Popen, subprocess.Popen]:
+    """The health process, and the control it asks after each health check: `python -m http.server` on the machine."""
     _tell_base(soak, soak.base)
     (soak.work / "health.stop").unlink(missing_ok=True)
+    port = servers.free_port()
+    control = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(soak.work)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/server-base.txt"
+    servers.wait_for(url, control, timeout=60)
     return subprocess.Popen([sys.executable, "-c", HEALTH_CHILD, str(soak.work / "server-base.txt"), str(soak.work / "health.jsonl"),
-                             str(soak.work / "health.stop"), str(HEALTH_EVERY), str(HEALTH_TIMEOUT)], cwd=ROOT)
+                             str(soak.work / "health.stop"), str(HEALTH_EVERY), str(HEALTH_TIMEOUT), url], cwd=ROOT), control
 
 
-def stop_health(soak: Soak, proc: subprocess.Popen) -> None:
+def stop_health(soak: Soak, procs: tuple[subprocess.Popen, subprocess.Popen]) -> None:
+    proc, control = procs
     (soak.work / "health.stop").touch()
     try:
         proc.wait(HEALTH_TIMEOUT + 5)
     except subprocess.TimeoutExpired:
         proc.kill()
+    servers.stop(control)
     soak.health = [tuple(json.loads(line)) for line in (soak.work / "health.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -650,9 +668,9 @@ def memory_loop(soak: Soak) -> None:
             kids = _children(pid)
             own = servers.rss(pid)
             tree = own + sum(servers.rss(k) for k in kids if Path(f"/proc/{k}").exists())
-            sample = (round(soak.now()), own, tree, len(kids))
+            sample = (round(soak.now()), own, tree, len(kids), os.getloadavg()[0])
         except OSError:  # the server is down
-            sample = (round(soak.now()), None, None, 0)
+            sample = (round(soak.now()), None, None, 0, os.getloadavg()[0])
         with soak.lock:
             soak.memory.append(sample)
         soak.done.wait(RSS_EVERY)
@@ -699,7 +717,7 @@ def run(root: Path, minutes: float = 30.0, residents: int = 3, analysts: int = 2
         rss_end = servers.rss(soak.server.pid)
     finally:
         soak.done.set()
-        if health.poll() is None:
+        if health[0].poll() is None:
             stop_health(soak, health)
         servers.stop(soak.server.proc)
     return summary(soak, minutes, residents, analysts, publish_every, serving, rss_end)
@@ -716,11 +734,16 @@ def _still_serving(soak: Soak, views: list) -> bool:
 
 
 def summary(soak: Soak, minutes: float, residents: int, analysts: int, publish_every: float, serving: bool, rss_end: int) -> dict:
-    outside = [(a, b, ok) for a, b, ok in soak.health if not soak.outage.covers(a, b)]
-    waits = sorted(b - a for a, b, ok in outside if ok)
-    slowest = sorted(((b - a, a - soak.t0) for a, b, ok in outside if ok), reverse=True)[:5]
+    outside = [h for h in soak.health if not soak.outage.covers(h[0], h[1])]
+    waits = sorted(h[1] - h[0] for h in outside if h[2])
+    slowest = sorted(((b - a, a, rest[0] if rest else None) for a, b, ok, *rest in outside if ok), reverse=True)[:5]
+    controls = sorted(h[3] for h in outside if len(h) > 3)
     after = soak.kill.get("current_after_restart")
-    failed_outside = sum(1 for _, _, ok in outside if not ok)
+    failed_outside = sum(1 for h in outside if not h[2])
+
+    def during(a: float, b: float) -> list[str]:
+        return sorted({what for s, e, what in soak.events if s <= b and e >= a})
+
     refused = {k: v for k, v in soak.refused.most_common()}
     by_file = collections.defaultdict(dict)
     for (label, outcome), n in sorted(soak.uploads.items()):
@@ -743,9 +766,12 @@ def summary(soak: Soak, minutes: float, residents: int, analysts: int, publish_e
         "health_checks": len(soak.health), "health_outside_outage": len(outside), "health_failed_outside_outage": failed_outside,
         "longest_health_wait_s": round(waits[-1], 3) if waits else None,
         "p99_health_wait_s": round(waits[min(len(waits) - 1, math.ceil(0.99 * len(waits)) - 1)], 3) if waits else None,
-        "slowest_health_answers": [{"wait_s": round(w, 3), "at_s": round(t)} for w, t in slowest],
+        "slowest_health_answers": [{"wait_s": round(w, 3), "at_s": round(t - soak.t0), "control_s": None if c is None else round(c, 3),
+                                    "during": during(t, t + w)} for w, t, c in slowest],
+        "longest_control_wait_s": round(controls[-1], 3) if controls else None,
         "outage_s": soak.kill.get("outage_s"),
-        "memory": [{"s": s, "server_mib": mib(own), "with_children_mib": mib(tree), "children": n} for s, own, tree, n in soak.memory],
+        "memory": [{"s": s, "server_mib": mib(own), "with_children_mib": mib(tree), "children": n, "load": round(la, 1)}
+                   for s, own, tree, n, la in soak.memory],
         "rss_end_mib": mib(rss_end), "still_serving": serving,
     }
 
@@ -777,10 +803,17 @@ def report(r: dict) -> str:
         lines += [f"  {x}" for x in (c["lost"] + c["torn"] + c["delta_problems"])[:10]]
     lines.append(f"health: {r['health_checks']:,} checks; outside the outage: longest wait {r['longest_health_wait_s']} s, p99 "
                  f"{r['p99_health_wait_s']} s, failed {r['health_failed_outside_outage']}; outage {r['outage_s']} s; slowest: "
-                 + ", ".join(f"{x['wait_s']} s at {x['at_s']} s" for x in r["slowest_health_answers"]))
+                 + "; ".join(f"{x['wait_s']} s at {x['at_s']} s" + (f" (control {x['control_s']} s; during: {', '.join(x['during']) or 'page views only'})"
+                                                                     if x.get("control_s") is not None else "") for x in r["slowest_health_answers"]))
+    if r.get("longest_control_wait_s") is not None:
+        lines.append(f"  a control (python -m http.server on the same machine, asked right after each check) took at most {r['longest_control_wait_s']} s")
     lines.append("memory, MiB every 10 s (server / summed with its child processes: the fork server and upload workers): " + ", ".join(
         f"{m['s'] // 60}:{m['s'] % 60:02d} " + ("down" if m["server_mib"] is None else f"{m['server_mib']}/{m['with_children_mib']}")
         for m in r["memory"]))
+    loads = [m["load"] for m in r["memory"] if m.get("load") is not None]
+    if loads:  # the machine's 1-minute load average: the health waits depend on it as much as on the server
+        lines.append(f"machine load average (1 min) over the run: median {sorted(loads)[len(loads) // 2]}, max {max(loads)} "
+                     f"on {os.cpu_count()} CPUs")
     lines.append(f"still serving at the end: {r['still_serving']}")
     return "\n".join(lines)
 
