@@ -17,7 +17,9 @@ from model import fs
 FILE = "audit.jsonl"
 FOLDER = "audit"  # on an object store
 EVENTS = ("sign-in", "sign-in-failed", "sign-in-failures", "sign-out", "upload", "draft", "redact", "draft-deleted", "publish",
-          "publish-busy", "rollback", "profile-saved", "user-added", "user-removed")
+          "publish-busy", "rollback", "profile-saved", "user-added", "user-removed",
+          # a client-site report: approved for the client by an analyst, a client copy made, a draft copy made (docs/client-reports.md)
+          "client-report-approved", "client-report-shared", "client-report-draft")
 
 
 # where an action came from (the entry's "origin")

@@ -498,8 +498,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("users", cmd_users, "List the accounts and their roles (never the password hashes).")
 
-    sp = add("audit", cmd_audit, "Show the audit log: sign-ins, uploads, drafts, publishes, rollbacks, deletions, redactions, accounts "
-                                   "(who, the operating-system user, from the browser or the command line).")
+    sp = add("audit", cmd_audit, "Show the audit log: sign-ins, uploads, drafts, publishes, rollbacks, deletions, redactions, accounts, "
+                                   "client-site reports approved for the client and the copies made of them (client-report-approved, "
+                                   "client-report-shared, client-report-draft) (who, the operating-system user, from the browser or the "
+                                   "command line).")
     sp.add_argument("--limit", type=int, default=100)
     sp.add_argument("--json", action="store_true")
     return p

@@ -299,6 +299,11 @@ def _engagement(ctx: views.Ctx) -> Slide:
     figs = [Figure(t("metric.events", lang), num(n_events, lang), detail),
             Figure(t("deck.engagement.attendance", lang), num(people, lang), [t("deck.engagement.hours", lang, hours=num(hours, lang))]),
             Figure(t("deck.engagement.school", lang), num(school, lang), [t("deck.engagement.school_detail", lang, n=num(school_people, lang))])]
+    if not ctx.q(queries.attendance_known):  # a guard log: patrol visits and hours, not attendances of zero
+        patrols = ctx.q(queries.patrols_by_quarter, ctx.area)
+        row = patrols[patrols["quarter"] == q]
+        figs = [figs[0], Figure(t("community.patrols.visits", lang), num(_int(row["visits"].sum()), lang), []),
+                Figure(t("community.patrols.hours", lang), num(float(row["hours"].sum()) if len(row) else 0.0, lang, 1), [])]
     chart = views.events_type_chart(ctx)
     return Slide("engagement", heading, figures=figs, chart=_for_room(chart),
                  notes=[chart.sentence, *(_figure_note(f, lang) for f in figs), t("note.attendance", lang)],

@@ -207,6 +207,23 @@ def engagement_by_area(rel: Release, quarter: str) -> pd.DataFrame:
     )
 
 
+def patrols_by_quarter(rel: Release, area: str | None = None) -> pd.DataFrame:
+    """Foot patrols (engagement of type foot_patrol: a guard's visit to a site, an officer's beat walk) by quarter: visits,
+    hours where the log gives them, and visits without hours."""
+    a, p = _area_clause(area)
+    return rel.query(
+        f"""SELECT quarter, count(*)::BIGINT AS visits, coalesce(sum(staff_hours), 0)::DOUBLE AS hours,
+                   count(*) FILTER (WHERE staff_hours IS NULL)::BIGINT AS no_hours
+            FROM engagement WHERE type = 'foot_patrol' AND quarter IS NOT NULL{a} GROUP BY quarter ORDER BY quarter""",
+        p,
+    )
+
+
+def attendance_known(rel: Release) -> bool:
+    """Does any event of the release count the people who came? (A guard log's patrols count none: no attendance chart.)"""
+    return bool(rel.query("SELECT count(attendees) > 0 AS k FROM engagement")["k"].iloc[0])
+
+
 # ---------------------------------------------------------------- feedback ("you said, we did")
 
 

@@ -136,9 +136,12 @@ def service_types(where: str, quarter: str, total: int, top: list[tuple[str, int
 # ---------------------------------------------------------------- community
 
 
-def events_by_type(where: str, quarter: str, events: int, attendees: int, top: list[tuple[str, int]], lang: str) -> str:
+def events_by_type(where: str, quarter: str, events: int, attendees: int | None, top: list[tuple[str, int]], lang: str) -> str:
+    """attendees None: the release counts no one at any event (a guard log's patrols), so no "0 attendances"."""
     if not events:
         return t("s.events.none", lang, where=where, quarter=quarter)
+    if attendees is None:
+        return t("s.events.type_no_people", lang, where=where, quarter=quarter, n=num(events, lang), items=counted(top, lang))
     return t("s.events.type", lang, where=where, quarter=quarter, n=num(events, lang), people=num(attendees, lang), items=counted(top, lang))
 
 

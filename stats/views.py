@@ -574,10 +574,11 @@ def events_type_chart(ctx: Ctx) -> Chart:
     df = ctx.q(queries.engagement_by_type, ctx.area, q)
     labels = [label("type", x, lang) for x in df["type"]]
     ev = [int(v) for v in df["events"]]
-    sentence = sentences.events_by_type(ctx.where, ctx.ql(q), sum(ev), _int(df["attendees"].sum()), list(zip(labels, ev))[:3], lang)
+    known = ctx.q(queries.attendance_known)
+    sentence = sentences.events_by_type(ctx.where, ctx.ql(q), sum(ev), _int(df["attendees"].sum()) if known else None, list(zip(labels, ev))[:3], lang)
     fig = figures.bars(labels, ev, title=title, lang=lang, texts=[num(v, lang) for v in ev], x_title=t("axis.events", lang)) if ev else None
     table = pd.DataFrame({t("col.type", lang): labels, t("col.events", lang): [num(v, lang) for v in ev],
-                          t("col.attendance", lang): [num(v, lang) for v in df["attendees"]],
+                          t("col.attendance", lang): [num(v, lang) if known else "–" for v in df["attendees"]],
                           t("col.staff_hours", lang): [num(v, lang, 1) for v in df["staff_hours"]]})
     return Chart("community.type", title, sentence, fig, table, [], ctx.source("engagement"))
 
@@ -594,7 +595,8 @@ def events_area_chart(ctx: Ctx) -> Chart:
     top = (labels[0], ev[0]) if ev else None
     sentence = sentences.events_by_area(ctx.ql(q), top, wide, lang)
     fig = figures.bars(labels, ev, title=title, lang=lang, texts=[num(v, lang) for v in ev], x_title=t("axis.events", lang)) if ev else None
-    rows = [{t("col.area", lang): ctx.name(a), t("col.events", lang): num(e, lang), t("col.attendance", lang): num(at, lang),
+    known = ctx.q(queries.attendance_known)
+    rows = [{t("col.area", lang): ctx.name(a), t("col.events", lang): num(e, lang), t("col.attendance", lang): num(at, lang) if known else "–",
              t("col.staff_hours", lang): num(h, lang, 1)}
             for a, e, at, h in zip(list(named["area"]) + ([None] if wide else []), list(named["events"]) + ([wide] if wide else []),
                                     list(named["attendees"]) + ([_int(df.loc[df['area'].isna(), 'attendees'].sum())] if wide else []),
@@ -661,6 +663,36 @@ def reach_chart(ctx: Ctx) -> Chart:
     return Chart("community.reach", title, sentence, fig, table, notes, ctx.source("engagement") + " " + ctx.source("incidents"))
 
 
+def patrols_chart(ctx: Ctx) -> Chart | None:
+    """Foot patrol visits and patrol hours by quarter at the area (a client site: the guards' visits), judged against the
+    quarters before; None where the release has no foot patrol. Visits without hours are counted and said."""
+    lang, q = ctx.lang, ctx.quarter
+    df = ctx.q(queries.patrols_by_quarter, ctx.area)
+    every = ctx.q(queries.patrols_by_quarter, None)
+    if every.empty:
+        return None
+    qs = list(df["quarter"])
+    title = t("community.patrols.title", lang, where=ctx.where, span=ctx.span(qs))
+    if df.empty:
+        return Chart("community.patrols", title, t("community.patrols.none", lang, where=cap(ctx.where)), None, source=ctx.source("engagement"))
+    visits = dict(zip(qs, (int(v) for v in df["visits"])))
+    hrs = [round(float(v), 1) for v in df["hours"]]
+    row = df[df["quarter"] == q]
+    sentence = t("community.patrols.sentence", lang, where=cap(ctx.where), quarter=ctx.ql(q), visits=num(_int(row["visits"].sum()), lang),
+                 hours=num(float(row["hours"].sum()) if len(row) else 0.0, lang, 1))
+    changes = _compare_text(ctx, visits, ctx.all_quarters, q) if q else []
+    if changes:
+        sentence += " " + t("s.compared", lang, changes="; ".join(changes))
+    fig = figures.two_panels([ctx.ql(x) for x in qs], {"name": t("community.patrols.visits", lang), "y": list(visits.values()),
+                                                        "texts": [num(v, lang) for v in visits.values()]},
+                             {"name": t("community.patrols.hours", lang), "y": hrs, "texts": [num(v, lang, 1) for v in hrs]}, title=title, lang=lang)
+    table = pd.DataFrame({t("col.quarter", lang): [ctx.ql(x) for x in qs], t("community.patrols.visits", lang): [num(visits[x], lang) for x in qs],
+                          t("community.patrols.hours", lang): [num(v, lang, 1) for v in hrs]})
+    missing = _int(row["no_hours"].sum())
+    notes = [t("community.patrols.no_hours", lang, n=num(missing, lang), quarter=ctx.ql(q))] if missing else []
+    return Chart("community.patrols", title, sentence, fig, table, notes, ctx.source("engagement"))
+
+
 def _missing(ctx: Ctx, table: str) -> list | None:
     """The whole page's content when the release has no such dataset: one plain sentence, not a row of empty charts."""
     if ctx.rel.has(table):
@@ -672,11 +704,20 @@ def community(ctx: Ctx) -> list:
     lang = ctx.lang
     if (missing := _missing(ctx, "engagement")) is not None:
         return missing
-    return [
-        Heading(t("community.h.events", lang), "events"), events_type_chart(ctx), events_area_chart(ctx),
-        Heading(t("community.h.attendance", lang), "attendance"), attendance_chart(ctx),
-        Heading(t("community.h.reach", lang), "reach"), reach_chart(ctx),
-    ]
+    out = [Heading(t("community.h.events", lang), "events"), events_type_chart(ctx), events_area_chart(ctx)]
+    people, residents = ctx.q(queries.attendance_known), bool(ctx.areas["population"].notna().any())
+    # a provider whose events count no one or whose areas have no residents (a guard log at client sites): its patrols,
+    # visits and hours, take the place of attendance and reach; a police service's page stays as it was
+    patrols = patrols_chart(ctx) if not (people and residents) else None
+    if patrols is not None:
+        out += [Heading(t("community.h.patrols", lang), "patrols"), patrols]
+    if patrols is None or people:  # a guard log counts no attendance: no chart of zeros
+        out += [Heading(t("community.h.attendance", lang), "attendance"), attendance_chart(ctx)]
+    if residents:
+        out += [Heading(t("community.h.reach", lang), "reach"), reach_chart(ctx)]
+    else:  # client sites, patrol zones: no residents, so no reach per resident (and no chart of empty rates)
+        out.append(Text(t("community.patrols.no_reach", lang), "note"))
+    return out
 
 
 # ---------------------------------------------------------------- feedback
@@ -939,8 +980,10 @@ def overview(ctx: Ctx) -> list:
         metrics.append(_metric_counts(ctx, "service", t("metric.service", lang), s_totals, ctx.quarters, s_extra + [t("metric.service_detail", lang)]))
     eng = ctx.q(queries.engagement_by_quarter, ctx.area)
     if len(eng):
+        people = [t("metric.attendance_detail", lang, n=num(_int(eng.loc[eng["quarter"] == q, "attendees"].sum()), lang))] \
+            if ctx.q(queries.attendance_known) else []  # a guard log counts no one: no "0 attendances"
         metrics.append(_metric_counts(ctx, "events", t("metric.events", lang), dict(zip(eng["quarter"], map(int, eng["events"]))), ctx.all_quarters,
-                                      [t("metric.attendance_detail", lang, n=num(_int(eng.loc[eng["quarter"] == q, "attendees"].sum()), lang))]))
+                                      people))
     target = ctx.q(feedback_target_days)
     fb = ctx.q(queries.feedback_resolution, ctx.area, target)
     if len(fb):

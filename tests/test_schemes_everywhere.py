@@ -23,6 +23,7 @@ from gate.public import ALL_AREAS, UNKNOWN_AREA, PrivacyConfig, public_feedback
 from loaders.ingest import ingest
 from loaders.mapping import Spec
 from stats import schemes
+from stats.blocks import Text
 from stats.read import open_release
 from store.versioned import Store
 from tests.test_area_hierarchy import FEW, derivable
@@ -359,3 +360,108 @@ def test_a_district_page_ranks_its_sectors(chicago_survey, lang):
     assert meta["values"] == [round(v, 1) for v in want["s"]]
     assert ("Sector 1610" in chart.title) is False and ("Police district 16" in chart.title or "District 16" in chart.title)
     assert chart.title.startswith("Trust score (0 to 100) in each sector of" if lang == "en" else "Score « Confiance » (0 à 100) dans chaque secteur de")
+
+
+# ---------------------------------------------------------------- words by area kind, and patrols at a site
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory) -> Path:
+    """A data folder serving the demo's private security company (providers/beacon-guard/): five client sites, no shapes."""
+    from demo import build as demo
+
+    root = tmp_path_factory.mktemp("sites") / "data"
+    demo.build_demo(Store(demo.kind_root(root, demo.SECURITY)), kind=demo.SECURITY)
+    return root
+
+
+def _sites_rel(sites: Path):
+    from demo import build as demo
+
+    return open_release(demo.kind_root(sites, demo.SECURITY))
+
+
+@pytest.mark.parametrize("lang, site, sites_, all_", [("en", "Site", "by site", "all sites"), ("fr", "Site", "par site", "tous les sites")])
+def test_a_provider_of_client_sites_says_site(sites, lang, site, sites_, all_):
+    from outputs import deck as D
+    from stats import views
+
+    rel = _sites_rel(sites)
+    assert schemes.main_kind(rel) == "client_site"
+    ctx = views.context(rel, None, None, lang)
+    assert ctx.where == all_
+    chart = views.map_chart(ctx, "count")
+    assert sites_ in chart.title and list(chart.table.columns)[0] == site
+    assert views.incidents(ctx)[2].text == ("By site" if lang == "en" else "Par site")
+    assert D.build(rel, None, None, lang).where == all_
+
+
+def test_mixed_or_unknown_kinds_keep_the_generic_words(acme_store, beats):
+    from stats import views
+
+    assert schemes.main_kind(open_release(acme_store)) is None
+    assert views.context(open_release(acme_store), None, None, "en").where == "all areas"
+    ctx = views.context(open_release(beats), None, None, "en")  # the fixture's main areas are beats
+    assert ctx.where == "all beats" and views.map_chart(ctx, "count").title.startswith("Reported incidents by beat")
+
+
+def test_the_community_page_of_a_site_shows_patrols_and_no_reach(sites):
+    from stats import queries, views
+
+    rel = _sites_rel(sites)
+    for lang in ("en", "fr"):
+        ctx = views.context(rel, "RSM", None, lang)
+        blocks = views.community(ctx)
+        keys = [getattr(b, "key", None) for b in blocks]
+        assert "community.patrols" in keys and "community.reach" not in keys and "community.attendance" not in keys
+        patrols = blocks[keys.index("community.patrols")]
+        want = rel.query("SELECT count(*) AS v, sum(staff_hours) AS h FROM engagement WHERE type = 'foot_patrol' AND area = 'RSM' "
+                         "AND quarter = ?", [ctx.quarter]).iloc[0]
+        assert patrols.figure is not None
+        if lang == "en":
+            assert patrols.sentence.startswith(f"Riverside Mall, {ctx.ql(ctx.quarter)}: {int(want['v'])} foot patrol visits, "
+                                               f"{float(want['h']):,.1f} hours of patrol in all.")
+        assert any(("reach" if lang == "en" else "portée") in b.text.lower() for b in blocks if isinstance(b, Text))
+        assert "0 attendances" not in blocks[keys.index("community.type")].sentence
+    assert queries.attendance_known(rel) is False
+
+
+def test_the_community_page_of_a_police_area_is_unchanged(acme_store):
+    from stats import views
+
+    blocks = views.community(views.context(open_release(acme_store), "N1", "2026Q3", "en"))
+    keys = [getattr(b, "key", None) for b in blocks]
+    assert "community.attendance" in keys and "community.reach" in keys
+    assert "community.patrols" not in keys  # attendance and reach per resident say it there
+
+
+@pytest.mark.browser  # kaleido draws the PNG with Debian's chromium
+def test_a_stamped_png_of_the_ranked_chart_for_a_shapeless_store(sites):
+    from outputs import images
+    from stats import views
+
+    if not images.available():
+        pytest.skip("no chromium")
+    rel = _sites_rel(sites)
+    ctx = views.context(rel, "HPO", None, "en")
+    chart = views.map_chart(ctx, "count")
+    assert chart.figure is not None and chart.figure.data[0].meta["ranked"]
+    stamp = images.stamp_for(chart, "Harbour Point Office Park", ctx.ql(ctx.quarter), rel.version, "en", ctx.area, ctx.quarter)
+    png = images.chart_png(chart.figure, stamp)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (images.WIDTH * images.PNG_SCALE, images.HEIGHT * images.PNG_SCALE)
+    assert b"iTXt" in png and "All sites".encode() in png  # the stamp: a chart of every site says so, in the PNG's text
+
+
+def test_the_audit_log_names_every_event_the_actions_record():
+    """accounts.audit.EVENTS lists every event bridges.actions writes (the client-report events too), and `audit --help` names
+    the client-report ones."""
+    from accounts.audit import EVENTS
+    from bridges.cli import build_parser
+
+    src = (Path(__file__).resolve().parents[1] / "bridges" / "actions.py").read_text(encoding="utf-8")
+    written = set(re.findall(r'audit\.record\([^,]+,\s*"([a-z-]+)"', src)) | set(re.findall(r'"(client-report-[a-z]+)"', src))
+    assert {"client-report-approved", "client-report-shared", "client-report-draft"} <= written <= set(EVENTS)
+    sub = next(a for a in build_parser()._subparsers._group_actions[0].choices.items() if a[0] == "audit")[1]
+    assert all(e in " ".join(sub.description.split()) for e in ("client-report-approved", "client-report-shared", "client-report-draft"))

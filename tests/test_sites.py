@@ -249,7 +249,7 @@ def test_static_site_for_a_store_without_shapes(rel, tmp_path):
     for code, (name, *_rest) in SITES.items():
         assert f"area-{code}.html" in pages and name in pages[f"area-{code}.html"]
     mall = pages["area-RSM.html"]
-    assert "No boundaries are published for these areas" in mall and "per 1,000 visitors" in mall
+    assert "No boundaries are published for these sites" in mall and "per 1,000 visitors" in mall  # the sites' own word (kind)
     assert '"ranked": true' in mall or '"ranked":true' in mall
     assert not any('"fill": "toself"' in h or '"fill":"toself"' in h for h in pages.values())
     assert "par site" in pages["area-RSM.fr.html"] or "pour 1 000 visiteurs" in pages["area-RSM.fr.html"]
