@@ -87,7 +87,7 @@ def test_site_files(demo_site):
         else:
             assert 'data-plotly=""' in text, p.name
         assert not re.search(r'(src|href)="(https?:)?//', text), f"{p.name} points at another host"
-    assert charted == 2 * (len(areas) + 1)  # every area page, both languages
+    assert charted == 2 * (len(every) + 1)  # every area page of every scheme, both languages
     downloads = {p.name for p in (out / "downloads").iterdir()}
     assert {"incidents.csv", "incidents.parquet", "datapackage.json", "privacy_note.json"} <= downloads
     assert (out / S.MARKER).exists()
