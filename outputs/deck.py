@@ -241,7 +241,8 @@ def _categories(ctx: views.Ctx) -> Slide:
 
 def _map(ctx: views.Ctx) -> Slide:
     lang, q = ctx.lang, ctx.quarter
-    chart = views.map_chart(ctx, "rate")
+    # a parent area (a district): its children ranked, at their published level, in place of the map of every main area
+    chart = views.children_chart(ctx) or views.map_chart(ctx, "rate")
     figs = []
     if ctx.area and q:
         rows = views.area_rows(ctx, q, ctx.q(queries.incidents_by_area, q))

@@ -465,3 +465,25 @@ def test_the_audit_log_names_every_event_the_actions_record():
     assert {"client-report-approved", "client-report-shared", "client-report-draft"} <= written <= set(EVENTS)
     sub = next(a for a in build_parser()._subparsers._group_actions[0].choices.items() if a[0] == "audit")[1]
     assert all(e in " ".join(sub.description.split()) for e in ("client-report-approved", "client-report-shared", "client-report-draft"))
+
+
+def test_a_district_ranks_its_beats_on_its_page_and_its_deck(beats):
+    """The incidents page and the deck's map slide of a district rank its beats at their published level: Beat 11 6
+    burglaries (its one sexual offence hidden), Beat 12 4 (its 4 hidden as the complementary cell), each hidden cell said."""
+    from outputs import deck as D
+    from stats import views
+
+    rel = open_release(beats)
+    ctx = views.context(rel, "district:D1", "2026Q3", "en")
+    chart = next(b for b in views.incidents(ctx) if getattr(b, "key", None) == "incidents.children")
+    meta = chart.figure.data[0].meta
+    cube = rel.query("SELECT area, sum(n) FILTER (WHERE NOT suppressed) AS n, count(*) FILTER (WHERE suppressed) AS h FROM incident_counts "
+                     "WHERE quarter = '2026Q3' AND scheme IS NULL AND area IN ('B11', 'B12') AND kind = 'crime' GROUP BY area ORDER BY n DESC")
+    assert meta["areas"] == list(cube["area"]) and meta["values"] == [int(v) for v in cube["n"]]
+    assert chart.title == "Reported incidents in each beat of North District, Q3 2026"
+    assert list(chart.table.iloc[:, 1]) == [f"{int(n)} + {int(h)} hidden*" if h else f"{int(n)}" for n, h in zip(cube["n"], cube["h"])]
+    assert any("hidden" in n for n in chart.notes)
+    slide = next(s for s in D.build(rel, "district:D1", "2026Q3", "en").slides if s.key == "map")
+    assert slide.chart.key == "incidents.children"
+    # a beat has no children: its page has no such chart
+    assert not any(getattr(b, "key", None) == "incidents.children" for b in views.incidents(views.context(rel, "B11", "2026Q3", "en")))
