@@ -167,11 +167,6 @@ def _chosen_scheme(ctx: views.Ctx) -> str | None:
     return scheme or (asked if asked in ctx.q(schemes.schemes) else None)
 
 
-def _scheme_label(scheme: str, lang: str) -> str:
-    text = t(f"scheme.{scheme or 'main'}", lang)
-    return text if text != f"scheme.{scheme}" else scheme.replace("_", " ").capitalize()
-
-
 def _selectors(ctx: views.Ctx, page: str) -> None:
     lang = ctx.lang
     present = ctx.q(schemes.schemes)
@@ -187,7 +182,7 @@ def _selectors(ctx: views.Ctx, page: str) -> None:
         c0, c1, c2 = st.columns(3)
         with c0:
             chosen = state.select("scheme", t("select.scheme", lang), [s or "" for s in present], scheme or "",
-                                  lambda s: _scheme_label(s, lang), page)
+                                  lambda s: schemes.label(s or None, lang), page)
         if (chosen or None) != scheme:
             scheme = chosen or None
             names = ({k: v for k, v in ctx.scheme_names.items() if schemes.split(k)[0] == scheme} if scheme else
