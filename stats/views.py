@@ -325,8 +325,8 @@ def map_chart(ctx: Ctx, measure: str = "rate") -> Chart:
     notes = []
     where_shown = "map" if rings else "ranked"
     units = {r["rate"].unit for r in rows if r["rate"].value is not None}
-    if measure == "rate" and rows and not units:
-        measure = "count"  # no area has a population: counts, and say so
+    if rows and not units:  # no area has a population: counts, and say so (also when the page offered counts alone)
+        measure = "count"
         title = t("incidents.map.title_count", lang, quarter=ctx.ql(q))
         notes.append(t(f"note.no_rates_{where_shown}", lang, min=num(MIN_POPULATION, lang)))
     elif measure == "rate" and len(units) > 1:
@@ -403,6 +403,8 @@ def children_chart(ctx: Ctx) -> Chart | None:
     if kids.empty or not q:
         return None
     scheme, word = _child_word(kids, lang)
+    if scheme not in ctx.q(queries.counted_schemes):  # a district's survey sectors: no incident is counted at that level
+        return None
     kids = kids[kids["scheme"].isna() if scheme is None else kids["scheme"].eq(scheme)]
     counts = ctx.q(queries.incidents_by_area, q, None, queries.CRIME, scheme).set_index("area")
     rows = [{"id": k, "name": n, "n": _int(counts["n"].get(a, 0)) if a in counts.index else 0,
