@@ -95,6 +95,12 @@ def incidents_by_quarter(rel: Release, area: str | None = None, kind: str = CRIM
                      "ORDER BY quarter, category", [aid or ALL_AREAS, *([scheme] if scheme else []), kind])
 
 
+def counted_schemes(rel: Release) -> frozenset:
+    """The schemes incident_counts publishes counts at (None: the main areas); a survey's sectors, say, are not among them."""
+    df = rel.query("SELECT DISTINCT scheme FROM incident_counts")
+    return frozenset(s if isinstance(s, str) else None for s in df["scheme"])
+
+
 def incidents_by_area(rel: Release, quarter: str, category: str | None = None, kind: str = CRIME, scheme: str | None = None) -> pd.DataFrame:
     """Per area (and the unknown-area row) of a scheme (None: the main one), the count of the quarter from the cube as the
     release publishes it at that level: area, n (visible cells), hidden (suppressed cells)."""

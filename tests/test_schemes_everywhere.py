@@ -487,3 +487,11 @@ def test_a_district_ranks_its_beats_on_its_page_and_its_deck(beats):
     assert slide.chart.key == "incidents.children"
     # a beat has no children: its page has no such chart
     assert not any(getattr(b, "key", None) == "incidents.children" for b in views.incidents(views.context(rel, "B11", "2026Q3", "en")))
+
+
+def test_survey_sectors_get_no_ranking_of_incidents(chicago_survey):
+    """Incidents are not counted by survey sector: a district's incidents page ranks no sectors (it would rank zeros)."""
+    from stats import views
+
+    rel = open_release(chicago_survey)
+    assert views.children_chart(views.context(rel, "district:16", "2021Q2", "en")) is None
