@@ -36,7 +36,9 @@ def demo_store(tmp_path_factory) -> Iterator[Path]:
     build_demo(Store(root))
     before = _files(root)
     yield root
-    assert _files(root) == before, "a test changed the shared demo store: give it `demo_copy` instead"
+    after = _files(root)
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert not changed, f"a test changed the shared demo store ({', '.join(changed[:5])}): give it `demo_copy` instead"
 
 
 @pytest.fixture
@@ -66,7 +68,9 @@ def acme_store(tmp_path_factory) -> Iterator[Path]:
     root = build_fixture(tmp_path_factory.mktemp("acme-session"))
     before = _files(root)
     yield root
-    assert _files(root) == before, "a test changed the shared Acme store: give it `acme_copy` instead"
+    after = _files(root)
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert not changed, f"a test changed the shared Acme store ({', '.join(changed[:5])}): give it `acme_copy` instead"
 
 
 @pytest.fixture

@@ -63,8 +63,7 @@ def demo_site(demo_store, tmp_path_factory):
 
 @pytest.mark.slow  # demo_site builds the demo's whole site
 def test_site_files(demo_site):
-    out = demo_site["out"]
-    assert demo_site["seconds"] < 30
+    out = demo_site["out"]  # its build time is a figure of bench/deck_site.py, not a test's bound
     pages = sorted(p.name for p in out.glob("*.html"))
     every = open_release(demo_site["store"]).query("SELECT scheme, area_id FROM areas")
     for lang_suffix in ("", ".fr"):

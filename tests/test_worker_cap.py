@@ -29,7 +29,7 @@ def hold(folder: str, seconds: float) -> int:
     import os
 
     t0 = time.time()
-    time.sleep(seconds)
+    time.sleep(seconds)  # long enough that a busy machine starts the next workers while this one still reads
     Path(folder, f"{os.getpid()}.json").write_text(json.dumps([t0, time.time()]), encoding="utf-8")
     return os.getpid()
 
@@ -94,14 +94,15 @@ def test_never_more_workers_at_once_than_the_cap(tmp_path):
     root = _root(tmp_path, "max_workers = 2\nworker_wait_seconds = 120\n")
     marks = tmp_path / "marks"
     marks.mkdir()
-    runs = [_in_thread(worker.run, root, "tests.test_worker_cap:hold", str(marks), 1.0) for _ in range(5)]
+    runs = [_in_thread(worker.run, root, "tests.test_worker_cap:hold", str(marks), 4.0) for _ in range(5)]
     for t, _ in runs:
         t.join(120)
     assert all(isinstance(out[0], int) for _, out in runs), [out for _, out in runs]
     spans = [json.loads(p.read_text()) for p in marks.iterdir()]
     assert len(spans) == 5
     at_once = max(sum(1 for s, e in spans if s <= t < e) for t, _ in spans)
-    assert at_once == 2, spans  # the cap was reached, never passed
+    assert at_once <= 2, spans  # the cap is never passed
+    assert at_once == 2, spans  # and reached: five waiting uploads keep both readers busy
 
 
 def test_the_upload_page_says_so_when_every_reader_is_busy(store):
