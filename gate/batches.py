@@ -2,7 +2,6 @@
 table masked batch by batch, so memory follows a batch and not the release."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -11,6 +10,7 @@ from model.public import TABLES
 from model.schema import DATASETS, category_kind
 
 from .clery import FIELDS as CLERY_FIELDS, clery_counts
+from .levels import ROWS
 from .sensitive import COUNT_KEYS
 
 COUNTED = ("quarter", "area", "district", "category", "kind")  # all that gate.public.incident_cells and the areas read
@@ -32,32 +32,33 @@ def _kinds(category: pa.Array, kind: pa.Array | None) -> pa.Array:
 
 
 def count_frame(source) -> pd.DataFrame:
-    """One row per incident with only the counted columns, as pandas categoricals: two bytes a value, so 20 million
-    incidents take 200 MB where whole rows would take gigabytes."""
+    """The incidents as a compact frame: one row per distinct (quarter, area, district, category, kind), with ROWS saying
+    how many incidents it stands for (gate.public.incident_cells and gate.levels count with it). A few thousand rows,
+    however many millions of incidents."""
     names = source.schema.names
-    cols = [c for c in COUNTED if c in names and c != "kind"]
-    read = cols + (["kind"] if "kind" in names else [])
-    labels: dict[str, dict] = {c: {} for c in cols + ["kind"]}
-    codes: dict[str, list[np.ndarray]] = {c: [] for c in labels}
+    keys = [c for c in COUNTED if c in names and c != "kind"] + ["kind"]
+    read = [c for c in COUNTED if c in names]
+    parts: list[pa.Table] = []
     for b in source.to_batches(columns=read):
-        arrays = {c: b.column(c) for c in cols}
-        arrays["kind"] = _kinds(b.column("category"), b.column("kind") if "kind" in read else None)
-        for c, arr in arrays.items():
-            enc = pc.dictionary_encode(arr.cast(pa.string()) if arr.type != pa.string() else arr)
-            known = labels[c]
-            to_global = np.array([known.setdefault(v, len(known)) for v in enc.dictionary.to_pylist()] + [-1], dtype=np.int32)
-            idx = pc.fill_null(enc.indices, len(enc.dictionary)).to_numpy(zero_copy_only=False)
-            codes[c].append(to_global[idx].astype(np.int16 if len(known) < 2**15 else np.int32))
-    out = {}
-    for c, parts in codes.items():
-        cats = list(labels[c])
-        all_codes = np.concatenate(parts) if parts else np.zeros(0, np.int16)
-        out[c] = pd.Categorical.from_codes(all_codes, categories=cats) if cats else pd.Categorical([None] * len(all_codes))
-    frame = pd.DataFrame(out)
+        kind = _kinds(b.column("category"), b.column("kind") if "kind" in names else None)
+        t = pa.table({**{c: b.column(c) for c in keys if c != "kind"}, "kind": kind})
+        g = t.group_by(keys).aggregate([([], "count_all")])
+        parts.append(g.select(keys + ["count_all"]).rename_columns(keys + [ROWS]))
+        if sum(p.num_rows for p in parts) > 1_000_000:  # many distinct cells: add the partial counts up as they come
+            parts = [_add_up(parts, keys)]
+    if parts:
+        frame = _add_up(parts, keys).to_pandas()
+    else:
+        frame = pd.DataFrame({**{c: pd.Series(dtype=object) for c in keys}, ROWS: pd.Series(dtype="int64")})
     for c in COUNTED:
         if c not in frame.columns:
             frame[c] = None
     return frame
+
+
+def _add_up(parts: list[pa.Table], keys: list[str]) -> pa.Table:
+    g = pa.concat_tables(parts).group_by(keys).aggregate([(ROWS, "sum")])
+    return g.select(keys + [f"{ROWS}_sum"]).rename_columns(keys + [ROWS])
 
 
 def frame_of(batch: pa.RecordBatch, name: str) -> pd.DataFrame:

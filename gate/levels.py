@@ -82,9 +82,14 @@ def area_levels(inc: pd.DataFrame, areas: pd.DataFrame | None) -> Levels | None:
     return Levels(chain, bool(district))
 
 
+ROWS = "__rows__"  # in a compact frame of incidents (gate.batches.count_frame): how many incidents a row stands for
+
+
 def _true_counts(inc: pd.DataFrame, col: str, group: str = "category") -> pd.DataFrame:
     s = inc[col].astype(object).where(inc[col].notna(), UNKNOWN_AREA).astype(str)
-    return inc.assign(_a=s).groupby(["quarter", "_a", group], observed=True).size().rename("n").reset_index().rename(columns={"_a": "area"})
+    g = inc.assign(_a=s).groupby(["quarter", "_a", group], observed=True)
+    n = g[ROWS].sum() if ROWS in inc.columns else g.size()  # a compact frame (gate.batches) says how many rows each of its rows is
+    return n.rename("n").reset_index().rename(columns={"_a": "area"})
 
 
 # The all-areas total of a topic is known from the row-level concerns whatever the count table says (every concern is a row,

@@ -18,7 +18,7 @@ from model.public import ALL, ALL_AREAS, CLERY_COUNTS, FEEDBACK_COUNTS, INCIDENT
 from model.schema import DATASETS, SENSITIVE_CATEGORIES, category_kind
 
 from .clery import clery_counts
-from .levels import area_levels, areas_with_data, level_counts
+from .levels import ROWS, area_levels, areas_with_data, level_counts
 from .location import Grid
 from .scanner import default_scanner, scan_column
 from .sensitive import mask_sensitive, sensitive_rows
@@ -113,11 +113,14 @@ def _with_kind(inc: pd.DataFrame) -> pd.DataFrame:
 
 def incident_cells(inc: pd.DataFrame, cfg: PrivacyConfig, areas: pd.DataFrame | None = None) -> IncidentCells:
     """The count cube from the true values, before any masking, with its small cells suppressed. Only quarter, area,
-    district and category are read, so `inc` may hold just those (gate.batches counts a release read in batches so)."""
-    note = {"records": int(len(inc))}
+    district, category and kind are read, so `inc` may be a compact frame of them with a column ROWS saying how many
+    incidents each row stands for (gate.batches counts a release read in batches so)."""
+    weighted = ROWS in inc.columns  # a compact frame: each row stands for ROWS incidents (gate.batches.count_frame)
+    note = {"records": int(inc[ROWS].sum()) if weighted else int(len(inc))}
     inc = _with_kind(inc)
     # counts from the true values, before any masking
-    cube = inc.assign(area=_area(inc["area"])).groupby(["quarter", "area", "category"], observed=True).size().rename("n").reset_index()
+    g = inc.assign(area=_area(inc["area"])).groupby(["quarter", "area", "category"], observed=True)
+    cube = (g[ROWS].sum() if weighted else g.size()).rename("n").reset_index()
     cube = cube.astype({"quarter": object, "category": object})  # plain labels, also when counted from categoricals (gate.batches)
     cube["n"] = cube["n"].astype("Int64")
     cube["suppressed"] = False

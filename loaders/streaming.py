@@ -37,7 +37,7 @@ class KeySet:
     the later would then be taken for a repeat of the earlier."""
 
     def __init__(self):
-        self.levels: list[list[np.ndarray]] = []  # [hashes (sorted, uint64), counts (uint32), first rows (int64)]
+        self.levels: list[list[np.ndarray]] = []  # [hashes (sorted, uint64), counts (uint32), first rows (uint32)]
 
     def __len__(self) -> int:
         return sum(len(lv[0]) for lv in self.levels)
@@ -82,7 +82,7 @@ class KeySet:
         count, first = u_count[inverse], u_first[inverse]
         new = where < 0
         if new.any():
-            self.levels.append([uniq[new], n[new].astype(np.uint32), np.asarray(rows)[first_pos[new]].astype(np.int64)])
+            self.levels.append([uniq[new], n[new].astype(np.uint32), np.asarray(rows)[first_pos[new]].astype(np.uint32)])
             self._compact()
         return count, first
 

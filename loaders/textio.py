@@ -251,7 +251,7 @@ def read_csv_text(path: Path, text: str | bytes | None, encoding: str, strict_ut
     return RawTable(path, "csv", table, encoding, bad_rows)
 
 
-BATCH_ROWS = 200_000  # records mapped at a time when a file is read in batches: memory stays bounded by this, not the file
+BATCH_ROWS = 100_000  # records mapped at a time when a file is read in batches: memory stays bounded by this, not the file
 
 
 class CsvBatches:

@@ -89,7 +89,7 @@ class DraftWriter:
 
 
 BATCHED = ("incidents",)  # tables a publish reads in batches: they can hold millions of rows
-BATCH_ROWS = 200_000
+BATCH_ROWS = 100_000  # rows a batch when a publish reads a draft or a table
 
 
 def _fit(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
@@ -161,6 +161,7 @@ class Rows:
                     yield _fit(b, schema)
 
 
+SIDE_BY_SIDE_ROWS = 2_000_000  # above this, a publish writes the table before the gate runs: the two together would pass 1.5 GB
 DELTA_CHUNK_ROWS = 250_000  # rows a Delta commit: deltalake's writer holds all it is given in memory (about 1 KB a row)
 
 

@@ -19,7 +19,7 @@ from deltalake import CommitProperties, DeltaTable, PostCommitHookProperties, wr
 from filelock import FileLock, Timeout
 
 from model import fs
-from .drafts import BATCHED, DraftRows, Kept, write_chunks
+from .drafts import BATCHED, SIDE_BY_SIDE_ROWS, DraftRows, Kept, Rows, write_chunks
 from model.errors import InputError, Say
 from model.releases import Published, default_data_dir  # noqa: F401 (default_data_dir: callers import it from here)
 from model.schema import DATASETS, dataset as get_dataset
@@ -513,6 +513,10 @@ class Store(Published):
 
         writer = threading.Thread(target=write_all, name="bridges-delta-write")
         writer.start()
+        if sum(getattr(r, "num_rows", 0) for r in fresh.values() if isinstance(r, (DraftRows, Rows))) > SIDE_BY_SIDE_ROWS:
+            writer.join()  # a long draft: the table first, then the gate, so the memory of the two never adds up
+            if failure:
+                raise failure[0]
         try:
             staged, privacy = self._stage_public(version, self._build_public(tables, fresh, stream=True))
         finally:
