@@ -92,6 +92,9 @@ def bridges_server(root: Path, env: dict | None = None, **kw):
 def view_cache(warm: bool = True, keep: Path | None = None):
     """Environment for a server with an empty view cache folder of its own (removed afterwards), or the folder `keep`
     (kept: a later run finds the views prepared), the warmer on or off; yields (env, folder)."""
+    from ui.data import code_version
+
+    code_version()  # the code's fingerprint as the server will see it (kept: a file edited during the run changes it)
     CACHE.mkdir(parents=True, exist_ok=True)
     folder = keep or Path(tempfile.mkdtemp(prefix="views-", dir=CACHE))
     try:
@@ -269,6 +272,7 @@ class Result:
     elapsed: float = 0.0
     rss: dict[str, int] = field(default_factory=dict)
     load: list[float] = field(default_factory=list)  # the machine's 1-minute load average, every 10 s
+    rss_series: list[tuple[int, int]] = field(default_factory=list)  # (seconds into the run, server RSS), every 10 s
     server_cpu: float | None = None  # seconds of CPU the server used during the run
     client_cpu: float = 0.0  # and this process (the simulated residents), on the same machine
 
@@ -293,6 +297,8 @@ class Result:
             out["rss_mib"] = {k: round(v / 2**20, 1) for k, v in self.rss.items()}
             if "settled" in self.rss and "end" in self.rss:
                 out["growth_after_settle_pct"] = round(100 * (self.rss["end"] - self.rss["settled"]) / self.rss["settled"], 1)
+        if self.rss_series:
+            out["rss_mib_over_time"] = [[t, round(v / 2**20)] for t, v in self.rss_series]
         return out
 
 
@@ -344,6 +350,8 @@ async def drive(base: str, views: list[View], sessions: int, duration: float, pi
     async def load_average():
         while True:
             result.load.append(os.getloadavg()[0])
+            if pid:
+                result.rss_series.append((round(time.monotonic() - t0), rss(pid)))
             await asyncio.sleep(10)
 
     sampler = asyncio.create_task(sample())
@@ -380,6 +388,8 @@ def report(r: dict, sessions: int, duration: float, think: float = 0.0) -> str:
         m = r["rss_mib"]
         lines.append(f"server RSS: start {m['start']:.0f} MiB, after the first minute {m['settled']:.0f} MiB, end {m['end']:.0f} MiB "
                      f"(growth after the first minute {r['growth_after_settle_pct']:+.1f} %)")
+    if r.get("rss_mib_over_time"):
+        lines.append("server RSS over the run (s: MiB): " + ", ".join(f"{t}: {v}" for t, v in r["rss_mib_over_time"][::3]))
     return "\n".join(lines)
 
 

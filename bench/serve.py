@@ -72,6 +72,7 @@ def main() -> None:
     ap.add_argument("--post-script-gc", choices=("true", "false"),
                     help="run both servers with runner.postScriptGC set so (default: what .streamlit/config.toml says)")
     ap.add_argument("--no-warm", action="store_true", help="no views prepared ahead: the first pass builds every view")
+    ap.add_argument("--view-cache", type=Path, help="keep the view cache folder here (default: an empty one, removed after the run)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     root = args.data_dir or load.demo_store()
@@ -80,7 +81,7 @@ def main() -> None:
     server_args = load.server_args(args.post_script_gc)
     out: dict = {"views_per_batch": args.views, "batches": args.repeat, "post_script_gc": args.post_script_gc or "config",
                  "bridges": [], "trivial": [], "load_average": [os.getloadavg()[0]]}
-    with load.view_cache(not args.no_warm) as (env, folder), load.bridges_server(root, env=env, args=server_args) as bridges, \
+    with load.view_cache(not args.no_warm, args.view_cache) as (env, folder), load.bridges_server(root, env=env, args=server_args) as bridges, \
             load.streamlit(TRIVIAL, args=server_args) as trivial:
         async def run():
             # the first run of each server imports plotly, pandas and the rest (and starts the warmer): not counted anywhere

@@ -21,6 +21,7 @@ import pickle
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -56,7 +57,29 @@ def current_release() -> Release | None:
     nothing is published."""
     root = default_data_dir()
     _ensure_store(str(root))
-    return open_release(provider_root(root, provider_id()))
+    return newest_release(provider_root(root, provider_id()))
+
+
+_newest: dict[str, tuple[int, Release]] = {}  # local store → (its releases folder's modification time, newest release)
+SETTLED_NS = 1_000_000_000  # a folder changed less than a second ago is read again (coarse file system clocks)
+
+
+def newest_release(root) -> Release | None:
+    """open_release(root), without listing and reading the manifests on every view of a local store: a publish adds a
+    manifest to the releases folder, which changes the folder's modification time."""
+    if not isinstance(root, Path):  # an object store: no folder times to go by
+        return open_release(root)
+    try:
+        stamp = (root / "releases").stat().st_mtime_ns
+    except OSError:
+        return open_release(root)
+    seen = _newest.get(str(root))
+    if seen and seen[0] == stamp:
+        return seen[1]
+    rel = open_release(root)
+    if rel is not None and time.time_ns() - stamp > SETTLED_NS:
+        _newest[str(root)] = (stamp, rel)
+    return rel
 
 
 def resolve(name: str):
