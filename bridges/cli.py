@@ -78,17 +78,22 @@ def cmd_ingest(args) -> int:
     return 0
 
 
-def cmd_publish(args) -> int:
+def _release_action(args, action: str, *what) -> dict:
+    """Run the audited `publish` or `rollback` as the command line's user, waiting for the store; the new release."""
     from accounts.audit import COMMAND_LINE
     from bridges import actions
     from store.versioned import LOCK_TIMEOUT
 
     store = _store(args)
     who = actions.command_line_who(store.root, args.by)
-    out = actions.publish(store, args.drafts, who, args.note, wait=LOCK_TIMEOUT, origin=COMMAND_LINE)
+    out = getattr(actions, action)(store, *what, who, args.note, wait=LOCK_TIMEOUT, origin=COMMAND_LINE)
     if not out["ok"]:
         raise StoreBusy(out["message"])
-    m = out["release"]
+    return out["release"]
+
+
+def cmd_publish(args) -> int:
+    m = _release_action(args, "publish", args.drafts)
     if args.json:
         _print_json(m)
     else:
@@ -117,16 +122,7 @@ def cmd_releases(args) -> int:
 
 
 def cmd_rollback(args) -> int:
-    from accounts.audit import COMMAND_LINE
-    from bridges import actions
-    from store.versioned import LOCK_TIMEOUT
-
-    store = _store(args)
-    who = actions.command_line_who(store.root, args.by)
-    out = actions.rollback(store, args.version, who, args.note, wait=LOCK_TIMEOUT, origin=COMMAND_LINE)
-    if not out["ok"]:
-        raise StoreBusy(out["message"])
-    m = out["release"]
+    m = _release_action(args, "rollback", args.version)
     print(f"Release {m['version']} restores release {args.version} ({m['note']}). Nothing was deleted; release {m['parent']} can be restored the same way.")
     return 0
 

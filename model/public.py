@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import pyarrow as pa
 
 from model import clery
-from model.schema import DATASETS, FEEDBACK, INCIDENTS, Dataset, Field
+from model.schema import DATASETS, FEEDBACK, INCIDENTS, Dataset, Field, Fields
 
 UNKNOWN_AREA = "(unknown)"
 ALL = "Total"
@@ -21,7 +21,7 @@ SCANNED = "Free text: scanned for personal data before publishing; a hit blocks 
 
 
 @dataclass(frozen=True)
-class PublicTable:
+class PublicTable(Fields):
     """One table a release publishes: where it comes from, its fields with their published types, its key."""
 
     name: str
@@ -29,16 +29,6 @@ class PublicTable:
     dataset: str  # the canonical dataset it is made from
     fields: tuple[Field, ...]
     key: tuple[str, ...] = ()  # fields that identify a row, where the gate makes them unique
-
-    @property
-    def names(self) -> list[str]:
-        return [f.name for f in self.fields]
-
-    def field(self, name: str) -> Field:
-        for f in self.fields:
-            if f.name == name:
-                return f
-        raise KeyError(name)
 
     @property
     def scanned(self) -> list[str]:

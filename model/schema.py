@@ -106,16 +106,10 @@ class Field:
         return ARROW_TYPES[self.type]
 
 
-@dataclass(frozen=True)
-class Dataset:
-    """One canonical dataset: its fields, its key and the field its quarter comes from."""
+class Fields:
+    """A table's fields looked up by name (shared by canonical datasets and public tables)."""
 
-    name: str
-    description: str
-    key: str
-    quarter_from: tuple[str, ...]  # first non-empty of these timestamps gives the quarter
-    fields: tuple[Field, ...] = field(default_factory=tuple)
-    public_id: Field | None = None  # published in place of `key` when the key itself must stay in the store
+    fields: tuple[Field, ...]
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -126,6 +120,18 @@ class Dataset:
     @property
     def names(self) -> list[str]:
         return [f.name for f in self.fields]
+
+
+@dataclass(frozen=True)
+class Dataset(Fields):
+    """One canonical dataset: its fields, its key and the field its quarter comes from."""
+
+    name: str
+    description: str
+    key: str
+    quarter_from: tuple[str, ...]  # first non-empty of these timestamps gives the quarter
+    fields: tuple[Field, ...] = field(default_factory=tuple)
+    public_id: Field | None = None  # published in place of `key` when the key itself must stay in the store
 
     def arrow_schema(self) -> pa.Schema:
         """The Arrow schema, with each field's description and unit in its metadata."""

@@ -5,6 +5,7 @@ A session store is read only: a test that publishes, adds users or writes any fi
 """
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,16 @@ def _files(root: Path) -> dict[str, tuple[int, int]]:
     return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
 
 
+@contextlib.contextmanager
+def _kept_as_built(root: Path, copy_fixture: str) -> Iterator[None]:
+    """Fail the session's teardown, naming the files, when a test changed a shared read-only store."""
+    before = _files(root)
+    yield
+    after = _files(root)
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert not changed, f"a test changed the shared store {root.parent.name} ({', '.join(changed[:5])}): give it `{copy_fixture}` instead"
+
+
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory) -> Iterator[Path]:
     """The fictional Riverton demo (release 1 from demo.build.build_demo), built once. Read only: copy it to change it."""
@@ -34,11 +45,8 @@ def demo_store(tmp_path_factory) -> Iterator[Path]:
 
     root = tmp_path_factory.mktemp("demo-session") / "store"
     build_demo(Store(root))
-    before = _files(root)
-    yield root
-    after = _files(root)
-    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
-    assert not changed, f"a test changed the shared demo store ({', '.join(changed[:5])}): give it `demo_copy` instead"
+    with _kept_as_built(root, "demo_copy"):
+        yield root
 
 
 @pytest.fixture
@@ -66,11 +74,8 @@ def acme_store(tmp_path_factory) -> Iterator[Path]:
     from tests.test_pages_app import build_fixture
 
     root = build_fixture(tmp_path_factory.mktemp("acme-session"))
-    before = _files(root)
-    yield root
-    after = _files(root)
-    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
-    assert not changed, f"a test changed the shared Acme store ({', '.join(changed[:5])}): give it `acme_copy` instead"
+    with _kept_as_built(root, "acme_copy"):
+        yield root
 
 
 @pytest.fixture

@@ -61,10 +61,11 @@ def test_registry_comes_from_the_schema_flags():
         assert extra == ({ds.public_id.name} if ds.public_id else set()), (name, extra)
         assert SCANNED_FIELDS[name] == [f.name for f in ds.fields if f.public and f.free_text]
     # the ids are never published; the keyed hash is; the domestic flag stays in the store, and so do a campus's hate-crime
-    # bias, VAWA offense and arrest or referral (published only as counts, in clery_counts)
+    # bias, VAWA offense and arrest or referral (published only as counts, in clery_counts); a survey row's parent area
+    # is published once, on the area's row in `areas`
     assert {(n, f.name) for n, fs in WITHHELD.items() for f in fs} == {
         ("incidents", "incident_id"), ("incidents", "offence_raw"), ("incidents", "domestic"), ("feedback", "feedback_id"),
-        ("incidents", "bias"), ("incidents", "vawa_offense"), ("incidents", "clery_action")}
+        ("incidents", "bias"), ("incidents", "vawa_offense"), ("incidents", "clery_action"), ("survey", "parent")}
     assert PUBLIC_FIELDS["incidents"][0] == PUBLIC_FIELDS["feedback"][0] == "record_id"
     assert list(TABLES) == ["incidents", "incident_counts", "clery_counts", "engagement", "feedback", "feedback_counts", "survey", "areas"]
     assert TABLES["survey"].field("period_start").type == "date" and not TABLES["survey"].field("score").required
