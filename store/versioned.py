@@ -84,17 +84,6 @@ def _count_unit(draft: dict) -> str:
     return unit if unit in ("incidents", "offences") else COUNT_DEFAULT
 
 
-COUNTED = ("incidents",)  # tables whose rows may count incidents or offences (a profile's count = "offences")
-COUNT_DEFAULT = "incidents"
-
-
-def _count_unit(draft: dict) -> str:
-    """What one row of a draft counts: "offences" when its profile said count = "offences" (one row per offence, as
-    NIBRS counts them), else "incidents" (each incident once)."""
-    unit = (draft.get("report") or {}).get("counts") or (draft.get("spec") or {}).get("count") or COUNT_DEFAULT
-    return unit if unit in ("incidents", "offences") else COUNT_DEFAULT
-
-
 def _fsync_dir(path: Path) -> None:
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -447,7 +436,6 @@ class Store(Published):
             seen.add(d["dataset"])
         corrections, ops, writes, fresh = [], [], [], {}
         units = dict((cur or {}).get("counts") or {})  # what one published row counts, per dataset (incidents or offences)
-        units = dict((cur or {}).get("counts") or {})  # what one published row counts, per dataset (incidents or offences)
         for d in drafts:
             name = d["dataset"]
             ds = get_dataset(name)
@@ -486,14 +474,7 @@ class Store(Published):
                                      f"{units.get(name, COUNT_DEFAULT)}: one table cannot mix the two, so nothing was published",
                                      f"Ingest with the same count as the published quarters (count = \"{units.get(name, COUNT_DEFAULT)}\" in the "
                                      "profile), or ingest every quarter again with the new count and publish them in one file.")
-                if name in COUNTED and kept.num_rows and _count_unit(d) != units.get(name, COUNT_DEFAULT):
-                    raise InputError(f"draft '{d['draft']}' counts {_count_unit(d)}, but the published {name} of other quarters count "
-                                     f"{units.get(name, COUNT_DEFAULT)}: one table cannot mix the two, so nothing was published",
-                                     f"Ingest with the same count as the published quarters (count = \"{units.get(name, COUNT_DEFAULT)}\" in the "
-                                     "profile), or ingest every quarter again with the new count and publish them in one file.")
                 fresh[name] = rows.after(kept) if isinstance(rows, DraftRows) else pa.concat_tables([kept.cast(rows.schema), rows])
-            if name in COUNTED:
-                units[name] = _count_unit(d)
             if name in COUNTED:
                 units[name] = _count_unit(d)
             if ds.quarter_from:
@@ -543,7 +524,6 @@ class Store(Published):
             "tables": tables,
             "row_counts": {n: self._rows(n, v) for n, v in tables.items()},
             "counts": units,  # what a row of each table counts: "incidents", or "offences" when the profile says count = "offences"
-            "counts": units,  # what a row of each table counts: "incidents", or "offences" when the profile says count = "offences"
             "raw_files": [{"sha256": o["sha256"], "file": o["file"], "dataset": o["dataset"]} for o in ops if o.get("sha256")],
             "ops": ops,
             "corrections": corrections,
@@ -580,7 +560,6 @@ class Store(Published):
                     "public": target.get("public"),
                     "privacy": target.get("privacy", {}),
                     "row_counts": dict(target["row_counts"]),
-                    "counts": dict(target.get("counts") or {}),
                     "counts": dict(target.get("counts") or {}),
                     "raw_files": [],
                     "ops": [],
