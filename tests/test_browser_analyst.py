@@ -104,10 +104,13 @@ def test_analyst_signs_in_uploads_publishes_and_nobody_else_sees_a_thing(demo_co
         pub = b.new_context().new_page()
         pub.goto(base + "/data")
         pub.wait_for_selector('[data-testid="stDownloadButton"]', timeout=60000)
+        # the corrections list comes after the downloads: wait for the page's own words, not for the status widget
+        # (it shows only once a run has taken a moment, so a busy machine could read the page mid-run)
+        pub.get_by_text("Release 2: Q1 2025", exact=False).first.wait_for(timeout=60000)  # Vancouver's 2025 quarters replaced the demo's
         _idle(pub)
         text = pub.inner_text("body")
         assert "Release 2, published" in text  # the header of every public page names the release
-        assert "Release 2: Q1 2025" in text  # its corrections: Vancouver's 2025 quarters replaced the demo's
+        assert "Release 2: Q1 2025" in text  # its corrections
         pub.screenshot(path=str(SHOTS / "data-after-publish.png"), full_page=True)
 
         _no_session_sees_nothing(b, base, [draft[0], sha])
