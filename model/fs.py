@@ -246,7 +246,9 @@ class _Upload(io.BytesIO):
 
 
 # ---------- operations that stay atomic on both kinds of location
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Flush a local folder's entries to disk, so that a rename or link just made in it survives a power cut (a
+    filesystem that cannot fsync a folder is left as it is)."""
     try:
         fd = os.open(path, os.O_RDONLY)
         try:
@@ -271,7 +273,7 @@ def write_atomic(path, data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -303,7 +305,7 @@ def create_once(path, data: bytes, mode: int = 0o600) -> bool:
             os.link(tmp, path)  # fails if the file exists
         except FileExistsError:
             return False
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
         return True
     finally:
         os.unlink(tmp)

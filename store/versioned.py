@@ -84,17 +84,6 @@ def _count_unit(draft: dict) -> str:
     return unit if unit in ("incidents", "offences") else COUNT_DEFAULT
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
-
-
 def write_json_atomic(path: Path, doc: dict, exclusive: bool = False) -> None:
     """Write JSON so that readers see the old file or the new one, never half; `exclusive` never replaces. The file is
     owner-only (0600, as mkstemp makes it). On an object store: one put, create-only (If-None-Match) when `exclusive`."""
@@ -118,7 +107,7 @@ def write_json_atomic(path: Path, doc: dict, exclusive: bool = False) -> None:
             os.unlink(tmp)
         else:
             os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        fs.fsync_dir(path.parent)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -182,7 +171,7 @@ class RawCopy:
                     os.link(tmp, dest)  # never replaces: the first copy of these bytes stays as it is
                 except FileExistsError:
                     pass
-                _fsync_dir(self.store.raw_dir)
+                fs.fsync_dir(self.store.raw_dir)
         finally:
             os.unlink(tmp)
         return sha, dest
@@ -617,7 +606,7 @@ class Store(Published):
         if final.exists():  # left by a publish killed before its manifest: no release refers to it
             shutil.rmtree(final)
         os.rename(tmp, final)
-        _fsync_dir(self.public_dir)
+        fs.fsync_dir(self.public_dir)
         return str(final.relative_to(self.root))
 
     def _rows(self, name: str, version: int | None) -> int:
