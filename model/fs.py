@@ -259,19 +259,30 @@ def fsync_dir(path: Path) -> None:
         pass
 
 
+def _flushed_temp(folder: Path, data: bytes) -> str:
+    """Write bytes to a new owner-only temporary file in `folder` (made if missing) and flush it to disk: its path,
+    for the caller to rename or link into place and then remove. Nothing is left behind if the write fails."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return tmp
+
+
 def write_atomic(path, data: bytes) -> None:
     """Replace a file whole: readers see the old bytes or the new ones, never half. Local files are owner-only (0600)."""
     if isinstance(path, ObjectPath):
         path.write_bytes(data)
         return
     path = Path(path)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    tmp = _flushed_temp(path.parent, data)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
         os.replace(tmp, path)
         fsync_dir(path.parent)
     except BaseException:
@@ -293,13 +304,8 @@ def create_once(path, data: bytes, mode: int = 0o600) -> bool:
         except (AlreadyExistsError, PreconditionError):
             return False
     path = Path(path)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    tmp = _flushed_temp(path.parent, data)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         try:
             os.link(tmp, path)  # fails if the file exists
