@@ -65,7 +65,7 @@ HOSTILE = ("sparse.xlsx", "dense.xlsx", "bomb.xlsx", "lying-bomb.xlsx", "deep.js
 GOOD_EVERY = 4
 HEALTH_EVERY, HEALTH_TIMEOUT, HEALTH_LIMIT = 0.5, 10.0, 2.0
 RSS_EVERY = 10.0
-XSRF = "_streamlit_xsrf"
+XSRF = servers.XSRF
 BUSY = "another upload is being read"
 QUARTER = "2026Q3"  # the demo's last quarter, which every publish replaces
 QUARTER_MONTHS = ("07/2026", "08/2026", "09/2026")
@@ -287,14 +287,13 @@ class Drawn:
     texts: list = field(default_factory=list)
 
 
-class AnalystTab:
+class AnalystTab(servers.TabState):
     """One analyst's browser tab: the xsrf cookie and token, the analyst's cookie, a websocket carrying BackMsg and
     ForwardMsg, and the upload endpoint."""
 
     def __init__(self, base: str, cookie: str | None):
+        super().__init__()
         self.base, self.cookie = base, cookie
-        self.widgets: dict[str, str] = {}
-        self.session = self.redirect = None
         self.token = ""
 
     async def __aenter__(self):
@@ -344,44 +343,28 @@ class AnalystTab:
         drawn = Drawn()
 
         def take(fwd):
-            kind = fwd.WhichOneof("type")
-            if kind == "new_session":
-                self.session = fwd.new_session.initialize.session_id
-            elif kind == "auth_redirect":
-                self.redirect = fwd.auth_redirect.url
-            elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
-                el = fwd.delta.new_element
-                what = el.WhichOneof("type")
-                proto = getattr(el, what)
-                if getattr(proto, "id", ""):
-                    self.widgets[proto.id.rsplit("-", 1)[-1]] = proto.id
-                if what == "alert" and el.alert.format == Alert.ERROR:
-                    drawn.errors.append(el.alert.body.replace("\\", "").replace("\u2060", ""))
+            element = self.note(fwd)
+            if element:
+                what, proto = element
+                if what == "alert" and proto.format == Alert.ERROR:
+                    drawn.errors.append(proto.body.replace("\\", "").replace("\u2060", ""))
                 elif what == "exception":
-                    drawn.exceptions.append(f"{el.exception.type}: {el.exception.message}"[:300])
+                    drawn.exceptions.append(f"{proto.type}: {proto.message}"[:300])
                 elif what in ("markdown", "heading", "alert"):
                     drawn.texts.append(getattr(proto, "body", ""))
-            elif kind == "script_finished" and fwd.script_finished != ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN"):
+            elif fwd.WhichOneof("type") == "script_finished" and fwd.script_finished != ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN"):
                 return drawn
             return None
 
         return await self._read(take)
 
-    async def sign_in(self) -> str | None:
-        """Fill the local-account form and follow the redirect to the cookie route; the analyst's cookie."""
-        import httpx
-        from streamlit.proto.WidgetStates_pb2 import WidgetState
-
-        await self.run("upload")
-        states = [WidgetState(id=self.widgets["signin_name"], string_value=NAME),
-                  WidgetState(id=self.widgets["signin_password"], string_value=PASSWORD),
-                  WidgetState(id=self.widgets["Sign in"], trigger_value=True)]
-        await self.run("upload", states)
+    async def signed_in_cookie(self) -> str | None:
+        """Fill the local-account form on the upload page and follow the redirect to the cookie route; the analyst's cookie."""
+        await self.sign_in("upload", NAME, PASSWORD)
         if not self.redirect:
             return None
-        async with httpx.AsyncClient(timeout=60) as c:
-            r = await c.get(self.base + self.redirect, follow_redirects=False)
-        return r.cookies.get(self._cookie_name())
+        _, cookie = await asyncio.to_thread(servers.cookie_from, self.base, self.redirect, self._cookie_name(), timeout=60)
+        return cookie
 
     async def upload(self, name: str, data: bytes):
         """Put a file in the page's uploader as the browser does; the widget state that carries it."""
@@ -442,7 +425,7 @@ async def analyst(soak: Soak, number: int, corpus: dict, good: tuple, rng: rando
         try:
             if cookie is None:
                 async with AnalystTab(soak.base, None) as tab:
-                    cookie = await tab.sign_in()
+                    cookie = await tab.signed_in_cookie()
                 if cookie is None:
                     raise RuntimeError("signing in gave no cookie")
                 with soak.lock:

@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"  # the Bridges server: dashboard.py's pages behind the upload gate and the cookie routes
 HEALTH = "/_stcore/health"
+XSRF = "_streamlit_xsrf"  # the cookie that carries Streamlit's xsrf token (sent again as a websocket subprotocol)
 
 
 def free_port() -> int:
@@ -121,3 +122,53 @@ def streamlit(script: Path = APP, data_dir: Path | None = None, **kw):
         yield server
     finally:
         stop(server.proc)
+
+
+# ---------------------------------------------------------------- a browser tab on Streamlit's protocol, signing in
+
+
+class TabState:
+    """What a browser tab keeps from the server's ForwardMsgs: its session id, the redirect a page asked for (the cookie
+    route after a sign-in) and the widgets' ids by their key. A subclass sends the runs: `run(page, widget_states)`."""
+
+    def __init__(self):
+        self.session: str | None = None
+        self.redirect: str | None = None
+        self.widgets: dict[str, str] = {}
+
+    def note(self, fwd) -> tuple[str, object] | None:
+        """Keep what one ForwardMsg says about the tab; (element type, its proto) when it draws an element, else None."""
+        kind = fwd.WhichOneof("type")
+        if kind == "new_session":
+            self.session = fwd.new_session.initialize.session_id
+        elif kind == "auth_redirect":
+            self.redirect = fwd.auth_redirect.url
+        elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+            el = fwd.delta.new_element
+            what = el.WhichOneof("type")
+            proto = getattr(el, what)
+            if getattr(proto, "id", ""):
+                self.widgets[proto.id.rsplit("-", 1)[-1]] = proto.id
+            return what, proto
+        return None
+
+    async def sign_in(self, page: str, name: str, password: str):
+        """Open `page`, fill its local-account form and send it; what the second run drew (on success `redirect` then
+        holds the cookie route: see cookie_from)."""
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        await self.run(page)
+        states = [WidgetState(id=self.widgets["signin_name"], string_value=name),
+                  WidgetState(id=self.widgets["signin_password"], string_value=password),
+                  WidgetState(id=self.widgets["Sign in"], trigger_value=True)]
+        return await self.run(page, states)
+
+
+def cookie_from(base: str, redirect: str, cookie: str, timeout: float = 5.0):
+    """Follow a page's redirect to the cookie route, as the browser does; the response and the value of the cookie named
+    `cookie` it sets (None if it set none)."""
+    import httpx
+
+    with httpx.Client(timeout=timeout) as c:
+        r = c.get(base + redirect, follow_redirects=False)
+    return r, r.cookies.get(cookie)

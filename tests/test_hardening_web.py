@@ -40,7 +40,7 @@ from tests.browser import ROOT, RequestLog, browser, have_chromium
 NAME, PASSWORD = "quinn-analyst", "a long local password 42"
 OIDC = "oidc-analyst@force.example"  # an identity-provider analyst (st.login)
 COOKIE_SECRET = "hardening-test-cookie-secret"  # the server's server.cookieSecret: signs Streamlit's st.login cookie
-XSRF = "_streamlit_xsrf"
+XSRF = servers.XSRF
 # What the text of the data holds (the pages must show it as text): a URL, a www. name, an upper-case URL
 N1, S2, E3 = "Northgate https://evil.example/n1", "Southmoor HTTP://EVIL.EXAMPLE/S2", "Eastbank www.evil.example"
 TOPIC, ACTION = "Noise www.evil.example/noise", "Details at https://evil.example/fixed"
@@ -122,16 +122,15 @@ def _xsrf(base: str) -> str:
         return c.cookies.get(XSRF)
 
 
-class Tab:
+class Tab(servers.TabState):
     """One browser tab's websocket: the xsrf token and an optional existing session id in the subprotocols, cookies in
     the handshake, script runs asked for with BackMsg and answered with ForwardMsg."""
 
     def __init__(self, base: str, cookies_: dict | None = None, session: str | None = None, headers: dict | None = None):
+        super().__init__()
         self.base, self.token = base, _xsrf(base)
         self.cookies = {XSRF: self.token, **(cookies_ or {})}
         self.session, self.headers = session, headers or {}
-        self.widgets: dict[str, str] = {}
-        self.redirect: str | None = None
 
     @contextlib.asynccontextmanager
     async def open(self):
@@ -153,30 +152,12 @@ class Tab:
         while True:
             fwd = ForwardMsg()
             fwd.ParseFromString(await asyncio.wait_for(self.ws.recv(), 120))
-            kind = fwd.WhichOneof("type")
-            if kind == "new_session":
-                self.session = fwd.new_session.initialize.session_id
-            elif kind == "auth_redirect":
-                self.redirect = fwd.auth_redirect.url
-            elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
-                el = fwd.delta.new_element
-                what = el.WhichOneof("type")
-                proto = getattr(el, what)
-                if getattr(proto, "id", ""):
-                    self.widgets[proto.id.rsplit("-", 1)[-1]] = proto.id
+            element = self.note(fwd)
+            if element:
+                what, proto = element
                 drawn.append((what, text_format.MessageToString(proto, as_utf8=True)))
-            elif kind == "script_finished":
+            elif fwd.WhichOneof("type") == "script_finished":
                 return drawn
-
-    async def sign_in(self, page: str, name: str, password: str) -> list:
-        """Fill the local-account form on `page` and send it."""
-        from streamlit.proto.WidgetStates_pb2 import WidgetState
-
-        await self.run(page)
-        states = [WidgetState(id=self.widgets["signin_name"], string_value=name),
-                  WidgetState(id=self.widgets["signin_password"], string_value=password),
-                  WidgetState(id=self.widgets["Sign in"], trigger_value=True)]
-        return await self.run(page, states)
 
 
 def _text(drawn) -> str:
@@ -201,10 +182,8 @@ def _sign_in(base: str, page: str, name: str, password: str, **kw) -> tuple[Tab,
 
 
 def _cookie_from(base: str, redirect: str) -> tuple[httpx.Response, str | None]:
-    """Follow the page's redirect to the cookie route, as the browser does; the response and the cookie it sets."""
-    with httpx.Client() as c:
-        r = c.get(base + redirect, follow_redirects=False)
-    return r, r.cookies.get(cookies.NAME)
+    """Follow the page's redirect to the cookie route, as the browser does; the response and the analyst's cookie."""
+    return servers.cookie_from(base, redirect, cookies.NAME)
 
 
 # ---------------------------------------------------------------- 2. no anonymous uploads
