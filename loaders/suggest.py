@@ -409,9 +409,9 @@ def _coordinates(draft: Draft) -> None:
             draft.checks.append(f"the points in {c.name!r} could be (lat, lon) or (lon, lat); {c.point_order!r} was assumed from the numbers")
 
 
-def _crosswalk(draft: Draft, fname: str, rule_list: list[dict], key: str, limit: int) -> None:
-    pick = draft.picks[fname]
-    c = _col(draft, pick.columns[0])
+def merged_counts(c: Column) -> list[list]:
+    """A crosswalk's values: the column's distinct values, those differing only in case or surrounding spaces merged
+    (the first spelling kept, stripped), each [value, rows], most rows first."""
     merged: dict[str, list] = {}
     for v, n in c.counts():
         k = v.strip().upper()
@@ -419,13 +419,19 @@ def _crosswalk(draft: Draft, fname: str, rule_list: list[dict], key: str, limit:
             merged[k][1] += n
         else:
             merged[k] = [v.strip(), n]
+    return sorted(merged.values(), key=lambda e: -e[1])
+
+
+def _crosswalk(draft: Draft, fname: str, rule_list: list[dict], key: str, limit: int) -> None:
+    pick = draft.picks[fname]
+    c = _col(draft, pick.columns[0])
+    merged = merged_counts(c)
     entries = []
-    for v, n in sorted(merged.values(), key=lambda e: -e[1])[:limit]:
+    for v, n in merged[:limit]:
         hit = place_offence(v, place_category) if fname == "category" else match_rule(v, rule_list, key)
         entries.append({"value": v, "rows": n, "to": hit[0] if hit else None, "rule": hit[1] if hit else None})
     more = max(0, len(merged) - limit)
-    draft.crosswalks[fname] = {"column": c.name, "entries": entries, "more": more,
-                               "more_rows": sum(e[1] for e in sorted(merged.values(), key=lambda e: -e[1])[limit:])}
+    draft.crosswalks[fname] = {"column": c.name, "entries": entries, "more": more, "more_rows": sum(e[1] for e in merged[limit:])}
 
 
 def _finish(draft: Draft) -> None:

@@ -93,15 +93,10 @@ def _find(draft: "Draft", fname: str, taken: set[str], by_values: bool = True) -
 def _crosswalk(draft: "Draft", fname: str, c: Column, borrowed: bool) -> list[dict]:
     """Every distinct value of the column with the code it becomes. In a column the field borrows, a value that names no
     such thing is left empty; in the field's own column it is a TODO for the analyst."""
+    from .suggest import merged_counts
+
     entries = []
-    merged: dict[str, list] = {}
-    for v, n in c.counts():
-        k = v.strip().upper()
-        if k in merged:
-            merged[k][1] += n
-        else:
-            merged[k] = [v.strip(), n]
-    for v, n in sorted(merged.values(), key=lambda e: -e[1]):
+    for v, n in merged_counts(c):
         hit = place(v, fname)
         if hit is None and borrowed:
             hit = ("", f"names no {WHAT[fname]}")
