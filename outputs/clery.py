@@ -92,9 +92,12 @@ def html_page(rel: Release, lang: str = "en") -> str:
             body.append(f'<p class="{"note" if b.kind == "note" else "text"}">{_esc(b.text)}</p>')
         elif isinstance(b, Bullets):
             body.append("<ul>" + "".join(f"<li>{_esc(i)}</li>" for i in b.items) + "</ul>")
-    return Template(asset("asr.html")).substitute(
-        lang=_esc(locale(lang).replace("_", "-")), css=asset("asr.css"), title=_esc(t("page.clery.title", lang)),
-        provider=_esc(provider(rel.store.root, lang)["name"]), release=_esc(t("clery.release", lang, version=rel.version)),
+    title = _esc(t("page.clery.title", lang))
+    # the printed reports' page, shared with the client report (outputs/client_report.py): no viewport, no watermark
+    return Template(asset("report.html")).substitute(
+        lang=_esc(locale(lang).replace("_", "-")), meta="", css=asset("asr.css"), title=title, watermark="",
+        provider=_esc(provider(rel.store.root, lang)["name"]), heading=title,
+        head=f'<p class="release">{_esc(t("clery.release", lang, version=rel.version))}</p>',
         body="\n".join(body), footer=_esc(t("clery.footer", lang, version=rel.version)))
 
 

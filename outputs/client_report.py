@@ -586,15 +586,17 @@ def html_page(rep: Report, lang: str = "en", *, approval: dict | None = None, dr
         when = fmt_date(pd.Timestamp(approval["at"]).date(), lang) if approval.get("at") else ""
         status = f'<p class="approved">{_esc(w("approved", lang, who=approval.get("by", ""), when=when, version=approval.get("release", rep.version)))}</p>'
     published = fmt_date(pd.Timestamp(rep.published).date(), lang) if rep.published else ""
-    head = [f'<p class="release">{_esc(w("release", lang, version=rep.version, published=published))}</p>', status]
+    head = [f'<p class="subtitle">{_esc(w("subtitle", lang, site=rep.site_name, period=period))}</p>',
+            f'<p class="release">{_esc(w("release", lang, version=rep.version, published=published))}</p>', status]
     if rep.data_to:
         head.append(f'<p class="note">{_esc(w("data_to", lang, date=fmt_date(rep.data_to, lang)))}</p>')
     body = [_metrics(rep, lang), _charts(rep, lang), _kind_section(rep, SERVICE, lang), _kind_section(rep, CRIME, lang),
             _patrol_section(rep, lang), _response_section(rep, lang), _changed_section(rep, lang), _about(rep, lang)]
     css = asset("client-report.css").replace("@page { size: A4;", f"@page {{ size: {PAPERS[paper]};")
-    return Template(asset("client-report.html")).substitute(
-        lang=_esc(locale(lang).replace("_", "-")), css=css, title=_esc(f"{w('title', lang)}: {rep.site_name}, {period}"),
-        provider=_esc(rep.provider), heading=_esc(w("title", lang)), subtitle=_esc(w("subtitle", lang, site=rep.site_name, period=period)),
+    # the printed reports' page, shared with the annual security report (outputs/clery.py)
+    return Template(asset("report.html")).substitute(
+        lang=_esc(locale(lang).replace("_", "-")), meta='<meta name="viewport" content="width=device-width, initial-scale=1">', css=css,
+        title=_esc(f"{w('title', lang)}: {rep.site_name}, {period}"), provider=_esc(rep.provider), heading=_esc(w("title", lang)),
         head="\n".join(head), body="\n".join(body),
         watermark=f'<div class="watermark" aria-hidden="true">{_esc(w("draft", lang))}</div>' if draft else "",
         footer=_esc(footer_text(rep, lang)))
