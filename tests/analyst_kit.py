@@ -48,6 +48,34 @@ def analyst(start: str = "upload") -> AppTest:
     return at
 
 
+def town_hall(store: Path, monkeypatch, **params) -> AppTest:
+    """The public deck page (/town-hall) of `store` opened by a link with these query parameters: the entry script runs
+    first, as in a browser, then the page."""
+    monkeypatch.setenv("BRIDGES_DATA_DIR", str(store))
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    at.query_params.update(params)
+    at.run()
+    at.query_params.update(params)
+    at.switch_page("public_pages/town_hall.py").run()
+    ok(at)
+    return at
+
+
+def failed_check(realdata: Path, monkeypatch) -> AppTest:
+    """The upload page after Check on a Vancouver export while reading it fails unexpectedly (a RuntimeError whose
+    message, 'disk on fire', must reach the error log and not the page)."""
+    from bridges import actions
+
+    def boom(*a, **k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(actions, "ingest_upload", boom)
+    src = realdata / VANCOUVER
+    at = upload(analyst(), src.name, src.read_bytes())
+    at.button(key="upl_check").click().run()
+    return at
+
+
 def go(at: AppTest, page: str) -> AppTest:
     at.switch_page(f"analyst_pages/{page}.py").run()
     ok(at)

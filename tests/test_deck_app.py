@@ -17,6 +17,7 @@ from outputs import deck as D
 from outputs import deck_html as H
 from stats.i18n import t
 from stats.read import open_release
+from tests.analyst_kit import town_hall
 from tests.test_pages_app import DASHBOARD, TRICKY_NAME
 
 PROVIDER = """
@@ -176,17 +177,6 @@ def test_text_from_the_data_is_escaped_in_the_html(store):
 # ---------------------------------------------------------------- the page (AppTest)
 
 
-def _page(store, monkeypatch, **params) -> AppTest:
-    monkeypatch.setenv("BRIDGES_DATA_DIR", str(store))
-    at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    at.query_params.update(params)
-    at.run()
-    at.query_params.update(params)
-    at.switch_page("public_pages/town_hall.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def _text(at: AppTest) -> str:
     parts = [h.proto.body for h in at.get("html")] + [m.value for m in at.markdown] + [x.value for x in at.title]
     raw = "\n".join(parts)
@@ -212,7 +202,7 @@ CHARTS = {3, 4, 5, 6, 7, 8}
 @pytest.mark.parametrize("lang", ["en", "fr"])
 @pytest.mark.parametrize("n", sorted(EXPECT))
 def test_page_shows_each_slide(store, monkeypatch, lang, n):
-    at = _page(store, monkeypatch, area="N1", quarter="2026Q3", lang=lang, slide=str(n))
+    at = town_hall(store, monkeypatch, area="N1", quarter="2026Q3", lang=lang, slide=str(n))
     body = _text(at)
     for text in EXPECT[n][0 if lang == "en" else 1]:
         assert text in body, (n, lang, text)
@@ -226,7 +216,7 @@ def test_page_shows_each_slide(store, monkeypatch, lang, n):
 
 
 def test_page_keys_move_between_slides(store, monkeypatch):
-    at = _page(store, monkeypatch, area="N1", quarter="2026Q3", lang="en")
+    at = town_hall(store, monkeypatch, area="N1", quarter="2026Q3", lang="en")
     assert "Slide 1 of 9" in _text(at)
     shortcuts = {b.key: b.proto.shortcut for b in at.button if b.key and b.key.startswith("deck-key-")}
     assert shortcuts == {"deck-key-Right": "right", "deck-key-PageDown": "pagedown", "deck-key-Space": "space",
@@ -245,7 +235,7 @@ def test_page_keys_move_between_slides(store, monkeypatch):
 
 
 def test_notes_view(store, monkeypatch):
-    at = _page(store, monkeypatch, area="N1", quarter="2026Q3", lang="fr", notes="1", slide="2", room="test-room")
+    at = town_hall(store, monkeypatch, area="N1", quarter="2026Q3", lang="fr", notes="1", slide="2", room="test-room")
     body = _text(at)
     assert "Diapositive 2 sur 9" in body and "Ensuite : Ce qui a changé depuis la dernière rencontre (T2 2026)" in body
     assert "Chaque chiffre est comparé au trimestre précédent" in body
@@ -253,7 +243,7 @@ def test_notes_view(store, monkeypatch):
 
 
 def test_page_without_area_offers_a_choice(store, monkeypatch):
-    at = _page(store, monkeypatch, lang="en")
+    at = town_hall(store, monkeypatch, lang="en")
     assert "Town-hall deck: choose an area and a quarter" in _text(at)
     assert len(at.selectbox) == 2
 
@@ -277,7 +267,7 @@ def test_every_public_page_links_to_the_deck_of_its_area_and_quarter(store, monk
 
 
 def test_unknown_area_and_quarter_fall_back(store, monkeypatch):
-    at = _page(store, monkeypatch, area="NOPE", quarter="1999Q1", lang="en", slide="99")
+    at = town_hall(store, monkeypatch, area="NOPE", quarter="1999Q1", lang="en", slide="99")
     body = _text(at)
     assert "All areas · Q3 2026" in body or "all areas" in body.lower()
     assert "Slide 9 of 9" in body

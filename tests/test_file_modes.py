@@ -162,15 +162,9 @@ def test_the_command_lines_error_log_is_in_the_data_folder_and_refuses_a_symlink
 
 
 def test_the_analyst_pages_error_log_is_owner_only(store, realdata, monkeypatch):
-    from .analyst_kit import VANCOUVER, analyst, upload
+    from .analyst_kit import failed_check
 
-    def boom(*a, **k):
-        raise RuntimeError("disk on fire")
-
-    monkeypatch.setattr(actions, "ingest_upload", boom)
-    src = realdata / VANCOUVER
-    at = upload(analyst(), src.name, src.read_bytes())
-    at.button(key="upl_check").click().run()
+    failed_check(realdata, monkeypatch)
     log = store.root / "logs" / "analyst-errors.log"
     assert "disk on fire" in log.read_text(encoding="utf-8")
     assert stat.S_IMODE(log.stat().st_mode) == 0o600 and stat.S_IMODE(log.parent.stat().st_mode) == 0o700

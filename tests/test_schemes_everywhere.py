@@ -8,7 +8,6 @@ incidents, concerns and foot patrols by beat.
 """
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 
@@ -27,18 +26,10 @@ from stats.blocks import Text
 from stats.read import open_release
 from store.versioned import Store
 from tests.test_area_hierarchy import FEW, derivable
-from tests.test_pages_app import DASHBOARD
+from tests.analyst_kit import town_hall, write_csv
 
 LIST = "id,name,population,parent,kind\nD1,North District,,,district\nD2,South District,,,district\n" \
        "B11,Beat 11,1200,D1,beat\nB12,Beat 12,900,D1,beat\nB21,Beat 21,1500,D2,beat\nB22,Beat 22,800,D2,beat\n"
-
-
-def _write(path: Path, header: list[str], rows: list[list]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
 
 
 def build_beats(root: Path) -> Path:
@@ -46,14 +37,14 @@ def build_beats(root: Path) -> Path:
     raw = root / "exports"
     raw.mkdir(parents=True, exist_ok=True)
     store = Store(root / "store")
-    drafts = [ingest(_write(raw / "beats.csv", ["id", "name", "population", "parent", "kind"],
+    drafts = [ingest(write_csv(raw / "beats.csv", ["id", "name", "population", "parent", "kind"],
                             [r.split(",") for r in LIST.strip().splitlines()[1:]]), "areas", store)["draft"]]
     inc = []
     for beat, cat, n in (("B11", "BURG", 6), ("B12", "BURG", 4), ("B21", "BURG", 5), ("B11", "SEX", 1), ("B12", "SEX", 4),
                          ("B21", "SEX", 4)):
         inc += [[f"I-{beat}-{cat}-{i}", f"2026-08-{1 + i:02d} 10:00", cat, beat] for i in range(n)]
     inc.append(["I-Q2", "2026-05-02 10:00", "BURG", "B11"])
-    drafts.append(ingest(_write(raw / "rms.csv", ["Ref", "When", "Kind", "Beat"], inc), "incidents", store, profile=Spec.from_dict({
+    drafts.append(ingest(write_csv(raw / "rms.csv", ["Ref", "When", "Kind", "Beat"], inc), "incidents", store, profile=Spec.from_dict({
         "id": "beats-rms", "dataset": "incidents", "title": "Beats RMS (test fixture)", "fields": {
             "incident_id": {"column": "Ref"}, "occurred_at": {"column": "When", "format": "%Y-%m-%d %H:%M"},
             "category": {"column": "Kind", "map": {"BURG": "burglary", "SEX": "sexual_offences"}}, "area": {"column": "Beat"}}}))["draft"])
@@ -62,7 +53,7 @@ def build_beats(root: Path) -> Path:
                            ("B11", "Parking", 3), ("B12", "Parking", 3), ("B21", "Parking", 3), ("B22", "Parking", 4)):
         fb += [[f"F-{beat}-{topic}-{i}", f"2026-07-{1 + i:02d} 09:00", topic, beat, "Fixed", f"2026-07-{2 + i:02d} 09:00", "Spoke with the owner."]
                for i in range(n)]
-    drafts.append(ingest(_write(raw / "311.csv", ["Case", "Opened", "Subject", "Beat", "State", "Closed", "Done"], fb), "feedback", store,
+    drafts.append(ingest(write_csv(raw / "311.csv", ["Case", "Opened", "Subject", "Beat", "State", "Closed", "Done"], fb), "feedback", store,
                          profile=Spec.from_dict({"id": "beats-311", "dataset": "feedback", "title": "Beats concerns (test fixture)", "fields": {
                              "feedback_id": {"column": "Case"}, "received_at": {"column": "Opened", "format": "%Y-%m-%d %H:%M"},
                              "topic": {"column": "Subject"}, "area": {"column": "Beat"},
@@ -70,7 +61,7 @@ def build_beats(root: Path) -> Path:
                              "resolved_at": {"column": "Closed", "format": "%Y-%m-%d %H:%M"}, "action_taken": {"column": "Done"}}}))["draft"])
     ev = [["E1", "2026-07-05", "Patrol", "B11", "", 2, "Evening foot patrol"], ["E2", "2026-08-05", "Patrol", "B11", "", 3, "Foot patrol"],
           ["E3", "2026-08-06", "Patrol", "B21", "", 1.5, "Foot patrol"]]
-    drafts.append(ingest(_write(raw / "events.csv", ["Ev", "Day", "Kind", "Beat", "People", "Hours", "Title"], ev), "engagement", store,
+    drafts.append(ingest(write_csv(raw / "events.csv", ["Ev", "Day", "Kind", "Beat", "People", "Hours", "Title"], ev), "engagement", store,
                          profile=Spec.from_dict({"id": "beats-events", "dataset": "engagement", "title": "Beats events (test fixture)", "fields": {
                              "event_id": {"column": "Ev"}, "date": {"column": "Day", "format": "%Y-%m-%d"},
                              "type": {"column": "Kind", "map": {"Patrol": "foot_patrol"}}, "area": {"column": "Beat"},
@@ -201,19 +192,8 @@ def test_feedback_of_a_single_level_store_is_as_before():
 # ---------------------------------------------------------------- the deck: chooser, page and file
 
 
-def _deck_page(store, monkeypatch, **params) -> AppTest:
-    monkeypatch.setenv("BRIDGES_DATA_DIR", str(store))
-    at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    at.query_params.update(params)
-    at.run()
-    at.query_params.update(params)
-    at.switch_page("public_pages/town_hall.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def test_the_deck_chooser_offers_every_scheme(beats, monkeypatch):
-    at = _deck_page(beats, monkeypatch, lang="en", scheme="district")
+    at = town_hall(beats, monkeypatch, lang="en", scheme="district")
     scheme, area = at.selectbox[0], at.selectbox[1]
     assert scheme.label == "Areas by" and scheme.value == "district" and list(scheme.options) == ["Main areas", "Districts"]
     assert area.label == "District" and list(area.options) == ["all districts", "North District", "South District"]
@@ -235,7 +215,7 @@ def _text(at: AppTest) -> str:
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_the_deck_page_of_a_district(beats, monkeypatch, lang):
-    at = _deck_page(beats, monkeypatch, scheme="district", area="D2", quarter="2026Q3", lang=lang)
+    at = town_hall(beats, monkeypatch, scheme="district", area="D2", quarter="2026Q3", lang=lang)
     body = _text(at)
     assert "South District" in body and ("Slide 1 of " if lang == "en" else "Diapositive 1 sur ") in body
     assert at.query_params.get("scheme") == "district" and at.query_params.get("area") == "D2"
