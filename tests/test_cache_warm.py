@@ -90,7 +90,7 @@ def test_pages_read_the_warmed_views_and_build_none(demo_copy, cache, monkeypatc
     per_quarter = 6 * 11 * 2  # pages × (all areas and the 10 areas) × languages
     out = warm.warm(str(rel.store.root), rel.version, limit=per_quarter)
     assert out["built"] == per_quarter
-    st.cache_resource.clear()  # nothing from another test in memory: every view comes from the folder
+    data.clear_shared()  # nothing from another test in memory: every view comes from the folder
 
     def no_build(*a, **k):
         raise AssertionError("the view was built instead of read from the view cache folder")

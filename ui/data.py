@@ -4,8 +4,8 @@ Everything is cached keyed by (function name, store, release version, arguments)
 every process reads the new release without clearing anything, and no frame is ever hashed (the release itself is
 never an argument). Two kinds:
 - `runner`: query results (small frames) in st.cache_data, which hands each caller its own copy;
-- `shared`: finished page parts (a page's blocks, ready to draw) in st.cache_resource, one object for every
-  session: nothing is copied on a hit, so whoever draws them must never change them. Behind it, the view cache
+- `shared`: finished page parts (a page's blocks, ready to draw) in this process's memory (`Memo`), one object for
+  every session: nothing is copied on a hit, so whoever draws them must never change them. Behind it, the view cache
   folder: parts built ahead of residents by ui.public.warm, one file each, read instead of building.
 """
 from __future__ import annotations
@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import streamlit as st
@@ -52,11 +53,16 @@ def provider_id() -> str | None:
     return wanted if wanted and provider_root(default_data_dir(), wanted) != default_data_dir() else None
 
 
+_ensured: set[str] = set()  # data folders _ensure_store has seen to in this process
+
+
 def current_release() -> Release | None:
     """The newest published release of the provider the URL names (the data folder's own by default), or None when
     nothing is published."""
     root = default_data_dir()
-    _ensure_store(str(root))
+    if str(root) not in _ensured:  # st.cache_resource hashes its argument on every call: a set answers after the first
+        _ensure_store(str(root))
+        _ensured.add(str(root))
     return newest_release(provider_root(root, provider_id()))
 
 
@@ -110,13 +116,55 @@ def runner(rel: Release):
 SHARED_ENTRIES = 2000
 
 
-@st.cache_resource(max_entries=SHARED_ENTRIES, show_spinner=False)
+class Memo:
+    """Finished parts in this process, least recently used out first: a hit is one dict look-up under a lock, and a part
+    several sessions ask for at once is built once (the others wait for it). st.cache_resource did the same job but hashed
+    its arguments and inspected the function's signature on every call, several times a page view."""
+
+    def __init__(self, size: int):
+        self._parts: OrderedDict = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+        self._building: dict = {}  # key → the lock its builder holds
+
+    def get(self, key, build):
+        with self._lock:
+            if key in self._parts:
+                self._parts.move_to_end(key)
+                return self._parts[key]
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            with self._lock:
+                if key in self._parts:
+                    return self._parts[key]
+            try:
+                value = build()
+                with self._lock:
+                    self._parts[key] = value
+                    while len(self._parts) > self._size:
+                        self._parts.popitem(last=False)
+                return value
+            finally:
+                with self._lock:
+                    if self._building.get(key) is building:
+                        del self._building[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._parts.clear()
+
+
+_SHARED = Memo(SHARED_ENTRIES)
+
+
 def _shared(name: str, root: str, version: int, args: tuple):
-    ready = read_view(root, version, name, args)
-    if ready is not None:
-        return ready
-    rel = open_release(root, version)
-    return resolve(name)(rel, *args)
+    def build():
+        ready = read_view(root, version, name, args)
+        if ready is not None:
+            return ready
+        return resolve(name)(open_release(root, version), *args)
+
+    return _SHARED.get((name, root, version, args), build)
 
 
 def shared(rel: Release):
@@ -127,6 +175,11 @@ def shared(rel: Release):
         return _shared(f"{fn.__module__}.{fn.__qualname__}", root, version, tuple(args))
 
     return run
+
+
+def clear_shared() -> None:
+    """Forget every finished part this process holds (tests; a release's parts are keyed by its version anyway)."""
+    _SHARED.clear()
 
 
 # ---------------------------------------------------------------- the view cache folder

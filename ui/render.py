@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from pathlib import Path
 
@@ -28,17 +29,31 @@ WORD_JOINER = "\u2060"
 PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": True, "scrollZoom": False}
 
 
+class Escaped(str):
+    """Text md_escape has made safe already (prepare() escapes a cached view's text once, not on every view)."""
+
+    __slots__ = ()
+
+
 def md_escape(text) -> str:
     """Plain text made safe for st.markdown / st.caption / widget labels: no Markdown, no HTML and no autolinks."""
+    if type(text) is Escaped:
+        return text
     s = "" if text is None else str(text)
     s = _AUTOLINK.sub(WORD_JOINER, s)
     s = _MD.sub(r"\\\1", s)
-    return s.replace("\n", " ")
+    return Escaped(s.replace("\n", " "))
 
 
 def small(s: str) -> None:
     """A note in small type. (st.caption's grey is 3.9:1 on white, below the 4.5:1 text needs: not used.)"""
     st.markdown(f":small[{md_escape(s)}]")
+
+
+def smalls(notes: list) -> None:
+    """Several notes in small type, one paragraph each, in one element (an element costs the server about 0.1 ms a view)."""
+    if notes:
+        st.markdown("\n\n".join(f":small[{md_escape(s)}]" for s in notes))
 
 
 def text(s: str, kind: str = "body") -> None:
@@ -117,38 +132,47 @@ def _arrow(df):
         return df  # a column Arrow cannot take as it is: st.dataframe knows how to fix it up, on every view
 
 
+def _with(b, **fields):
+    """A copy of block b with these fields set as given (not through __post_init__, whose cap() would hand back plain str)."""
+    b = dataclasses.replace(b)
+    for k, v in fields.items():
+        setattr(b, k, v)
+    return b
+
+
 def prepare(blocks: list) -> list:
     """Blocks made ready to be drawn on many page views: each chart's figure laid out and turned into a ReadyFigure,
-    each table turned into Arrow."""
+    each table turned into Arrow, and their text escaped for Markdown once."""
     out = []
     for b in blocks:
         if isinstance(b, B.Chart):
             fig = b.figure if b.figure is None or isinstance(b.figure, ReadyFigure) else ReadyFigure(_laid_out_spec(b.figure))
-            b = dataclasses.replace(b, figure=fig, table=_arrow(b.table))
+            b = _with(b, figure=fig, table=_arrow(b.table), title=md_escape(b.title), sentence=md_escape(b.sentence),
+                      notes=[md_escape(n) for n in b.notes], source=md_escape(b.source) if b.source else b.source)
         elif isinstance(b, B.Table):
-            b = dataclasses.replace(b, table=_arrow(b.table))
+            b = _with(b, table=_arrow(b.table), title=md_escape(b.title), sentence=md_escape(b.sentence), notes=[md_escape(n) for n in b.notes])
+        elif isinstance(b, (B.Heading, B.Text)):
+            b = _with(b, text=md_escape(b.text))
+        elif isinstance(b, B.Bullets):
+            b = _with(b, items=[md_escape(i) for i in b.items])
         out.append(b)
     return out
 
 
 def chart(c: B.Chart, lang: str, stamp: dict | None = None) -> None:
-    with st.container(key=f"chart-{c.key.replace('.', '-')}"):
-        st.subheader(md_escape(c.title), anchor=c.key.replace(".", "-"))
-        # the sentence is the chart's text alternative: it says what the chart shows, read before the figure
-        st.markdown(md_escape(c.sentence))
-        if c.figure is not None:
-            fig = c.figure if isinstance(c.figure, ReadyFigure) else lay_out(c.figure)
-            st.plotly_chart(fig, theme=None, config=PLOTLY_CONFIG, width="stretch", key=f"fig-{c.key}")
-            from ui.public import images  # PNG and SVG of the chart, stamped (ui/public/images.py)
+    st.subheader(md_escape(c.title), anchor=c.key.replace(".", "-"))
+    # the sentence is the chart's text alternative: it says what the chart shows, read before the figure
+    st.markdown(md_escape(c.sentence))
+    if c.figure is not None:
+        fig = c.figure if isinstance(c.figure, ReadyFigure) else lay_out(c.figure)
+        st.plotly_chart(fig, theme=None, config=PLOTLY_CONFIG, width="stretch", key=f"fig-{c.key}")
+        from ui.public import images  # PNG and SVG of the chart, stamped (ui/public/images.py)
 
-            images.buttons(c, lang, stamp)
-        for n in c.notes:
-            small(n)
-        if c.source:
-            small(c.source)
-        if c.table is not None and len(c.table):
-            with st.expander(t("show_numbers", lang)):
-                st.dataframe(c.table, hide_index=True, width="stretch")
+        images.buttons(c, lang, stamp)
+    smalls([*c.notes, *([c.source] if c.source else [])])
+    if c.table is not None and len(c.table):
+        with st.expander(t("show_numbers", lang)):
+            st.dataframe(c.table, hide_index=True, width="stretch")
 
 
 def table(tb: B.Table, lang: str) -> None:
@@ -156,8 +180,7 @@ def table(tb: B.Table, lang: str) -> None:
     st.markdown(md_escape(tb.sentence))
     if len(tb.table):
         st.dataframe(tb.table, hide_index=True, width="stretch")
-    for n in tb.notes:
-        small(n)
+    smalls(tb.notes)
 
 
 def metrics(m: B.Metrics) -> None:
@@ -189,13 +212,21 @@ def doc(d: B.Doc, lang: str = "en") -> None:
     if translated.exists():
         p = translated
     with st.expander(md_escape(d.title)):
-        if p.exists():
-            body = p.read_text(encoding="utf-8")
-            # links inside the repository's docs do not exist on the site: keep their text only
-            body = re.sub(r"\[([^\]]+)\]\((?!https?://)[^)]+\)", r"\1", body)
+        body = _doc_body(str(p))
+        if body is not None:
             st.markdown(body)
         else:
             small(d.path)
+
+
+@functools.lru_cache(maxsize=32)
+def _doc_body(path: str) -> str | None:
+    """A project document as the page shows it, read once per process (docs are part of the code, like the catalogs)."""
+    p = Path(path)
+    if not p.exists():
+        return None
+    # links inside the repository's docs do not exist on the site: keep their text only
+    return re.sub(r"\[([^\]]+)\]\((?!https?://)[^)]+\)", r"\1", p.read_text(encoding="utf-8"))
 
 
 def render(blocks: list, lang: str, link_to, downloads=None, hooks: dict | None = None, stamps: dict | None = None) -> None:

@@ -8,6 +8,7 @@ from stats.blocks import Downloads
 from stats.i18n import num, t
 from stats.read import open_release
 
+from ui.data import Memo
 from ui.render import md_escape
 
 SECTIONS = ("downloads", "history", "privacy", "sources", "methodology", "dictionary")
@@ -20,24 +21,22 @@ def contents(ctx) -> None:
     st.markdown("\n".join(f"- [{md_escape(t(f'data.h.{s}', lang))}](#{s})" for s in SECTIONS))
 
 
-# Small tables are handed to the button as bytes (one file per release in the media store, shared by every
-# session): the browser downloads on the click itself. Bigger ones are made only when asked for (a deferred
-# download), so a page view never builds a CSV of millions of rows.
-DIRECT_MAX_ROWS = 50_000
+# Every file is made only when its button is pressed (a deferred download): a page view neither builds a CSV of
+# millions of rows nor hashes the bytes of small ones (Streamlit hashes a file handed over as bytes on every view).
+# Files of small tables are kept once made, in this process, for whoever asks next.
+SMALL_ROWS = 50_000
+_SMALL = Memo(32)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _small(root: str, version: int, name: str, kind: str) -> bytes:
+def _bytes(root: str, version: int, name: str, kind: str) -> bytes:
     rel = open_release(root, version)
     return D.csv_bytes(rel, name) if kind == "csv" else D.parquet_bytes(rel, name)
 
 
 def _data(root: str, version: int, name: str, kind: str, rows: int):
-    if rows <= DIRECT_MAX_ROWS:
-        return _small(root, version, name, kind)
-    if kind == "csv":
-        return lambda: D.csv_bytes(open_release(root, version), name)
-    return lambda: D.parquet_bytes(open_release(root, version), name)
+    if rows <= SMALL_ROWS:
+        return lambda: _SMALL.get((root, version, name, kind), lambda: _bytes(root, version, name, kind))
+    return lambda: _bytes(root, version, name, kind)
 
 
 FORMATS = ("csv", "parquet")
@@ -54,7 +53,7 @@ def buttons(ctx, block: Downloads) -> None:
                     format_func=lambda f: t(f"data.download.format_{f}", lang))
     mime = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}[kind]
     for name, label, rows in block.items:
-        with st.container(horizontal=True, key=f"dl-{name}", vertical_alignment="center"):
-            st.download_button(md_escape(t(f"data.download.{kind}", lang, label=label)), _data(root, version, name, kind, rows),
-                               file_name=D.file_name(rel, name, kind), mime=mime, key=f"{kind}-{name}", on_click="ignore")
-            st.markdown(md_escape(t("data.download.rows", lang, rows=num(rows, lang))))
+        # the row count in the button's label: one element a table, not three (a row, a button and its count)
+        text = f"{t(f'data.download.{kind}', lang, label=label)} · {t('data.download.rows', lang, rows=num(rows, lang))}"
+        st.download_button(md_escape(text), _data(root, version, name, kind, rows), file_name=D.file_name(rel, name, kind), mime=mime,
+                           key=f"{kind}-{name}", on_click="ignore")

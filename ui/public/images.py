@@ -11,7 +11,6 @@ from stats.blocks import Chart, cap
 from stats.i18n import quarter_label, t
 
 from ui.data import current_release, runner
-from ui.render import md_escape
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -52,8 +51,8 @@ def buttons(c: Chart, lang: str, s: dict | None = None) -> None:
     fig_json = c.figure.to_json()
     stamp_json = json.dumps(s, ensure_ascii=False, sort_keys=True)
     name = images.file_stem(s, c.key)
+    # two buttons side by side, their labels saying what they give (a label beside them was one more element a view)
     with st.container(horizontal=True, key=f"img-{c.key.replace('.', '-')}", gap="small", vertical_alignment="center"):
-        st.markdown(f":small[{md_escape(t('image.download', lang))}]", width="content")
         st.download_button(t("image.png", lang), lambda: _make(fig_json, stamp_json, "png", lang), file_name=f"{name}.png", mime="image/png",
                            key=f"png-{c.key}", on_click="ignore")
         st.download_button(t("image.svg", lang), lambda: _make(fig_json, stamp_json, "svg", lang), file_name=f"{name}.svg",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from dataclasses import dataclass
 
 import streamlit as st
@@ -62,7 +63,7 @@ def start(page: str) -> views.Ctx | None:
 # what every view looks up before its page is drawn (checking the URL, the header and its nav, the selectors, trust's
 # measures): from the query cache, each would be copied for every view
 BASICS = (queries.areas, queries.quarters, queries.all_quarters, views.release_sources, queries.data_as_of, queries.survey_measures,
-          schemes.scheme_areas, schemes.schemes, clery.has_clery)
+          schemes.scheme_areas, schemes.schemes, clery.has_clery, queries.area_shapes)
 NAMES = "main area names"  # {area id: name} of the main scheme, in the selector's order
 KNOWN = "views of the URL"  # the (area, quarter) values a URL may hold that name a view of the release
 
@@ -124,14 +125,21 @@ def _nav(page: str, ctx: views.Ctx) -> None:
                          help=t("switch_language", other))
 
 
-@st.cache_data(ttl=60, max_entries=16, show_spinner=False)
+PROVIDERS_TTL = 60  # seconds: a provider added to the data folder shows within a minute
+_provider_memo: dict[tuple[str, str], tuple[float, list]] = {}
+
+
 def _provider_names(root: str, lang: str) -> list[tuple[str | None, str]]:
     """(id, name) of the data folder's own provider (id None) and of each other one it serves (providers/<id>/, each with
-    its provider.toml); empty when it serves one only."""
+    its provider.toml); empty when it serves one only. Looked up again after PROVIDERS_TTL seconds (a dict, not
+    st.cache_data, which copies its value and hashes its arguments on every view)."""
+    seen = _provider_memo.get((root, lang))
+    if seen and time.monotonic() - seen[0] < PROVIDERS_TTL:
+        return seen[1]
     others = providers(root)
-    if not others:
-        return []
-    return [(None, provider(root, lang)["name"])] + [(p, provider(provider_root(root, p), lang)["name"]) for p in others]
+    names = [(None, provider(root, lang)["name"])] + [(p, provider(provider_root(root, p), lang)["name"]) for p in others] if others else []
+    _provider_memo[(root, lang)] = (time.monotonic(), names)
+    return names
 
 
 def _providers(lang: str) -> None:
