@@ -119,10 +119,9 @@ def _nav(page: str, ctx: views.Ctx) -> None:
                 st.markdown(f"**{md_escape(t(f'nav.{p}', ctx.lang))}**", width="content")
             else:
                 st.page_link(PAGE_FILES[p], label=md_escape(t(f"nav.{p}", ctx.lang)), query_params=params)
-    with st.container(horizontal=True, key="bridges-lang", gap="small"):
-        for other in state.other_languages(ctx.lang):
-            st.page_link(PAGE_FILES[page], label=md_escape(language_name(other)), query_params={**params, "lang": other},
-                         help=t("switch_language", other))
+    for other in state.other_languages(ctx.lang):
+        st.page_link(PAGE_FILES[page], label=md_escape(language_name(other)), query_params={**params, "lang": other},
+                     help=t("switch_language", other))
 
 
 PROVIDERS_TTL = 60  # seconds: a provider added to the data folder shows within a minute
@@ -161,11 +160,12 @@ def _header(page: str, ctx: views.Ctx) -> None:
     lang = ctx.lang
     _nav(page, ctx)
     st.title(md_escape(t(f"page.{page}.title", lang)))
-    st.markdown(md_escape(t(f"page.{page}.intro", lang)))
     pub = published_date(ctx.rel.manifest)
     as_of = ctx.q(queries.data_as_of)
-    small(t("release_line", lang, version=ctx.rel.version, published=date(pub, lang) if pub else "–",
-            as_of=date(as_of.date(), lang) if as_of is not None else "–"))
+    release = t("release_line", lang, version=ctx.rel.version, published=date(pub, lang) if pub else "–",
+                as_of=date(as_of.date(), lang) if as_of is not None else "–")
+    # the page's intro and, in small type, its release line: two paragraphs of one element
+    st.markdown(f"{md_escape(t(f'page.{page}.intro', lang))}\n\n:small[{md_escape(release)}]")
 
 
 def _chosen_scheme(ctx: views.Ctx) -> str | None:
@@ -249,9 +249,7 @@ def footer(ctx: views.Ctx) -> None:
     lang = ctx.lang
     st.divider()
     with st.container(horizontal=True, key="bridges-footer", gap="small"):
-        link_to("data", t("footer.privacy", lang))
-        link_to("data", t("footer.methodology", lang))
-        link_to("data", t("footer.downloads", lang))
+        link_to("data", t("footer.data", lang))  # one link: the privacy note, the methodology and the downloads share /data
         # the town-hall slides of the area and quarter shown (presenters find them here; /town-hall is not in the nav)
         st.page_link(DECK_FILE, label=md_escape(t("footer.deck", lang)), query_params=state.current(ctx.area, ctx.quarter, lang))
         twin = static_site.static_twin(ctx, st.session_state.get("_bridges_page", "overview"))
