@@ -19,7 +19,7 @@ from deltalake import CommitProperties, DeltaTable, PostCommitHookProperties, wr
 from filelock import FileLock, Timeout
 
 from model import fs
-from .drafts import BATCHED, SIDE_BY_SIDE_ROWS, DraftRows, Kept, Rows, write_chunks
+from .drafts import BATCHED, SIDE_BY_SIDE_ROWS, DraftRows, Kept, Rows, delta_writer_properties, dictionary_columns, write_chunks
 from model.errors import InputError, Say
 from model.releases import Published, default_data_dir  # noqa: F401 (default_data_dir: callers import it from here)
 from model.schema import DATASETS, dataset as get_dataset
@@ -436,22 +436,23 @@ class Store(Published):
             path = self.table_path(name)
             t = self._pinned_table(name, tables.get(name))
             props = CommitProperties(custom_metadata={"release": str(version), "by": by, "note": note[:500], "draft": d["draft"]})
+            wp = delta_writer_properties(rows.schema, (ds.key,) if ds.key else ())  # identifiers, times and points written plain
             quarters = sorted(pc.unique(rows.column("quarter")).drop_null().to_pylist()) if "quarter" in ds.names and rows.num_rows else []
             if not ds.quarter_from and "scheme" in ds.names and t is not None and tables.get(name) is not None:
                 rows = _other_schemes(t, rows)  # areas: a draft replaces its own schemes (beats, districts ...), the others stay
             if t is None or tables.get(name) is None or not ds.quarter_from:
                 before = self._counts(name, cur, quarters) if ds.quarter_from else {}
                 path.parent.mkdir(parents=True, exist_ok=True)
-                writes.append(lambda path=path, rows=rows, props=props: write_chunks(rows, lambda data, first: write_deltalake(
+                writes.append(lambda path=path, rows=rows, props=props, wp=wp: write_chunks(rows, lambda data, first: write_deltalake(
                     str(path), data, mode="overwrite" if first else "append", schema_mode="overwrite" if first else "merge", configuration=TABLE_CONFIG if first else None,
-                    commit_properties=props, post_commithook_properties=KEEP_LOGS, storage_options=fs.storage_options(path))))  # a long draft in several commits: store.drafts.write_chunks
+                    writer_properties=wp, commit_properties=props, post_commithook_properties=KEEP_LOGS, storage_options=fs.storage_options(path))))  # a long draft in several commits: store.drafts.write_chunks
                 fresh[name] = rows
             else:
                 before = self._counts(name, cur, quarters)
                 pred = "quarter IN (" + ", ".join("'" + q.replace("'", "''") + "'" for q in quarters) + ")" if quarters else "false"
-                writes.append(lambda t=t, rows=rows, pred=pred, props=props, path=path: write_chunks(rows, lambda data, first: write_deltalake(
-                    t, data, mode="overwrite", predicate=pred, schema_mode="merge", commit_properties=props, post_commithook_properties=KEEP_LOGS) if first else write_deltalake(
-                    str(path), data, mode="append", schema_mode="merge", commit_properties=props, post_commithook_properties=KEEP_LOGS, storage_options=fs.storage_options(path))))  # merge: a field added to the schema later (e.g. incidents.kind) joins a table written before it
+                writes.append(lambda t=t, rows=rows, pred=pred, props=props, path=path, wp=wp: write_chunks(rows, lambda data, first: write_deltalake(
+                    t, data, mode="overwrite", predicate=pred, schema_mode="merge", writer_properties=wp, commit_properties=props, post_commithook_properties=KEEP_LOGS) if first else write_deltalake(
+                    str(path), data, mode="append", schema_mode="merge", writer_properties=wp, commit_properties=props, post_commithook_properties=KEEP_LOGS, storage_options=fs.storage_options(path))))  # merge: a field added to the schema later (e.g. incidents.kind) joins a table written before it
                 import pyarrow.dataset as pads
 
                 if isinstance(rows, DraftRows):  # the rows of other quarters, read in batches when the gate reads them
@@ -590,7 +591,7 @@ class Store(Published):
         tmp.mkdir(mode=0o700, parents=True)
         for name, t in public.items():
             if isinstance(t, pa.RecordBatchReader):  # written as the gate makes it, batch by batch
-                with pq.ParquetWriter(tmp / f"{name}.parquet", t.schema) as w:
+                with pq.ParquetWriter(tmp / f"{name}.parquet", t.schema, use_dictionary=dictionary_columns(t.schema, ("record_id",), floats=True)) as w:
                     for b in t:
                         w.write_batch(b)
             else:
