@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -51,11 +52,34 @@ def store_secret(data_dir: Path) -> bytes:
     return p.read_bytes()
 
 
+_shared: list = []  # one in-memory DuckDB database for this module, made on first use and closed at exit
+_shared_lock = threading.Lock()
+
+
+def _duckdb() -> duckdb.DuckDBPyConnection:
+    """A cursor of this module's DuckDB database (a connection of its own, safe in any thread, and made in microseconds:
+    opening one costs more than hashing a batch of ids); close it after use."""
+    import os
+
+    with _shared_lock:
+        if not _shared or _shared[0][0] != os.getpid():  # a forked worker makes its own
+            import atexit
+
+            import duckdb
+
+            _shared[:] = [(os.getpid(), duckdb.connect())]
+            atexit.register(_shared[0][1].close)  # closed while the interpreter is whole, not torn down at its exit
+        return _shared[0][1].cursor()
+
+
 def _record_ids(frame: pd.DataFrame, key: str, secret: bytes) -> pd.Series:
     """Keyed hash of (source, id), computed by DuckDB in bulk."""
-    con = duckdb.connect()
     ids = pa.table({"s": _arrow(frame["source"]), "i": _arrow(frame[key])})
-    out = con.sql("SELECT left(sha256($k || s || chr(31) || i), 16) AS h FROM ids", params={"k": secret.hex()}).to_arrow_table()
+    con = _duckdb()
+    try:
+        out = con.sql("SELECT left(sha256($k || s || chr(31) || i), 16) AS h FROM ids", params={"k": secret.hex()}).to_arrow_table()
+    finally:
+        con.close()
     return pd.Series(pd.arrays.ArrowExtensionArray(out.column("h").combine_chunks()), index=frame.index)
 
 
