@@ -70,15 +70,61 @@ def frame_of(batch: pa.RecordBatch, name: str) -> pd.DataFrame:
     return f
 
 
+def ahead(items, name: str = "bridges-gate-ahead"):
+    """The items of an iterator, the next one made in a thread while this one is used: the stages of the gate's pass
+    (reading the rows, masking them, writing the public file) run side by side, as Arrow, DuckDB and Parquet work
+    without the GIL. At most one item waits, so memory holds one more batch; an error in the thread is raised here, and
+    the thread stops when the reading side stops."""
+    import queue
+    import threading
+
+    box: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    end = object()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def make():
+        try:
+            for x in items:
+                if not put((x, None)):
+                    return
+            put((end, None))
+        except BaseException as exc:  # handed to the reading side, raised there
+            put((None, exc))
+
+    thread = threading.Thread(target=make, name=name, daemon=True)
+    thread.start()
+    try:
+        while True:
+            x, exc = box.get()
+            if exc is not None:
+                raise exc
+            if x is end:
+                return
+            yield x
+    finally:
+        stop.set()
+        thread.join()  # gone before its caller goes on (it finishes at most the item it was making)
+
+
 def public_rows(source, cells, cfg, secret, note: dict) -> pa.RecordBatchReader:
     """The row-level public incidents, batch by batch (gate.public.incident_rows), as a reader to write as it comes;
-    what was done is added to `note` (the release's privacy note for incidents) while it is read."""
+    what was done is added to `note` (the release's privacy note for incidents) while it is read. The rows are read a
+    batch ahead, and the next batch is masked while the caller writes this one (ahead)."""
     from .public import _to_arrow, incident_rows
 
     schema = TABLES["incidents"].arrow_schema()
 
     def gen():
-        for b in source.to_batches():
+        for b in ahead(source.to_batches(), "bridges-gate-read"):
             if not b.num_rows:
                 continue
             rows, counts = incident_rows(frame_of(b, "incidents"), cfg, secret, cells)
@@ -86,7 +132,7 @@ def public_rows(source, cells, cfg, secret, note: dict) -> pa.RecordBatchReader:
                 note[k] = note.get(k, 0) + v
             yield from _to_arrow("incidents", rows).to_batches()
 
-    return pa.RecordBatchReader.from_batches(schema, gen())
+    return pa.RecordBatchReader.from_batches(schema, ahead(gen(), "bridges-gate-mask"))
 
 
 def zero_counts() -> dict:

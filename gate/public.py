@@ -256,13 +256,13 @@ def scan_frame(frame: pd.DataFrame, dataset: str, row_col: str | None = None) ->
         vals = frame[col]
         block = col == "block"
         if block:  # blocks are generalized by the gate; scan what would be published
-            from .location import generalize_blocks
+            from .location import _generalize_cached, generalize_blocks
 
-            vals = generalize_blocks(vals)
-            # the pre-check runs once per distinct block (a million rows hold a few thousand)
+            # generalising and the pre-check run once per distinct block (a million rows hold a few thousand); only the
+            # rows that may hold personal data are generalised as rows and scanned
             codes, uniques = pd.factorize(vals, use_na_sentinel=True)
-            maybe = np.array([_block_may_hold_personal_data(u) for u in uniques] + [False], dtype=bool)
-            vals = vals[maybe[codes]]
+            maybe = np.array([_block_may_hold_personal_data(_generalize_cached(u)) for u in uniques] + [False], dtype=bool)
+            vals = generalize_blocks(vals[maybe[codes]])
         for idx, found in scan_column(vals):
             row = frame.at[idx, row_col] if row_col and row_col in frame.columns else idx
             for h in found:

@@ -87,7 +87,7 @@ def mask_sensitive(
     if "block" in out.columns:
         block = out["block"]
         has_block = block.notna() & block.astype("string").str.strip().ne("").fillna(False).astype(bool)
-        general = generalize_blocks(block.where(~sens))
+        general = generalize_blocks(block)  # a sensitive row's is dropped below (masking it first costs more than its text)
         counts["generalized_blocks"] = int((~sens & has_block & (general != block).fillna(False)).sum())
         out["block"] = general.where(~sens, None)
         had_location |= has_block
