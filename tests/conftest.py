@@ -6,6 +6,7 @@ A session store is read only: a test that publishes, adds users or writes any fi
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,12 +40,21 @@ def _kept_as_built(root: Path, copy_fixture: str) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory) -> Iterator[Path]:
-    """The fictional Riverton demo (release 1 from demo.build.build_demo), built once. Read only: copy it to change it."""
+    """The fictional Riverton demo (release 1 from demo.build.build_demo), built once for the whole run: pytest-xdist's
+    workers share one build (the first to ask builds it under a lock, in the run's temporary folder that they share),
+    instead of each spending seconds of the two cores on the same store. Read only: copy it to change it."""
+    from filelock import FileLock
+
     from demo.build import build_demo
     from store.versioned import Store
 
-    root = tmp_path_factory.mktemp("demo-session") / "store"
-    build_demo(Store(root))
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # pytest-N/ above each worker's popen-gwN/
+    root, built = shared / "demo-session" / "store", shared / "demo-session.built"
+    with FileLock(str(shared / "demo-session.lock")):
+        if not built.exists():
+            build_demo(Store(root))
+            built.touch()
     with _kept_as_built(root, "demo_copy"):
         yield root
 
@@ -84,3 +94,21 @@ def acme_copy(acme_store, tmp_path) -> Path:
     tmp_path/exports, the store in tmp_path/store); returns the store's folder."""
     shutil.copytree(acme_store.parent, tmp_path, dirs_exist_ok=True)
     return tmp_path / acme_store.name
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the xdist_group marks
+def pytest_collection_modifyitems(items) -> None:
+    """A test that uses a module-scoped fixture of its own module joins that module's xdist group, so under .ci/run's
+    `--dist loadgroup` one worker builds the fixture (a store, a corpus, a server, a browser's visits) once, instead of
+    every worker that happens to get one of the module's tests building it again (up to three times the CPU on two
+    cores). A test already in a group stays there."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        module = item.module.__name__ if getattr(item, "module", None) else None
+        info = getattr(item, "_fixtureinfo", None)
+        if module is None or info is None:
+            continue
+        own = item.nodeid.split("::")[0]
+        if any(defs and defs[-1].scope == "module" and defs[-1].baseid == own for defs in info.name2fixturedefs.values()):
+            item.add_marker(pytest.mark.xdist_group(module))

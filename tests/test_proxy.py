@@ -28,9 +28,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from demo.build import build_demo
 from deploy.render_nginx import render, upload_max_body
-from store.versioned import Store
 from tests.browser import ROOT, RequestLog, browser, free_port, have_chromium, stop, streamlit_server
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -121,13 +119,12 @@ def _nginx(folder: Path, app: str, data: Path, cert: Path, key: Path, ca, analys
 
 
 @pytest.fixture(scope="module")
-def proxy(tmp_path_factory):
+def proxy(demo_store, tmp_path_factory):
     """The app and nginx running: the app at https://127.0.0.1:PORT, the static site at https://localhost:PORT (one
     port, two server names, as in production). Yields base, plain (the HTTP port), ca, data, prefix, and what a second
     nginx needs (app, cert, key, tmp)."""
     tmp = tmp_path_factory.mktemp("proxy")
-    data = tmp / "store"
-    build_demo(Store(data))
+    data = Path(shutil.copytree(demo_store, tmp / "store"))  # the session's demo, copied: this store gets a user and settings
     # the app's own upload limit, and nginx on this machine as the proxy whose X-Forwarded-For and -Proto it believes
     (data / "analyst.toml").write_text(f'[upload]\nmax_mb = {UPLOAD_MB}\n\n[signin]\ntrusted_proxies = ["127.0.0.1"]\n')
     r = subprocess.run([sys.executable, "-m", "bridges", "add-user", NAME, "--role", "analyst", "--password-stdin", "--data-dir", str(data)],

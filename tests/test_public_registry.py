@@ -11,7 +11,6 @@ import pyarrow.parquet as pq
 import pytest
 from frictionless import validate
 
-from demo.build import build_demo
 from loaders.ingest import ingest
 from model import dictionary
 from model.public import PUBLIC_FIELDS, SCANNED_FIELDS, TABLES, WITHHELD, table
@@ -94,10 +93,11 @@ def release(request, tmp_path_factory):
     """(kind, store root, public folder, export folder) of a published release: the demo, or real exports of four kinds
     (the real-data folder holds no engagement export)."""
     root = tmp_path_factory.mktemp(request.param)
-    store = Store(root / "store")
     if request.param == "demo":
-        manifest = build_demo(store)
+        store = Store(request.getfixturevalue("demo_store"))  # the session's demo, only read: the export goes to root/export
+        manifest = store.current()
     else:
+        store = Store(root / "store")
         realdata = request.getfixturevalue("realdata")
         van = realdata / "vancouver-vpd-crimedata"
         files = [(van / "local-area-boundary.geojson", "areas", van / "van_pop_2016.csv"),
