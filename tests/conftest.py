@@ -96,14 +96,20 @@ def acme_copy(acme_store, tmp_path) -> Path:
     return tmp_path / acme_store.name
 
 
+# modules whose module-scoped fixture costs next to nothing while their tests take long: on one worker they would only
+# make the run's tail longer (test_fuzz's fixture is an empty store; its four hypothesis runs take most of a minute each
+# on a busy machine)
+SPREAD = {"tests/test_fuzz.py"}
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the xdist_group marks
 def pytest_collection_modifyitems(items) -> None:
     """A test that uses a module-scoped fixture of its own module joins that module's xdist group, so under .ci/run's
     `--dist loadgroup` one worker builds the fixture (a store, a corpus, a server, a browser's visits) once, instead of
     every worker that happens to get one of the module's tests building it again (up to three times the CPU on two
-    cores). A test already in a group stays there."""
+    cores). A test already in a group stays there, and a module in SPREAD keeps its tests spread."""
     for item in items:
-        if item.get_closest_marker("xdist_group") is not None:
+        if item.get_closest_marker("xdist_group") is not None or item.nodeid.split("::")[0] in SPREAD:
             continue
         module = item.module.__name__ if getattr(item, "module", None) else None
         info = getattr(item, "_fixtureinfo", None)

@@ -158,6 +158,9 @@ def xlsx_campus(tmp_path_factory):
 
 
 VARIANTS = ["csv_campus", "xlsx_campus"]
+# the tests ask for these stores by name (request.getfixturevalue), which tests/conftest.py's grouping cannot see: the
+# module stays on one xdist worker so that each store is imported once, not once per worker
+pytestmark = pytest.mark.xdist_group("tests.test_clery_open_world")
 
 
 def _field(found: dict, name: str) -> dict:
