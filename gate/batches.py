@@ -117,17 +117,20 @@ def ahead(items, name: str = "bridges-gate-ahead"):
 
 def public_rows(source, cells, cfg, secret, note: dict) -> pa.RecordBatchReader:
     """The row-level public incidents, batch by batch (gate.public.incident_rows), as a reader to write as it comes;
-    what was done is added to `note` (the release's privacy note for incidents) while it is read. The rows are read a
-    batch ahead, and the next batch is masked while the caller writes this one (ahead)."""
-    from .public import _to_arrow, incident_rows
+    what was done is added to `note` (the release's privacy note for incidents) while it is read. The rows are read,
+    and their record ids worked out, a batch ahead; the next batch is masked while the caller writes this one (ahead)."""
+    from .public import _to_arrow, incident_rows, record_ids
 
     schema = TABLES["incidents"].arrow_schema()
 
+    def read():
+        for b in source.to_batches():
+            if b.num_rows:  # masking leaves the source and the id as they are: their hash is taken beside the masking
+                yield b, record_ids(b.column("source").cast(pa.string()), b.column("incident_id").cast(pa.string()), secret)
+
     def gen():
-        for b in ahead(source.to_batches(), "bridges-gate-read"):
-            if not b.num_rows:
-                continue
-            rows, counts = incident_rows(frame_of(b, "incidents"), cfg, secret, cells)
+        for b, ids in ahead(read(), "bridges-gate-read"):
+            rows, counts = incident_rows(frame_of(b, "incidents"), cfg, secret, cells, ids=ids)
             for k, v in counts.items():
                 note[k] = note.get(k, 0) + v
             yield from _to_arrow("incidents", rows).to_batches()

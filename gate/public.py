@@ -74,13 +74,18 @@ def _duckdb() -> duckdb.DuckDBPyConnection:
 
 def _record_ids(frame: pd.DataFrame, key: str, secret: bytes) -> pd.Series:
     """Keyed hash of (source, id), computed by DuckDB in bulk."""
-    ids = pa.table({"s": _arrow(frame["source"]), "i": _arrow(frame[key])})
+    return pd.Series(pd.arrays.ArrowExtensionArray(record_ids(_arrow(frame["source"]), _arrow(frame[key]), secret)), index=frame.index)
+
+
+def record_ids(source: pa.Array, key: pa.Array, secret: bytes) -> pa.Array:
+    """The public record id of each (source, id): a keyed hash, computed by DuckDB in bulk (without the GIL)."""
+    ids = pa.table({"s": source, "i": key})
     con = _duckdb()
     try:
         out = con.sql("SELECT left(sha256($k || s || chr(31) || i), 16) AS h FROM ids", params={"k": secret.hex()}).to_arrow_table()
     finally:
         con.close()
-    return pd.Series(pd.arrays.ArrowExtensionArray(out.column("h").combine_chunks()), index=frame.index)
+    return out.column("h").combine_chunks()
 
 
 def _arrow(s: pd.Series) -> pa.Array:
@@ -183,9 +188,10 @@ def incident_cells(inc: pd.DataFrame, cfg: PrivacyConfig, areas: pd.DataFrame | 
     return IncidentCells(cube, hidden, levels, note, n_primary, n_comp)
 
 
-def incident_rows(inc: pd.DataFrame, cfg: PrivacyConfig, secret: bytes, cells: IncidentCells) -> tuple[pd.DataFrame, dict]:
+def incident_rows(inc: pd.DataFrame, cfg: PrivacyConfig, secret: bytes, cells: IncidentCells, ids: pa.Array | None = None) -> tuple[pd.DataFrame, dict]:
     """Row-level public incidents of some rows (a release's, or one batch of them): points and blocks generalised,
-    sensitive rows masked, the area withheld where its cell is hidden, keyed record ids; and what was done, counted."""
+    sensitive rows masked, the area withheld where its cell is hidden, keyed record ids (`ids`: already worked out by
+    record_ids, in the rows' order); and what was done, counted."""
     inc = _with_kind(inc)
     sens = sensitive_rows(inc, cfg.sensitive_categories)
     hidden, levels = cells.hidden, cells.levels
@@ -199,7 +205,7 @@ def incident_rows(inc: pd.DataFrame, cfg: PrivacyConfig, secret: bytes, cells: I
     if levels is not None and "district" in masked.columns:  # counts at several levels: a sensitive row's district would tie them
         masked.loc[sens.to_numpy(), "district"] = None
     counts["areas_withheld"] = int(withheld_area.sum())
-    masked["record_id"] = _record_ids(masked, "incident_id", secret)
+    masked["record_id"] = _record_ids(masked, "incident_id", secret) if ids is None else pd.Series(pd.arrays.ArrowExtensionArray(ids), index=masked.index)
     return masked[PUBLIC_FIELDS["incidents"]], counts
 
 
