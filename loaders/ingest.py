@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gate.batches import ahead  # the next batch read in a thread while this one is mapped (Arrow reads without the GIL)
 from .accounting import account, reason_group
 from .detect import detect
 from model.errors import InputError, Say
@@ -202,54 +203,13 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
     batches = csv_batches(path, batch_rows) if not population and sheet is None else None
     if batches is not None:
         try:
-            return _ingest_batches(path, dataset, store, copy, profile, quarter, stage, _read_ahead(iter(batches)), StreamState(), batches)
+            return _ingest_batches(path, dataset, store, copy, profile, quarter, stage, ahead(iter(batches), "bridges-read-ahead"), StreamState(), batches)
         except _NotUtf8:  # bytes further on are not UTF-8: read whole, decoded
             pass
         except _WholeFile:  # a family hook sees the whole file at once
             pass
     raw = read_any(path, sheet)
     return _ingest_batches(path, dataset, store, copy, profile, quarter, stage, iter([raw]), None, None, sheet, population, population_profile, population_sheet)
-
-
-def _read_ahead(batches):
-    """The batches, the next one read in a thread while this one is mapped (Arrow's CSV reader works without the GIL):
-    at most one batch waits, so memory holds two at a time."""
-    import queue
-    import threading
-
-    box: queue.Queue = queue.Queue(maxsize=1)
-    stop = threading.Event()
-    end = object()
-
-    def put(item) -> bool:
-        while not stop.is_set():  # the reading side may have stopped (a failed batch): then give up
-            try:
-                box.put(item, timeout=0.5)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def read():
-        try:
-            for b in batches:
-                if not put((b, None)):
-                    return
-            put((end, None))
-        except BaseException as exc:  # handed to the reading side, raised there
-            put((None, exc))
-
-    threading.Thread(target=read, name="bridges-read-ahead", daemon=True).start()
-    try:
-        while True:
-            b, exc = box.get()
-            if exc is not None:
-                raise exc
-            if b is end:
-                return
-            yield b
-    finally:
-        stop.set()
 
 
 class _WholeFile(Exception):
