@@ -41,6 +41,7 @@ def s3():
     env = {**ENV, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"}
     before = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
+    _restart_fork_server()
     try:
         servers.wait_for(env["AWS_ENDPOINT_URL"] + "/moto-api/", proc, 60)
         import boto3
@@ -55,6 +56,17 @@ def s3():
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+        _restart_fork_server()
+
+
+def _restart_fork_server() -> None:
+    """Stop this process's fork server of upload workers (store.worker), if one runs: the next upload starts one with
+    the environment as it is now. A fork server started by an earlier test on this xdist worker would hand its workers
+    the environment without the AWS_* variables, and a worker ingesting into the bucket would ask the cloud's metadata
+    address for credentials instead."""
+    from multiprocessing import forkserver
+
+    forkserver._forkserver._stop()  # the standard library's own tests stop it so
 
 
 @pytest.fixture(params=["local", "s3"])
