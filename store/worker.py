@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import io
 import multiprocessing as mp
 import os
 import resource
@@ -10,6 +11,7 @@ import signal
 import threading
 import time
 import traceback
+from multiprocessing import context, forkserver, popen_forkserver, reduction, spawn, util
 from pathlib import Path
 
 from model import fs
@@ -66,6 +68,40 @@ def _ctx():
     return _context
 
 
+class _Popen(popen_forkserver.Popen):
+    """The fork server's Popen, without the parent's main module. In a Streamlit server __main__ is the script the session
+    runs (Streamlit's script runner installs it), and multiprocessing would run that script again in every worker as
+    __mp_main__, before the worker confines itself: Streamlit imported and the app drawn in bare mode, a second or more
+    an upload. A worker needs only its target, which it imports by name. This is Python 3.11's Popen._launch with the two
+    main-module entries left out of the preparation data."""
+
+    def _launch(self, process_obj):
+        prep_data = spawn.get_preparation_data(process_obj._name)
+        prep_data.pop("init_main_from_path", None)
+        prep_data.pop("init_main_from_name", None)
+        buf = io.BytesIO()
+        context.set_spawning_popen(self)
+        try:
+            reduction.dump(prep_data, buf)
+            reduction.dump(process_obj, buf)
+        finally:
+            context.set_spawning_popen(None)
+        self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+        _parent_w = os.dup(w)  # the child's sentinel of its parent, as in the standard library
+        self.finalizer = util.Finalize(self, util.close_fds, (_parent_w, self.sentinel))
+        with open(w, "wb", closefd=True) as f:
+            f.write(buf.getbuffer())
+        self.pid = forkserver.read_signed(self.sentinel)
+
+
+class _WorkerProcess(context.ForkServerProcess):
+    """A fork-server process started by _Popen (no main module of the parent's run again in it)."""
+
+    @staticmethod
+    def _Popen(process_obj):
+        return _Popen(process_obj)
+
+
 def limits(root) -> dict:
     """The [upload] limits of the store at `root` (data/analyst.toml over store.settings' defaults)."""
     return settings.section(root, "upload")
@@ -117,7 +153,7 @@ def _run(root, target: str, args: tuple, kwargs: dict, name: str, progress):
     lim = limits(root)
     ctx = _ctx()
     recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_work, args=(send, str(root), target, args, kwargs, progress is not None, lim), daemon=True,
+    proc = _WorkerProcess(target=_work, args=(send, str(root), target, args, kwargs, progress is not None, lim), daemon=True,
                        name="bridges-upload-worker")
     proc.start()
     send.close()
