@@ -29,6 +29,18 @@ def _main_module_put_back() -> Iterator[None]:
         sys.modules["__main__"] = main
 
 
+@pytest.fixture(autouse=True)
+def _wording_put_back() -> Iterator[None]:
+    """stats.views.context tells stats.i18n what the release counts and what its areas are called, for the rest of the
+    context it runs in: a test that calls it directly would leave "sites" or "offences" to the tests after it in the same
+    process (AppTest may call a widget's format_func outside the script run). Each test starts from the defaults."""
+    from stats import i18n
+
+    yield
+    i18n.set_count_unit(None)
+    i18n.set_area_kind(None)
+
+
 @pytest.fixture(scope="session")
 def realdata() -> Path:
     if not REALDATA.exists():

@@ -14,7 +14,7 @@ from outputs.deck import provider
 from outputs import site as static_site
 from stats import clery, queries, schemes, views
 from stats.blocks import cap, charts
-from stats.i18n import date, language_name, locale, quarter_label, set_count_unit, t
+from stats.i18n import date, language_name, locale, quarter_label, set_area_kind, set_count_unit, t
 from stats.releases import published_date
 
 from ui import state
@@ -63,7 +63,7 @@ def start(page: str) -> views.Ctx | None:
 # what every view looks up before its page is drawn (checking the URL, the header and its nav, the selectors, trust's
 # measures): from the query cache, each would be copied for every view
 BASICS = (queries.areas, queries.quarters, queries.all_quarters, views.release_sources, queries.data_as_of, queries.survey_measures,
-          schemes.scheme_areas, schemes.schemes, clery.has_clery, queries.area_shapes)
+          schemes.scheme_areas, schemes.schemes, clery.has_clery, queries.area_shapes, schemes.main_kind)
 NAMES = "main area names"  # {area id: name} of the main scheme, in the selector's order
 KNOWN = "views of the URL"  # the (area, quarter) values a URL may hold that name a view of the release
 
@@ -91,7 +91,9 @@ def _context(rel, area: str | None, quarter: str | None, lang: str) -> views.Ctx
     areas, quarters = shared(rel)(release_basics)[KNOWN]
     if area not in areas or quarter not in quarters:
         return views.context(rel, area, quarter, lang, _run(rel))
-    set_count_unit(rel.count_unit)  # what views.context says for the view, in this session's context
+    # what views.context says for the view, in this session's context: what a row counts, what the main areas are called
+    set_count_unit(rel.count_unit)
+    set_area_kind(shared(rel)(release_basics)[schemes.main_kind])
     return dataclasses.replace(shared(rel)(view_context, area, quarter, lang))
 
 
@@ -198,9 +200,9 @@ def _selectors(ctx: views.Ctx, page: str) -> None:
             ids = [""] + sorted(names, key=lambda a: names[a].lower())
     else:
         c1, c2 = st.columns(2)
+    everywhere = schemes.all_word(scheme, lang)  # worked out now: a widget's format_func may be called after the run
     with c1:
-        area = state.select("area", schemes.area_word(scheme, lang), ids, ctx.area or "", lambda a: names.get(a, a) if a else schemes.all_word(scheme, lang),
-                            page)
+        area = state.select("area", schemes.area_word(scheme, lang), ids, ctx.area or "", lambda a: names.get(a, a) if a else everywhere, page)
     with c2:
         quarter = state.select("quarter", t("select.quarter", lang), qs, ctx.quarter, lambda q: quarter_label(q, lang), page) if qs else None
     ctx.area = area or None
