@@ -2,6 +2,10 @@
 table masked batch by batch, so memory follows a batch and not the release."""
 from __future__ import annotations
 
+import atexit
+import os
+import threading
+
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -70,13 +74,29 @@ def frame_of(batch: pa.RecordBatch, name: str) -> pd.DataFrame:
     return f
 
 
+_duck: list = []  # one in-memory DuckDB database for the process (per pid: a forked worker makes its own), closed at exit
+_duck_lock = threading.Lock()
+
+
+def duckdb_cursor():
+    """A cursor of the process's DuckDB database, for bulk hashing of a batch (ingest's key hashes, the gate's record
+    ids): a connection of its own, safe in any thread, and made in microseconds where opening a database costs more
+    than hashing a batch. Close it after use."""
+    with _duck_lock:
+        if not _duck or _duck[0][0] != os.getpid():
+            import duckdb
+
+            _duck[:] = [(os.getpid(), duckdb.connect())]
+            atexit.register(_duck[0][1].close)  # closed while the interpreter is whole, not torn down at its exit
+        return _duck[0][1].cursor()
+
+
 def ahead(items, name: str = "bridges-gate-ahead"):
     """The items of an iterator, the next one made in a thread while this one is used: the stages of the gate's pass
     (reading the rows, masking them, writing the public file) run side by side, as Arrow, DuckDB and Parquet work
     without the GIL. At most one item waits, so memory holds one more batch; an error in the thread is raised here, and
     the thread stops when the reading side stops."""
     import queue
-    import threading
 
     box: queue.Queue = queue.Queue(maxsize=1)
     stop = threading.Event()

@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import re
 import secrets
-import threading
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -18,6 +16,7 @@ from model.fs import create_once, location
 from model.public import ALL, ALL_AREAS, CLERY_COUNTS, FEEDBACK_COUNTS, INCIDENT_COUNTS, PUBLIC_FIELDS, SCANNED_FIELDS, TABLES, UNKNOWN_AREA  # noqa: F401 (re-exported for the gate's callers)
 from model.schema import DATASETS, SENSITIVE_CATEGORIES, category_kind
 
+from .batches import duckdb_cursor
 from .clery import clery_counts
 from .levels import ROWS, area_levels, areas_with_data, level_counts
 from .location import Grid
@@ -52,26 +51,6 @@ def store_secret(data_dir: Path) -> bytes:
     return p.read_bytes()
 
 
-_shared: list = []  # one in-memory DuckDB database for this module, made on first use and closed at exit
-_shared_lock = threading.Lock()
-
-
-def _duckdb() -> duckdb.DuckDBPyConnection:
-    """A cursor of this module's DuckDB database (a connection of its own, safe in any thread, and made in microseconds:
-    opening one costs more than hashing a batch of ids); close it after use."""
-    import os
-
-    with _shared_lock:
-        if not _shared or _shared[0][0] != os.getpid():  # a forked worker makes its own
-            import atexit
-
-            import duckdb
-
-            _shared[:] = [(os.getpid(), duckdb.connect())]
-            atexit.register(_shared[0][1].close)  # closed while the interpreter is whole, not torn down at its exit
-        return _shared[0][1].cursor()
-
-
 def _record_ids(frame: pd.DataFrame, key: str, secret: bytes) -> pd.Series:
     """Keyed hash of (source, id), computed by DuckDB in bulk."""
     return pd.Series(pd.arrays.ArrowExtensionArray(record_ids(_arrow(frame["source"]), _arrow(frame[key]), secret)), index=frame.index)
@@ -80,7 +59,7 @@ def _record_ids(frame: pd.DataFrame, key: str, secret: bytes) -> pd.Series:
 def record_ids(source: pa.Array, key: pa.Array, secret: bytes) -> pa.Array:
     """The public record id of each (source, id): a keyed hash, computed by DuckDB in bulk (without the GIL)."""
     ids = pa.table({"s": source, "i": key})
-    con = _duckdb()
+    con = duckdb_cursor()
     try:
         out = con.sql("SELECT left(sha256($k || s || chr(31) || i), 16) AS h FROM ids", params={"k": secret.hex()}).to_arrow_table()
     finally:

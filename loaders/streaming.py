@@ -1,8 +1,6 @@
 """What a file read in batches must remember from one batch to the next: the identifiers already seen, kept compact."""
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pyarrow as pa
 
@@ -10,31 +8,13 @@ import pyarrow as pa
 MAX_LEVEL = 4_000_000
 
 
-_shared: list = []  # one in-memory DuckDB database for this module, made on first use and closed at exit
-_shared_lock = threading.Lock()
-
-
-def _duckdb():
-    """A cursor of this module's DuckDB database (a connection of its own, safe in any thread, and made in microseconds:
-    opening one costs more than hashing a batch's keys); close it after use."""
-    import os
-
-    with _shared_lock:
-        if not _shared or _shared[0][0] != os.getpid():  # a forked worker makes its own
-            import atexit
-
-            import duckdb
-
-            _shared[:] = [(os.getpid(), duckdb.connect())]
-            atexit.register(_shared[0][1].close)  # closed while the interpreter is whole, not torn down at its exit
-        return _shared[0][1].cursor()
-
-
 def key_hashes(keys) -> np.ndarray:
     """A 64-bit hash of each value (DuckDB's, computed in bulk); equal values hash equal within one run."""
     arr = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
     t = pa.table({"k": pc_cast_text(arr)})
-    con = _duckdb()
+    from gate.batches import duckdb_cursor
+
+    con = duckdb_cursor()
     try:
         return con.sql("SELECT hash(k) AS h FROM t").fetchnumpy()["h"].astype(np.uint64, copy=False)
     finally:
