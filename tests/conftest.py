@@ -8,25 +8,12 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
-
-
-@pytest.fixture(autouse=True)
-def _main_module_put_back() -> Iterator[None]:
-    """Streamlit's AppTest leaves the page script it ran (dashboard.py) as sys.modules["__main__"]. multiprocessing then
-    runs that script again, as __mp_main__ with Streamlit and every page, in each upload worker (store.worker) started
-    later in the same test process: about 3 s per worker instead of a tenth, which made test_fuzz's few hundred readings
-    take many minutes in the whole suite. The real __main__ goes back after each test."""
-    main = sys.modules.get("__main__")
-    yield
-    if main is not None:
-        sys.modules["__main__"] = main
 
 
 @pytest.fixture(autouse=True)

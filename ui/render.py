@@ -47,7 +47,7 @@ def md_escape(text) -> str:
 
 def small(s: str) -> None:
     """A note in small type. (st.caption's grey is 3.9:1 on white, below the 4.5:1 text needs: not used.)"""
-    st.markdown(f":small[{md_escape(s)}]")
+    smalls([s])
 
 
 def smalls(notes: list) -> None:
@@ -207,12 +207,8 @@ def links(lk: B.Links, link_to) -> None:
 def doc(d: B.Doc, lang: str = "en") -> None:
     """A document written by the project (not uploaded text): rendered as Markdown, inside an expander.
     docs/name.<lang>.md is used when it exists (docs/methodology.fr.md), else docs/name.md."""
-    p = ROOT / d.path
-    translated = p.with_name(f"{p.stem}.{lang}{p.suffix}")
-    if translated.exists():
-        p = translated
     with st.expander(md_escape(d.title)):
-        body = _doc_body(str(p))
+        body = _doc_body(d.path, lang)
         if body is not None:
             st.markdown(body)
         else:
@@ -220,9 +216,13 @@ def doc(d: B.Doc, lang: str = "en") -> None:
 
 
 @functools.lru_cache(maxsize=32)
-def _doc_body(path: str) -> str | None:
-    """A project document as the page shows it, read once per process (docs are part of the code, like the catalogs)."""
-    p = Path(path)
+def _doc_body(path: str, lang: str) -> str | None:
+    """A project document in the language as the page shows it, found and read once per process (docs are part of the
+    code, like the catalogs)."""
+    p = ROOT / path
+    translated = p.with_name(f"{p.stem}.{lang}{p.suffix}")
+    if translated.exists():
+        p = translated
     if not p.exists():
         return None
     # links inside the repository's docs do not exist on the site: keep their text only

@@ -88,12 +88,13 @@ def view_context(rel, area: str | None, quarter: str | None, lang: str) -> views
 def _context(rel, area: str | None, quarter: str | None, lang: str) -> views.Ctx:
     """The view's context: a copy of the shared one when the URL names a view of the release (a URL naming anything
     else, by an area's name say, is worked out for this view alone and never fills the shared cache)."""
-    areas, quarters = shared(rel)(release_basics)[KNOWN]
+    basics = shared(rel)(release_basics)
+    areas, quarters = basics[KNOWN]
     if area not in areas or quarter not in quarters:
         return views.context(rel, area, quarter, lang, _run(rel))
     # what views.context says for the view, in this session's context: what a row counts, what the main areas are called
     set_count_unit(rel.count_unit)
-    set_area_kind(shared(rel)(release_basics)[schemes.main_kind])
+    set_area_kind(basics[schemes.main_kind])
     return dataclasses.replace(shared(rel)(view_context, area, quarter, lang))
 
 
