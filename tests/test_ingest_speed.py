@@ -1,5 +1,5 @@
 """What made ingest and publish faster keeps their results: the gate's stages run side by side in order and hand errors
-on, Parquet files skip dictionaries only where values are all different, and one DuckDB database a module serves every thread."""
+on, Parquet files skip dictionaries only where values are all different, and one DuckDB database serves every thread (gate.batches.duckdb_cursor)."""
 from __future__ import annotations
 
 import threading
@@ -80,7 +80,7 @@ def test_draft_parquet_reads_back_the_same_rows(tmp_path):
 
 
 def test_duckdb_hashes_from_several_threads_at_once():
-    """One DuckDB database a module, a cursor a call: threads hashing at the same time get what one thread gets."""
+    """One DuckDB database, a cursor a call: threads hashing at the same time get what one thread gets."""
     import numpy as np
 
     import loaders.streaming as ls
