@@ -17,6 +17,7 @@ from streamlit import config
 from accounts import cookies
 from store.versioned import default_data_dir
 from ui.analyst.auth import COMPLETE_PATH, SIGN_OUT_PATH, next_page
+from ui.public import file_links, served
 
 cookies.serve_routes()
 UPLOAD_PATH = "/_stcore/upload_file/"
@@ -79,5 +80,8 @@ app = st.App(
     "dashboard.py",
     middleware=[Middleware(UploadsForAnalystsOnly)],
     routes=[Route(_base() + COMPLETE_PATH, complete_sign_in, methods=["GET"]),
-            Route(_base() + SIGN_OUT_PATH, sign_out, methods=["GET"])],
+            Route(_base() + SIGN_OUT_PATH, sign_out, methods=["GET"]),
+            # the files public pages link to: a chart as a stamped image, a public table as CSV or Parquet
+            Route(_base() + file_links.CHART_PATH, served.chart_endpoint, methods=["GET"]),
+            Route(_base() + file_links.TABLE_PATH, served.table_endpoint, methods=["GET"])],
 )

@@ -3,5 +3,5 @@ from ui.public import downloads, page
 
 ctx = page.start("data")
 downloads.contents(ctx)
-page.body("data", ctx, downloads=lambda block: downloads.buttons(ctx, block))
+page.body("data", ctx, downloads=lambda block: downloads.links(ctx, block))
 page.footer(ctx)

@@ -3,7 +3,7 @@ from stats import views
 from ui.public import page
 
 ctx = page.start("incidents")
-labels = views.map_measures(ctx)  # no rate to choose where the areas' rates are per 1,000 of different things, or none
+labels = page.measures("incidents", ctx)  # no rate to choose where the areas' rates are per 1,000 of different things, or none
 measures = list(labels)
 measure = page.choice("map_measure", "", measures, None)
 hooks = {"incidents.map": lambda: page.radio("map_measure", views.map_measure_label(ctx), measures, labels.get)} if len(measures) > 1 else {}

@@ -1,11 +1,11 @@
 """/trust: survey measures over time by area with the number of respondents (withheld where too few answered)."""
-from stats import queries
-from stats.i18n import label, t
+from stats.i18n import t
 from ui.public import page
 
 ctx = page.start("trust")
-measures = sorted(ctx.q(queries.survey_measures) or ["trust"], key=lambda m: (m != "trust", m))
+labels = page.measures("trust", ctx)
+measures = list(labels)
 measure = page.choice("trust_measure", "", measures, None)
-hooks = {"trust.areas": lambda: page.radio("trust_measure", t("trust.measure", ctx.lang), measures, lambda m: label("measure", m, ctx.lang))}
+hooks = {"trust.areas": lambda: page.radio("trust_measure", t("trust.measure", ctx.lang), measures, labels.get)}
 page.body("trust", ctx, hooks=hooks, measure=measure)
 page.footer(ctx)

@@ -1,5 +1,5 @@
 """Shareable images: a chart as a stamped SVG and PNG (kaleido + Debian chromium, offline), the slides as PNGs and the
-deck as a PDF, and the PNG/SVG buttons under the charts of the pages.
+deck as a PDF, and the PNG/SVG links under the charts of the pages (served by app.py).
 
 What is checked, honestly:
 - SVG: the stamp (title, area · period, source, release) is <text> in the file, and in <title>/<desc>.
@@ -217,17 +217,76 @@ def _page_offering(store, monkeypatch, page: str, lang: str, keep_if=lambda name
     return at, offered
 
 
-def test_page_offers_png_and_svg_of_each_chart(store, monkeypatch):
-    """AppTest: every chart of the incidents page has a PNG and an SVG button; the files they give carry the stamp."""
-    at, offered = _page_offering(store, monkeypatch, "public_pages/incidents.py", "en", lambda name: name.endswith((".png", ".svg")))
+def _linked(at) -> list[str]:
+    """The /download/chart links of a page drawn by AppTest, in page order."""
+    return [u for m in at.markdown for u in re.findall(r"\]\((/download/chart\?[^)]+)\)", m.value)]
+
+
+def _chart_file(url: str):
+    from urllib.parse import parse_qsl, urlsplit
+
+    from ui.public import served
+
+    return served.chart_file(dict(parse_qsl(urlsplit(url).query)))
+
+
+def test_page_links_each_chart_as_png_and_svg(store, monkeypatch):
+    """AppTest: every chart of the incidents page has a PNG and an SVG link; the files app.py's route makes from them
+    carry the stamp of the view on the page."""
+    at, _ = _page_offering(store, monkeypatch, "public_pages/incidents.py", "en")
     charts = len(at.get("plotly_chart"))
-    labels = [b.proto.label for b in at.get("download_button")]
-    assert charts == 6 and labels.count("PNG image") == charts and labels.count("SVG image") == charts
-    assert "bridges-r1-N1-2026Q3-incidents-trend.svg" in offered and "bridges-r1-N1-2026Q3-incidents-map.png" in offered
-    svg = offered["bridges-r1-N1-2026Q3-incidents-trend.svg"]()  # deferred: made only now
-    assert b"Northgate \xc2\xb7 Q3 2025 to Q3 2026" in svg and b"Release 1 \xc2\xb7 Bridges" in svg
-    png = Image.open(io.BytesIO(offered["bridges-r1-N1-2026Q3-incidents-map.png"]()))
+    links = _linked(at)
+    assert charts == 6 and len(links) == 2 * charts and not at.get("download_button")
+    assert sum("format=png" in u for u in links) == charts and all("v=1" in u and "area=N1" in u for u in links)
+    svg = next(u for u in links if "chart=incidents.trend" in u and "format=svg" in u)
+    data, name, mime = _chart_file(svg)
+    assert name == "bridges-r1-N1-2026Q3-incidents-trend.svg" and mime == "image/svg+xml"
+    assert b"Northgate \xc2\xb7 Q3 2025 to Q3 2026" in data and b"Release 1 \xc2\xb7 Bridges" in data
+    png_url = next(u for u in links if "chart=incidents.map" in u and "format=png" in u)
+    data, name, _ = _chart_file(png_url)
+    png = Image.open(io.BytesIO(data))
+    assert name == "bridges-r1-N1-2026Q3-incidents-map.png"
     assert png.size == (2400, 1350) and "All areas · Q3 2026" in png.text["Description"]  # the map shows every area
+
+
+def test_chart_route_checks_every_parameter(store, monkeypatch):
+    """A link naming anything the current release does not have is refused with a sentence (no file is made)."""
+    from ui.public import served
+
+    at, _ = _page_offering(store, monkeypatch, "public_pages/incidents.py", "fr")
+    from urllib.parse import parse_qsl, urlsplit
+
+    good = dict(parse_qsl(urlsplit(_linked(at)[0]).query))
+    for change, words in [({"v": "2"}, "reload the page"), ({"area": "ZZ"}, "area or quarter"), ({"quarter": "1999Q1"}, "area or quarter"),
+                          ({"lang": "xx"}, "no language"), ({"page": "../etc"}, "no page"), ({"chart": "nope"}, "no such chart"),
+                          ({"format": "pdf"}, "PNG or SVG"), ({"measure": "<script>"}, "choice"), ({"provider": "../../x"}, None)]:
+        if words is None:  # a provider the folder does not serve is the folder's own (as on the pages): still a good link
+            assert served.chart_file({**good, **change})[1].endswith(".png")
+            continue
+        with pytest.raises(served.NotServed) as e:
+            served.chart_file({**good, **change})
+        assert words in e.value.message and e.value.status == 404, change
+
+
+def test_chart_and_table_links_through_the_server(store):
+    """A real `streamlit run app.py`: a chart link gives a stamped PNG as an attachment, a table link the CSV, a
+    stale link a 404 with a sentence."""
+    import urllib.error
+    import urllib.request
+
+    from tests.browser import streamlit_server
+
+    with streamlit_server(store) as base:
+        url = f"{base}/download/chart?v=1&page=incidents&lang=en&area=N1&quarter=2026Q3&measure=count&chart=incidents.trend&format=png"
+        with urllib.request.urlopen(url, timeout=120) as r:
+            assert r.headers["Content-Type"] == "image/png"
+            assert r.headers["Content-Disposition"] == 'attachment; filename="bridges-r1-N1-2026Q3-incidents-trend.png"'
+            assert Image.open(io.BytesIO(r.read())).size == (2400, 1350)
+        with urllib.request.urlopen(f"{base}/download/table?v=1&table=incidents&format=csv", timeout=60) as r:
+            assert r.read().startswith(b"\xef\xbb\xbf") and "bridges-release-1-incidents.csv" in r.headers["Content-Disposition"]
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(url.replace("v=1", "v=9"), timeout=60)
+        assert e.value.code == 404 and b"reload the page" in e.value.read()
 
 
 def test_deck_page_offers_the_offline_file_and_every_slide_as_png(store, monkeypatch):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -85,13 +86,16 @@ def test_cached_page_shows_what_the_page_built_afresh_shows(demo_copy, monkeypat
     then through the cache (built once), then from the cache only (building is made to fail): all three alike."""
     from stats import views
     from ui import render as R
+    from ui.public import file_links
     from ui.public import page as P
 
     monkeypatch.setenv("BRIDGES_DATA_DIR", str(demo_copy))
     params = {"lang": lang, "quarter": quarter, **({"area": area} if area else {})}
 
     def afresh(name, ctx, downloads=None, hooks=None, **opts):  # the page body as it was before the cache
-        R.render(views.page(name, ctx, **opts), ctx.lang, lambda p, label: P.link_to(p, label), downloads, hooks)
+        view = file_links.view(None, ctx.rel.version, name, ctx.area, ctx.quarter, ctx.lang, tuple(sorted(opts.items())))
+        R.render(views.page(name, ctx, **opts), ctx.lang, lambda p, label: P.link_to(p, label), downloads, hooks,
+                 image_links=lambda key: P.image_links(view, key, ctx.lang))
 
     offered = _record_downloads(monkeypatch)
 
@@ -110,7 +114,8 @@ def test_cached_page_shows_what_the_page_built_afresh_shows(demo_copy, monkeypat
         m.setattr(views, "page", no_build)
         cached = snapshot()
     assert before["charts"] and before["markdown"] and before["tables"]
-    assert len([o for o in before["offered"] if o[1].endswith(".svg")]) == len(before["charts"])  # an image button per chart
+    svg_links = [u for m in before["markdown"] for u in re.findall(r"\]\((/download/chart\?[^)]+format=svg[^)]*)\)", m)]
+    assert len(svg_links) == len(before["charts"])  # a link to each chart as an image
     for part in before:
         assert first[part] == before[part], part
         assert cached[part] == before[part], part

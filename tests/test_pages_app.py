@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -343,10 +344,11 @@ def test_trust_page(app, lang):
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_data_page(app, lang):
     at = app("data", lang)
-    assert len(at.get("download_button")) == 7  # one per public table, CSV first
-    at.radio(key="dl_format").set_value("parquet").run()
-    assert len(at.get("download_button")) == 7
     body = texts(at)
+    # one list: a line a public table, each with a link to its CSV and to its Parquet (files served by app.py)
+    listing = next(m.value for m in at.markdown if "/download/table?" in m.value)
+    assert len(re.findall(r"^- ", listing, re.M)) == 7 and listing.count("format=csv") == 7 and listing.count("format=parquet") == 7
+    assert not at.get("download_button")
     if lang == "en":
         assert "Of 44 incidents" in body and "No figure has been corrected so far." in body
         assert "Acme RMS (test fixture)" in str([d.value for d in at.dataframe])

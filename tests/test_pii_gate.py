@@ -34,6 +34,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -441,7 +442,7 @@ def _render_pages(data_dir: Path, quarters=()) -> dict:
         keep(Path(path_or_data).read_bytes() if isinstance(path_or_data, str) else path_or_data, filename)
         return load(self, path_or_data, mimetype, kind, filename)
 
-    out = {}
+    out, linked = {}, set()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("BRIDGES_DATA_DIR", str(data_dir))
         mp.setattr(st, "download_button", wrap(st.download_button, True))
@@ -461,8 +462,25 @@ def _render_pages(data_dir: Path, quarters=()) -> dict:
                     at.query_params.pop("quarter", None)
                 at.switch_page(file).run()
                 record((file, quarter))
+                for m in at.markdown:  # the files the page links to (charts as images, tables), made by the server's routes
+                    for url in re.findall(r"\]\((/download/[^)\s]+)\)", m.value):
+                        linked.add(url)
+        for url in sorted(linked):
+            keep(*_served(url))
     out[("downloads", None)] = ("\n".join(f"{n}\n{_bytes_text(n, b)}" for n, b in files.items()), [], len(files))
     return out
+
+
+def _served(url: str) -> tuple[bytes, str]:
+    """(bytes, file name) of a file a page links to, from the function app.py's route answers it with."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from ui.public import file_links, served
+
+    parts = urlsplit(url)
+    make = served.chart_file if parts.path.endswith(file_links.CHART_PATH) else served.table_file
+    data, name, _ = make(dict(parse_qsl(parts.query)))
+    return data, name
 
 
 def _bytes_text(name: str, data: bytes) -> str:
@@ -767,7 +785,7 @@ def test_no_planted_value_on_the_page_browser(run):
     with streamlit_server(run.store.root) as base, browser() as b:
         page = b.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
         todo = [f"/{url}" for _, url in _pages()]
-        done = set()
+        done, fetched = set(), set()
         while todo:
             path = todo.pop(0)
             if path in done:
@@ -796,7 +814,12 @@ def test_no_planted_value_on_the_page_browser(run):
                 seen[f"{path} radio {choice}"] = content + "\n" + page.inner_text("body")
                 page = _download_all(b, page, base + path, choice, downloads)
             for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
-                if href.startswith(base) and "/media/" not in href and "/_stcore/" not in href:
+                if href.startswith(base) and "/download/" in href and href not in fetched:  # a file the page links to
+                    fetched.add(href)
+                    with urllib.request.urlopen(href, timeout=120) as r:
+                        name = re.search(r'filename="([^"]+)"', r.headers["Content-Disposition"]).group(1)
+                        downloads.setdefault(name, r.read())
+                elif href.startswith(base) and "/media/" not in href and "/_stcore/" not in href:
                     rest = href[len(base):].split("#")[0]
                     todo.append("/" + rest.lstrip("/").split("?")[0].split("/")[0])  # a page the app links to
     assert len(seen) >= len(_pages())

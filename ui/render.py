@@ -159,17 +159,17 @@ def prepare(blocks: list) -> list:
     return out
 
 
-def chart(c: B.Chart, lang: str, stamp: dict | None = None) -> None:
+def chart(c: B.Chart, lang: str, image_links=None) -> None:
+    """A chart under its heading and sentence; then its notes, source and, when `image_links` is given (key → Markdown),
+    the links to it as images, in one element; then its numbers."""
     st.subheader(md_escape(c.title), anchor=c.key.replace(".", "-"))
     # the sentence is the chart's text alternative: it says what the chart shows, read before the figure
     st.markdown(md_escape(c.sentence))
     if c.figure is not None:
         fig = c.figure if isinstance(c.figure, ReadyFigure) else lay_out(c.figure)
         st.plotly_chart(fig, theme=None, config=PLOTLY_CONFIG, width="stretch", key=f"fig-{c.key}")
-        from ui.public import images  # PNG and SVG of the chart, stamped (ui/public/images.py)
-
-        images.buttons(c, lang, stamp)
-    smalls([*c.notes, *([c.source] if c.source else [])])
+    links = image_links(c.key) if image_links and c.figure is not None else ""
+    smalls([*c.notes, *([c.source] if c.source else []), *([links] if links else [])])
     if c.table is not None and len(c.table):
         with st.expander(t("show_numbers", lang)):
             st.dataframe(c.table, hide_index=True, width="stretch")
@@ -229,11 +229,10 @@ def _doc_body(path: str, lang: str) -> str | None:
     return re.sub(r"\[([^\]]+)\]\((?!https?://)[^)]+\)", r"\1", p.read_text(encoding="utf-8"))
 
 
-def render(blocks: list, lang: str, link_to, downloads=None, hooks: dict | None = None, stamps: dict | None = None) -> None:
+def render(blocks: list, lang: str, link_to, downloads=None, hooks: dict | None = None, image_links=None) -> None:
     """Draw blocks in order; hooks[key]() runs just before the chart or table with that key (a widget beside it).
-    stamps[key] is a chart's image stamp when the caller has worked it out already (a cached page)."""
+    image_links(key) is the Markdown of a chart's links to itself as images (published pages only)."""
     hooks = hooks or {}
-    stamps = stamps or {}
     for b in blocks:
         key = getattr(b, "key", None)
         if key in hooks:
@@ -247,7 +246,7 @@ def render(blocks: list, lang: str, link_to, downloads=None, hooks: dict | None 
         elif isinstance(b, B.Metrics):
             metrics(b)
         elif isinstance(b, B.Chart):
-            chart(b, lang, stamps.get(b.key))
+            chart(b, lang, image_links)
         elif isinstance(b, B.Table):
             table(b, lang)
         elif isinstance(b, B.Links):

@@ -9,7 +9,9 @@ from stats import clery, views
 from stats.i18n import t
 from stats.read import open_release
 
-from ui.data import runner, shared
+from ui.data import provider_id, runner, shared
+from ui.public import file_links
+from ui.public.page import image_links
 from ui.render import md_escape, prepare, render
 
 
@@ -60,7 +62,8 @@ def report(ctx: views.Ctx) -> None:
         if available():  # printed by chromium: no button on a server without it (the CSV holds the same tables)
             st.download_button(md_escape(t("clery.pdf", lang)), lambda: _pdf(root, rel.version, lang), file_name=files.file_name(rel, lang, "pdf"),
                                mime="application/pdf", key="clery-pdf", on_click="ignore")
-    render(shared(rel)(ready_report, lang), lang, lambda p, label: None)
+    view = file_links.view(provider_id(), rel.version, "clery", None, None, lang)
+    render(shared(rel)(ready_report, lang), lang, lambda p, label: None, image_links=lambda key: image_links(view, key, lang))
 
 
 def crime_log(ctx: views.Ctx) -> None:

@@ -14,13 +14,13 @@ from outputs.deck import provider
 from outputs import site as static_site
 from stats import clery, queries, schemes, views
 from stats.blocks import cap, charts
-from stats.i18n import date, language_name, locale, quarter_label, set_area_kind, set_count_unit, t
+from stats.i18n import date, label, language_name, locale, quarter_label, set_area_kind, set_count_unit, t
 from stats.releases import published_date
 
 from ui import state
 from ui.data import current_release, freeze_long_lived, provider_id, runner, shared
-from ui.public import warm
-from ui.render import md_escape, prepare, render, small
+from ui.public import file_links, warm
+from ui.render import Escaped, md_escape, prepare, render, small
 
 CLERY_PAGES = ("clery", "crime_log")  # a campus's Annual Security Report and daily crime log: in the nav when the release has Clery data
 PAGE_FILES = {p: f"public_pages/{p}.py" for p in (*views.PAGES, *CLERY_PAGES)}
@@ -231,9 +231,41 @@ def ready_page(rel, page: str, area: str | None, quarter: str | None, lang: str,
 
 
 def body(page: str, ctx: views.Ctx, downloads=None, hooks: dict | None = None, **opts) -> None:
-    """Draw the page's blocks, built once per (release, page, area, quarter, language, options) for every session."""
-    ready = shared(ctx.rel)(ready_page, page, ctx.area, ctx.quarter, ctx.lang, tuple(sorted(opts.items())))
-    render(ready.blocks, ctx.lang, lambda p, label: link_to(p, label), downloads, hooks, ready.stamps)
+    """Draw the page's blocks, built once per (release, page, area, quarter, language, options) for every session; each
+    chart with links to itself as a stamped PNG and SVG (served by app.py, ui/public/served.py)."""
+    options_ = tuple(sorted(opts.items()))
+    ready = shared(ctx.rel)(ready_page, page, ctx.area, ctx.quarter, ctx.lang, options_)
+    view = file_links.view(provider_id(), ctx.rel.version, page, ctx.area, ctx.quarter, ctx.lang, options_)
+    render(ready.blocks, ctx.lang, lambda p, label: link_to(p, label), downloads, hooks,
+           image_links=lambda key: image_links(view, key, ctx.lang))
+
+
+def image_links(view: dict, key: str, lang: str) -> Escaped:
+    """"Download as image: PNG image · SVG image", the links of one chart (under its heading, which names the chart)."""
+    if not chart_images.available():
+        return Escaped("")
+    png, svg = (file_links.chart_url(view, key, f) for f in file_links.IMAGE_FORMATS)
+    return Escaped(f"{md_escape(t('site.image_links', lang))} [{md_escape(t('image.png', lang))}]({png}) · "
+                   f"[{md_escape(t('image.svg', lang))}]({svg})")
+
+
+def measures(page: str, ctx: views.Ctx) -> dict[str, str] | None:
+    """The measures a page lets the reader choose between (value → label), None for a page without that choice."""
+    if page == "incidents":  # no rate where the areas' rates are per 1,000 of different things, or none
+        return views.map_measures(ctx)
+    if page == "trust":
+        found = sorted(ctx.q(queries.survey_measures) or ["trust"], key=lambda m: (m != "trust", m))
+        return {m: label("measure", m, ctx.lang) for m in found}
+    return None
+
+
+def options(page: str, ctx: views.Ctx, get) -> tuple | None:
+    """The options (as body() keys them) that `get` (a link's parameters) names for a page, when the page offers them;
+    None when it does not."""
+    offered = measures(page, ctx)
+    if offered is None:
+        return () if get("measure") is None else None
+    return (("measure", get("measure")),) if get("measure") in offered else None
 
 
 def choice(key: str, label: str, options: list[str], format_func, default: str | None = None) -> str:
