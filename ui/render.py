@@ -162,9 +162,7 @@ def prepare(blocks: list) -> list:
 def chart(c: B.Chart, lang: str, image_links=None) -> None:
     """A chart under its heading and sentence; then its notes, source and, when `image_links` is given (key → Markdown),
     the links to it as images, in one element; then its numbers."""
-    st.subheader(md_escape(c.title), anchor=c.key.replace(".", "-"))
-    # the sentence is the chart's text alternative: it says what the chart shows, read before the figure
-    st.markdown(md_escape(c.sentence))
+    titled(c.title, c.sentence, c.key)
     if c.figure is not None:
         fig = c.figure if isinstance(c.figure, ReadyFigure) else lay_out(c.figure)
         st.plotly_chart(fig, theme=None, config=PLOTLY_CONFIG, width="stretch", key=f"fig-{c.key}")
@@ -176,23 +174,29 @@ def chart(c: B.Chart, lang: str, image_links=None) -> None:
 
 
 def table(tb: B.Table, lang: str) -> None:
-    st.subheader(md_escape(tb.title), anchor=tb.key.replace(".", "-"))
-    st.markdown(md_escape(tb.sentence))
+    titled(tb.title, tb.sentence, tb.key)
     if len(tb.table):
         st.dataframe(tb.table, hide_index=True, width="stretch")
     smalls(tb.notes)
 
 
+def titled(title: str, sentence: str, key: str) -> None:
+    """A chart's or table's heading, its anchor made from its key (a Markdown heading's would be made from its words, which
+    may come from the data), then its sentence: for a chart, its text alternative, read before the figure."""
+    st.subheader(md_escape(title), anchor=key.replace(".", "-"))
+    st.markdown(md_escape(sentence))
+
+
 def metrics(m: B.Metrics) -> None:
+    """Cards side by side in one flex row that wraps on a narrow screen (st.columns was a block a column too)."""
     if not m.items:
         return
-    cols = st.columns(min(len(m.items), 4))
-    for i, item in enumerate(m.items):
-        with cols[i % len(cols)]:
+    with st.container(horizontal=True, key="metrics", gap="small"):
+        for item in m.items:
             with st.container(border=True, key=f"metric-{item.key}"):
                 st.metric(md_escape(item.label), item.value)
-                for d in item.detail:
-                    st.markdown(md_escape(d))
+                if item.detail:
+                    st.markdown("\n\n".join(md_escape(d) for d in item.detail))
 
 
 def bullets(b: B.Bullets) -> None:

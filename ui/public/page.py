@@ -114,7 +114,8 @@ def _document_language(lang: str) -> None:
 
 def _nav(page: str, ctx: views.Ctx) -> None:
     params = state.current(ctx.area, ctx.quarter, ctx.lang)
-    _providers(ctx.lang)
+    if page == "overview":  # the other providers this site publishes, on its front page (five elements a view elsewhere)
+        _providers(ctx.lang)
     pages = (*views.PAGES, *CLERY_PAGES) if ctx.q(clery.has_clery) else views.PAGES
     with st.container(horizontal=True, key="bridges-nav", gap="small", vertical_alignment="center"):
         for p in pages:
@@ -167,8 +168,11 @@ def _header(page: str, ctx: views.Ctx) -> None:
     as_of = ctx.q(queries.data_as_of)
     release = t("release_line", lang, version=ctx.rel.version, published=date(pub, lang) if pub else "–",
                 as_of=date(as_of.date(), lang) if as_of is not None else "–")
-    # the page's intro and, in small type, its release line: two paragraphs of one element
-    st.markdown(f"{md_escape(t(f'page.{page}.intro', lang))}\n\n:small[{md_escape(release)}]")
+    # whose statistics these are, on a site that publishes several providers' (the links to the others are on the overview)
+    here = provider_id()
+    whose = next((f"**{md_escape(name)}**\n\n" for pid, name in _provider_names(str(default_data_dir()), lang) if pid == here), "")
+    # the page's intro and, in small type, its release line: paragraphs of one element
+    st.markdown(f"{whose if page != 'overview' else ''}{md_escape(t(f'page.{page}.intro', lang))}\n\n:small[{md_escape(release)}]")
 
 
 def _chosen_scheme(ctx: views.Ctx) -> str | None:
@@ -189,8 +193,10 @@ def _selectors(ctx: views.Ctx, page: str) -> None:
         names = {k: v for k, v in ctx.scheme_names.items() if schemes.split(k)[0] == scheme}
         ids = [""] + sorted(names, key=lambda a: names[a].lower())
     qs = list(reversed(ctx.all_quarters))
+    # the choices side by side in one flex row (st.columns is a block for the row and one for each column)
+    row = st.container(horizontal=True, key="bridges-choices", gap="medium")
+    c0 = c1 = c2 = row
     if len(present) > 1:  # several schemes side by side (beats and districts, neighbourhoods): choose one first
-        c0, c1, c2 = st.columns(3)
         with c0:
             chosen = state.select("scheme", t("select.scheme", lang), [s or "" for s in present], scheme or "",
                                   lambda s: schemes.label(s or None, lang), page)
@@ -199,8 +205,6 @@ def _selectors(ctx: views.Ctx, page: str) -> None:
             names = ({k: v for k, v in ctx.scheme_names.items() if schemes.split(k)[0] == scheme} if scheme else
                      dict(zip(ctx.areas["area_id"].astype(str), ctx.areas["name"].astype(str))))
             ids = [""] + sorted(names, key=lambda a: names[a].lower())
-    else:
-        c1, c2 = st.columns(2)
     everywhere = schemes.all_word(scheme, lang)  # worked out now: a widget's format_func may be called after the run
     with c1:
         area = state.select("area", schemes.area_word(scheme, lang), ids, ctx.area or "", lambda a: names.get(a, a) if a else everywhere, page)
@@ -283,12 +287,11 @@ def radio(key: str, label: str, options: list[str], format_func) -> None:
 def footer(ctx: views.Ctx) -> None:
     lang = ctx.lang
     st.divider()
-    with st.container(horizontal=True, key="bridges-footer", gap="small"):
-        link_to("data", t("footer.data", lang))  # one link: the privacy note, the methodology and the downloads share /data
-        # the town-hall slides of the area and quarter shown (presenters find them here; /town-hall is not in the nav)
-        st.page_link(DECK_FILE, label=md_escape(t("footer.deck", lang)), query_params=state.current(ctx.area, ctx.quarter, lang))
-        twin = static_site.static_twin(ctx, st.session_state.get("_bridges_page", "overview"))
-        if twin:  # the same view as plain files, light on a phone (provider.toml [site] static_url)
-            st.markdown(f"[{md_escape(t('footer.static', lang))}]({twin})", width="content")
-    small(t("footer.text", lang, version=ctx.rel.version))
+    link_to("data", t("footer.data", lang))  # one link: the privacy note, the methodology and the downloads share /data
+    # the town-hall slides of the area and quarter shown (presenters find them here; /town-hall is not in the nav)
+    st.page_link(DECK_FILE, label=md_escape(t("footer.deck", lang)), query_params=state.current(ctx.area, ctx.quarter, lang))
+    twin = static_site.static_twin(ctx, st.session_state.get("_bridges_page", "overview"))
+    # the same view as plain files, light on a phone (provider.toml [site] static_url), and the footer's words: one element
+    last = f":small[{md_escape(t('footer.text', lang, version=ctx.rel.version))}]"
+    st.markdown(f"[{md_escape(t('footer.static', lang))}]({twin})\n\n{last}" if twin else last)
     freeze_long_lived()
