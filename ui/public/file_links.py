@@ -23,21 +23,16 @@ def base() -> str:
     return f"/{b}" if b else ""
 
 
-def view(provider: str | None, version: int, page: str, area: str | None, quarter: str | None, lang: str, opts: tuple = ()) -> dict:
-    """The query parameters that name one view of a page of one release (opts: the page's options, such as the measure)."""
-    out = {"v": str(version), "page": page, "lang": lang}
-    if provider:
-        out["provider"] = provider
-    if area:
-        out["area"] = area
-    if quarter:
-        out["quarter"] = quarter
-    out.update({k: str(v) for k, v in opts})
-    return out
+def view(provider: str | None, version: int, page: str, area: str | None, quarter: str | None, lang: str, opts: tuple = ()) -> tuple:
+    """The query parameters that name one view of a page of one release, as (name, value) pairs (hashable: the links a
+    view draws are made once, ui.public.page.image_links); opts are the page's options, such as the measure."""
+    out = [("v", str(version)), ("page", page), ("lang", lang)]
+    out += [(k, v) for k, v in (("provider", provider), ("area", area), ("quarter", quarter)) if v]
+    return tuple(out + [(k, str(v)) for k, v in opts])
 
 
-def chart_url(view_params: dict, key: str, fmt: str) -> str:
-    return f"{base()}{CHART_PATH}?{urlencode({**view_params, 'chart': key, 'format': fmt})}"
+def chart_url(view_params: tuple, key: str, fmt: str) -> str:
+    return f"{base()}{CHART_PATH}?{urlencode([*view_params, ('chart', key), ('format', fmt)])}"
 
 
 def table_url(provider: str | None, version: int, name: str, fmt: str) -> str:

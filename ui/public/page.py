@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import time
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from stats.i18n import date, label, language_name, locale, quarter_label, set_ar
 from stats.releases import published_date
 
 from ui import state
-from ui.data import current_release, freeze_long_lived, provider_id, runner, shared
+from ui.data import Memo, current_release, freeze_long_lived, provider_id, runner, shared
 from ui.public import file_links, warm
 from ui.render import Escaped, md_escape, prepare, render, small
 
@@ -244,8 +245,10 @@ def body(page: str, ctx: views.Ctx, downloads=None, hooks: dict | None = None, *
            image_links=lambda key: image_links(view, key, ctx.lang))
 
 
-def image_links(view: dict, key: str, lang: str) -> Escaped:
-    """"Download as image: PNG image · SVG image", the links of one chart (under its heading, which names the chart)."""
+@functools.lru_cache(maxsize=8192)
+def image_links(view: tuple, key: str, lang: str) -> Escaped:
+    """"Download as image: PNG image · SVG image", the links of one chart (under its heading, which names the chart);
+    made once per view and chart (view: file_links.view)."""
     if not chart_images.available():
         return Escaped("")
     png, svg = (file_links.chart_url(view, key, f) for f in file_links.IMAGE_FORMATS)
@@ -253,14 +256,23 @@ def image_links(view: dict, key: str, lang: str) -> Escaped:
                    f"[{md_escape(t('image.svg', lang))}]({svg})")
 
 
+_MEASURES = Memo(4096)
+
+
 def measures(page: str, ctx: views.Ctx) -> dict[str, str] | None:
-    """The measures a page lets the reader choose between (value → label), None for a page without that choice."""
+    """The measures a page lets the reader choose between (value → label), None for a page without that choice; worked
+    out once per view."""
+    if page not in ("incidents", "trust"):
+        return None
+    key = (str(ctx.rel.store.root), ctx.rel.version, page, ctx.area, ctx.quarter, ctx.lang)
+    return _MEASURES.get(key, lambda: _measures(page, ctx))
+
+
+def _measures(page: str, ctx: views.Ctx) -> dict[str, str]:
     if page == "incidents":  # no rate where the areas' rates are per 1,000 of different things, or none
         return views.map_measures(ctx)
-    if page == "trust":
-        found = sorted(ctx.q(queries.survey_measures) or ["trust"], key=lambda m: (m != "trust", m))
-        return {m: label("measure", m, ctx.lang) for m in found}
-    return None
+    found = sorted(ctx.q(queries.survey_measures) or ["trust"], key=lambda m: (m != "trust", m))  # trust
+    return {m: label("measure", m, ctx.lang) for m in found}
 
 
 def options(page: str, ctx: views.Ctx, get) -> tuple | None:
