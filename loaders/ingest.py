@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gate.batches import ahead  # the next batch read in a thread while this one is mapped (Arrow reads without the GIL)
+from gate.batches import ahead, arrow_pool  # ahead: the next batch read in a thread while this one is mapped (Arrow reads without the GIL)
 from .accounting import account, reason_group
 from .detect import detect
 from model.errors import InputError, Say
@@ -110,6 +110,7 @@ def ingest(path: str | Path, dataset: str, store: Store, profile=None, quarter: 
     A UTF-8 CSV is read, mapped, checked and staged `batch_rows` records at a time (loaders.textio.BATCH_ROWS), so memory
     stays bounded however long the file; its report is the one reading it whole gives."""
     path = Path(path)
+    arrow_pool()  # batches of a long file reuse their memory (gate.batches.arrow_pool)
     _stage = progress or (lambda stage: None)
     _check_args(path, dataset, quarter)
     copy = store.keep_raw_async(path) if path.is_file() else None  # hashed and copied while the file is mapped

@@ -447,6 +447,9 @@ class Store(Published):
             raise StoreBusy("another publish is in progress; try again in a minute.") from None
 
     def _publish_locked(self, draft_ids, by, note, kind, _hook) -> dict:
+        from gate.batches import arrow_pool
+
+        arrow_pool()  # the batches of a long draft reuse their memory
         cur = self.current()
         version = (cur["version"] if cur else 0) + 1
         tables = dict(cur["tables"]) if cur else {}
