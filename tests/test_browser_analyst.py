@@ -103,7 +103,7 @@ def test_analyst_signs_in_uploads_publishes_and_nobody_else_sees_a_thing(demo_co
         # the public /data page shows the new release to anyone
         pub = b.new_context().new_page()
         pub.goto(base + "/data")
-        pub.wait_for_selector('[data-testid="stDownloadButton"]', timeout=60000)
+        pub.wait_for_selector('a[href*="/download/table"]', timeout=60000)
         # the corrections list comes after the downloads: wait for the page's own words, not for the status widget
         # (it shows only once a run has taken a moment, so a busy machine could read the page mid-run)
         pub.get_by_text("Release 2: Q1 2025", exact=False).first.wait_for(timeout=60000)  # Vancouver's 2025 quarters replaced the demo's

@@ -37,7 +37,7 @@ def _settle(page, charts: int) -> None:
     if charts:
         wait_for_charts(page, charts)
     else:
-        page.wait_for_selector('[data-testid="stDownloadButton"]', timeout=60000)
+        page.wait_for_selector('a[href*="/download/table"]', timeout=60000)
     page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30000)
     page.wait_for_timeout(500)
 

@@ -258,7 +258,7 @@ def test_pages_deck_and_sign_in_work_through_the_proxy_with_no_csp_violation(pro
             page, console, sockets, log = _watched(ctx)
             page.goto(base + path)
             if path.startswith("/data"):
-                page.wait_for_selector('[data-testid="stDownloadButton"]', timeout=60000)
+                page.wait_for_selector('a[href*="/download/table"]', timeout=60000)
             elif charts:
                 _charts(page, charts)
             else:  # the deck: its own key script ran, and arrow keys move on (over the websocket) to a chart
