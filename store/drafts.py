@@ -193,6 +193,51 @@ SIDE_BY_SIDE_ROWS = 5_000_000
 DELTA_CHUNK_ROWS = 250_000  # rows a Delta commit: deltalake's writer holds all it is given in memory (about 1 KB a row)
 
 
+def as_is(rows, table) -> bool:
+    """Whether a draft's Parquet file can join its Delta table as it is (add_file) rather than be written again: a draft
+    read in batches with rows, its file holding the schema's columns in their types, and a table (if any) with the same
+    columns (a field added to the schema since the table was written is merged by deltalake's writer instead)."""
+    if not isinstance(rows, DraftRows) or not rows.num_rows:
+        return False
+    stored = pq.ParquetFile(rows.path).schema_arrow
+    if [(f.name, f.type) for f in stored] != [(f.name, f.type) for f in rows.schema]:
+        return False
+    return table is None or [f.name for f in table.schema().fields] == rows.schema.names
+
+
+def add_file(path: Path, rows: DraftRows, table, predicate: str | None, **commit) -> None:
+    """The draft's Parquet file made part of the Delta table at `path` without writing its rows again (they were encoded
+    once, with the table's settings, when the draft was staged): linked into the table's folder (a hard link: a redaction
+    replaces a draft's file, never changes it), then added by a commit that replaces the table (`table` None: there is
+    none yet, or nothing of it stays), or, with `predicate`, by a delete of the draft's quarters and a commit that adds
+    the file. Two commits then, as write_chunks makes several: a publish stopped between them leaves a commit no release
+    names, undone by the next publish (Store._pinned_table). `commit`: commit_properties, post_commithook_properties and,
+    for a new table, configuration."""
+    import json
+
+    from deltalake import DeltaTable, Schema
+    from deltalake.transaction import AddAction, create_table_with_add_actions
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    name = f"part-00000-{uuid.uuid4()}-c000.snappy.parquet"
+    try:
+        os.link(rows.path, path / name)
+    except OSError:  # another file system: copied
+        shutil.copyfile(rows.path, path / name)
+    st = (path / name).stat()
+    add = AddAction(name, st.st_size, {}, int(st.st_mtime * 1000), True, json.dumps({"numRecords": rows.num_rows}))
+    schema = Schema.from_arrow(rows.schema)
+    config = commit.pop("configuration", None)
+    if table is None and not DeltaTable.is_deltatable(str(path)):
+        create_table_with_add_actions(str(path), schema, [add], mode="overwrite", configuration=config, **commit)
+    elif predicate is None:
+        (table or DeltaTable(str(path))).create_write_transaction([add], mode="overwrite", schema=schema, **commit)
+    else:
+        table.delete(predicate, **commit)
+        DeltaTable(str(path)).create_write_transaction([add], mode="append", schema=schema, **commit)
+
+
 def write_chunks(rows, write) -> None:
     """Write `rows` through write(data, first): a table at once; a DraftRows in chunks of DELTA_CHUNK_ROWS, the first
     replacing (the table, or the draft's quarters), the next appending. The table then has a commit per chunk; the release

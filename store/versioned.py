@@ -19,7 +19,7 @@ from deltalake import CommitProperties, DeltaTable, PostCommitHookProperties, wr
 from filelock import FileLock, Timeout
 
 from model import fs
-from .drafts import BATCHED, SIDE_BY_SIDE_ROWS, DraftRows, Kept, Rows, delta_writer_properties, dictionary_columns, write_chunks
+from .drafts import BATCHED, SIDE_BY_SIDE_ROWS, DraftRows, Kept, Rows, add_file, as_is, delta_writer_properties, dictionary_columns, write_chunks
 from model.errors import InputError, Say
 from model.releases import Published, default_data_dir  # noqa: F401 (default_data_dir: callers import it from here)
 from model.schema import DATASETS, dataset as get_dataset
@@ -491,16 +491,24 @@ class Store(Published):
             if t is None or tables.get(name) is None or not ds.quarter_from:
                 before = self._counts(name, cur, quarters) if ds.quarter_from else {}
                 path.parent.mkdir(parents=True, exist_ok=True)
-                writes.append(lambda path=path, rows=rows, props=props, wp=wp: write_chunks(rows, lambda data, first: write_deltalake(
-                    str(path), data, mode="overwrite" if first else "append", schema_mode="overwrite" if first else "merge", configuration=TABLE_CONFIG if first else None,
-                    writer_properties=wp, commit_properties=props, post_commithook_properties=KEEP_LOGS, storage_options=fs.storage_options(path))))  # a long draft in several commits: store.drafts.write_chunks
+                if as_is(rows, t):  # the draft's file joins the table as it is: its rows are not written again
+                    writes.append(lambda path=path, rows=rows, t=t, props=props: add_file(path, rows, t, None, commit_properties=props,
+                                                                                         post_commithook_properties=KEEP_LOGS, configuration=TABLE_CONFIG))
+                else:
+                    writes.append(lambda path=path, rows=rows, props=props, wp=wp: write_chunks(rows, lambda data, first: write_deltalake(
+                        str(path), data, mode="overwrite" if first else "append", schema_mode="overwrite" if first else "merge", configuration=TABLE_CONFIG if first else None,
+                        writer_properties=wp, commit_properties=props, post_commithook_properties=KEEP_LOGS, storage_options=fs.storage_options(path))))  # a long draft in several commits: store.drafts.write_chunks
                 fresh[name] = rows
             else:
                 before = self._counts(name, cur, quarters)
                 pred = "quarter IN (" + ", ".join("'" + q.replace("'", "''") + "'" for q in quarters) + ")" if quarters else "false"
-                writes.append(lambda t=t, rows=rows, pred=pred, props=props, path=path, wp=wp: write_chunks(rows, lambda data, first: write_deltalake(
-                    t, data, mode="overwrite", predicate=pred, schema_mode="merge", writer_properties=wp, commit_properties=props, post_commithook_properties=KEEP_LOGS) if first else write_deltalake(
-                    str(path), data, mode="append", schema_mode="merge", writer_properties=wp, commit_properties=props, post_commithook_properties=KEEP_LOGS, storage_options=fs.storage_options(path))))  # merge: a field added to the schema later (e.g. incidents.kind) joins a table written before it
+                if as_is(rows, t):
+                    writes.append(lambda path=path, rows=rows, t=t, pred=pred, props=props: add_file(path, rows, t, pred, commit_properties=props,
+                                                                                                   post_commithook_properties=KEEP_LOGS))
+                else:
+                    writes.append(lambda t=t, rows=rows, pred=pred, props=props, path=path, wp=wp: write_chunks(rows, lambda data, first: write_deltalake(
+                        t, data, mode="overwrite", predicate=pred, schema_mode="merge", writer_properties=wp, commit_properties=props, post_commithook_properties=KEEP_LOGS) if first else write_deltalake(
+                        str(path), data, mode="append", schema_mode="merge", writer_properties=wp, commit_properties=props, post_commithook_properties=KEEP_LOGS, storage_options=fs.storage_options(path))))  # merge: a field added to the schema later (e.g. incidents.kind) joins a table written before it
                 import pyarrow.dataset as pads
 
                 if isinstance(rows, DraftRows):  # the rows of other quarters, read in batches when the gate reads them

@@ -176,29 +176,44 @@ def test_failed_publish_leaves_release_as_it_was(export, tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_delta_write_stopped_between_commits_leaves_release_as_it_was(export, tmp_path, monkeypatch):
+@pytest.mark.parametrize("how", ["as is", "rewritten"])
+def test_delta_write_stopped_between_commits_leaves_release_as_it_was(export, tmp_path, monkeypatch, how):
+    """The draft's file added to the table as it is (a delete of its quarters, then a commit adding the file), or its rows
+    written again in chunks (a table whose columns differ from the draft's): stopped after a first commit."""
     import store.versioned as sv
 
     store = _store(tmp_path / "data")
     first = store.publish([ingest(export, "incidents", store)["draft"]], by="test", note="first")
     draft = ingest(export, "incidents", store)["draft"]
-    monkeypatch.setattr("store.drafts.DELTA_CHUNK_ROWS", 500)  # the draft goes to the table in six commits
-    monkeypatch.setattr("store.versioned.SIDE_BY_SIDE_ROWS", 0)  # and before the gate runs, as a long draft does
-    real, calls = sv.write_deltalake, []
+    monkeypatch.setattr("store.versioned.SIDE_BY_SIDE_ROWS", 0)  # the table before the gate runs, as a long draft does
+    calls = []
+    if how == "as is":
+        real = sv.DeltaTable.create_write_transaction
+        target, name = sv.DeltaTable, "create_write_transaction"
 
-    def failing(*a, **k):
-        calls.append(1)
-        if len(calls) == 3:
-            raise OSError("disk full (simulated) in the third commit")
-        return real(*a, **k)
+        def failing(*a, **k):
+            raise OSError("disk full (simulated) in the commit adding the draft's file")
+    else:
+        monkeypatch.setattr(sv, "as_is", lambda rows, table: False)
+        monkeypatch.setattr("store.drafts.DELTA_CHUNK_ROWS", 500)  # the draft goes to the table in six commits
+        real, target, name = sv.write_deltalake, sv, "write_deltalake"
 
-    monkeypatch.setattr(sv, "write_deltalake", failing)
+        def failing(*a, **k):
+            calls.append(1)
+            if len(calls) == 3:
+                raise OSError("disk full (simulated) in the third commit")
+            return real(*a, **k)
+
+    monkeypatch.setattr(target, name, failing)
     with pytest.raises(OSError, match="simulated"):
         store.publish([draft], by="test", note="second")
     assert store.current()["version"] == first["version"]
-    assert sv.DeltaTable(str(store.table_path("incidents"))).version() > first["tables"]["incidents"]  # two commits no release names
+    assert sv.DeltaTable(str(store.table_path("incidents"))).version() > first["tables"]["incidents"]  # commits no release names
     assert store.list_drafts() == [draft]
-    monkeypatch.setattr(sv, "write_deltalake", real)
+    monkeypatch.setattr(target, name, real)
+    added = []
+    monkeypatch.setattr(sv, "add_file", lambda *a, real=sv.add_file, **k: added.append(1) or real(*a, **k))
     second = store.publish([draft], by="test", note="second")
+    assert len(added) == (how == "as is")  # the path the test means to take
     assert second["row_counts"] == first["row_counts"]  # the stray commits undone, the quarters replaced once
     assert second["version"] == first["version"] + 1

@@ -4,6 +4,8 @@ runs the one asked for: dashboard.py calls run() on every script run.
 Here rather than in dashboard.py: Streamlit compiles the entry script again whenever its last session has gone (a quiet
 server, one resident at a time, paid it on every view); a module is compiled once per process.
 """
+import threading
+
 import streamlit as st
 
 from stats.i18n import t
@@ -11,23 +13,37 @@ from ui import state
 from ui.analyst import auth
 
 
+# (script, title's catalog key, URL path): the public pages. A campus's Clery Act pages are linked from the nav only when
+# the release has Clery data (ui/public/clery.py); the presenters' deck from every page's footer (ui/public/deck.py).
+PUBLIC = (
+    ("public_pages/overview.py", "nav.overview", "overview"),
+    ("public_pages/incidents.py", "nav.incidents", "incidents"),
+    ("public_pages/community.py", "nav.community", "community"),
+    ("public_pages/feedback.py", "nav.feedback", "feedback"),
+    ("public_pages/trust.py", "nav.trust", "trust"),
+    ("public_pages/data.py", "nav.data", "data"),
+    ("public_pages/clery.py", "nav.clery", "clery"),
+    ("public_pages/crime_log.py", "nav.crime_log", "crime-log"),
+    ("public_pages/town_hall.py", "deck.nav", "town-hall"),
+)
+_this_run = threading.local()  # the st.Page objects of the script run on this thread, by script path
+
+
+def page(path: str):
+    """This run's st.Page for a page script ("public_pages/data.py"), for st.page_link: a link to a Page is looked up by
+    its hash, a link to a path resolves the path on disk and compares it with every page's. The path itself when the
+    run made no such page."""
+    return getattr(_this_run, "pages", {}).get(path, path)
+
+
 def run() -> None:
     st.set_page_config(page_title="Bridges", page_icon="🌉", layout="wide", initial_sidebar_state="collapsed")
 
     lang = state.lang()
-    every = [
-        st.Page("public_pages/overview.py", title=t("nav.overview", lang), url_path="overview", default=True),
-        st.Page("public_pages/incidents.py", title=t("nav.incidents", lang), url_path="incidents"),
-        st.Page("public_pages/community.py", title=t("nav.community", lang), url_path="community"),
-        st.Page("public_pages/feedback.py", title=t("nav.feedback", lang), url_path="feedback"),
-        st.Page("public_pages/trust.py", title=t("nav.trust", lang), url_path="trust"),
-        st.Page("public_pages/data.py", title=t("nav.data", lang), url_path="data"),
-        # a campus's Clery Act pages (the nav links them only when the release has Clery data; ui/public/clery.py)
-        st.Page("public_pages/clery.py", title=t("nav.clery", lang), url_path="clery"),
-        st.Page("public_pages/crime_log.py", title=t("nav.crime_log", lang), url_path="crime-log"),
-        st.Page("public_pages/town_hall.py", title=t("deck.nav", lang), url_path="town-hall"),  # presenter deck (ui/public/deck.py)
-    ]
+    made = {path: st.Page(path, title=t(title, lang), url_path=url, default=url == "overview") for path, title, url in PUBLIC}
+    every = list(made.values())
     # /sign-in for everyone; /upload, /preview and /releases only for a signed-in analyst (each also checks the role itself)
     every += auth.pages()
+    _this_run.pages = made
     # the pages draw their own navigation (it keeps area, quarter and language in every link)
     st.navigation(every, position="hidden").run()

@@ -18,7 +18,7 @@ from stats.blocks import cap, charts
 from stats.i18n import date, label, language_name, locale, quarter_label, set_area_kind, set_count_unit, t
 from stats.releases import published_date
 
-from ui import state
+from ui import pages as app_pages, state
 from ui.data import Memo, current_release, freeze_long_lived, provider_id, runner, shared
 from ui.public import file_links, warm
 from ui.render import Escaped, md_escape, prepare, render, small
@@ -31,7 +31,7 @@ NEEDS_SELECTION = {"overview", "incidents", "community", "feedback", "trust"}
 
 
 def link_to(page: str, label: str, params: dict | None = None) -> None:
-    st.page_link(PAGE_FILES[page], label=md_escape(label), query_params=params if params is not None else _params())
+    st.page_link(app_pages.page(PAGE_FILES[page]), label=md_escape(label), query_params=params if params is not None else _params())
 
 
 def _params() -> dict:
@@ -123,9 +123,9 @@ def _nav(page: str, ctx: views.Ctx) -> None:
             if p == page:  # the current page: plain bold text, not a greyed-out link (contrast)
                 st.markdown(f"**{md_escape(t(f'nav.{p}', ctx.lang))}**", width="content")
             else:
-                st.page_link(PAGE_FILES[p], label=md_escape(t(f"nav.{p}", ctx.lang)), query_params=params)
+                st.page_link(app_pages.page(PAGE_FILES[p]), label=md_escape(t(f"nav.{p}", ctx.lang)), query_params=params)
     for other in state.other_languages(ctx.lang):
-        st.page_link(PAGE_FILES[page], label=md_escape(language_name(other)), query_params={**params, "lang": other},
+        st.page_link(app_pages.page(PAGE_FILES[page]), label=md_escape(language_name(other)), query_params={**params, "lang": other},
                      help=t("switch_language", other))
 
 
@@ -158,7 +158,7 @@ def _providers(lang: str) -> None:
             if pid == here:
                 st.markdown(f"**{md_escape(name)}**", width="content")
             else:
-                st.page_link(PAGE_FILES["overview"], label=md_escape(name), query_params={"lang": lang, **({"provider": pid} if pid else {})})
+                st.page_link(app_pages.page(PAGE_FILES["overview"]), label=md_escape(name), query_params={"lang": lang, **({"provider": pid} if pid else {})})
 
 
 def _header(page: str, ctx: views.Ctx) -> None:
@@ -301,7 +301,7 @@ def footer(ctx: views.Ctx) -> None:
     st.divider()
     link_to("data", t("footer.data", lang))  # one link: the privacy note, the methodology and the downloads share /data
     # the town-hall slides of the area and quarter shown (presenters find them here; /town-hall is not in the nav)
-    st.page_link(DECK_FILE, label=md_escape(t("footer.deck", lang)), query_params=state.current(ctx.area, ctx.quarter, lang))
+    st.page_link(app_pages.page(DECK_FILE), label=md_escape(t("footer.deck", lang)), query_params=state.current(ctx.area, ctx.quarter, lang))
     twin = static_site.static_twin(ctx, st.session_state.get("_bridges_page", "overview"))
     # the same view as plain files, light on a phone (provider.toml [site] static_url), and the footer's words: one element
     last = f":small[{md_escape(t('footer.text', lang, version=ctx.rel.version))}]"
