@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import threading
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,7 +43,10 @@ def delta_writer_properties(schema: pa.Schema, distinct: tuple[str, ...] = ()):
 class DraftWriter:
     """Rows written as they come into a hidden folder named by the process (so a stopped worker's is found and removed);
     commit() names the draft and renames the folder into place, as Store.new_draft does for rows given at once; discard()
-    leaves nothing. On an object store the rows are kept and staged at commit() through Store.new_draft."""
+    leaves nothing. On an object store the rows are kept and staged at commit() through Store.new_draft.
+
+    A batch is encoded and written in a thread of its own (Parquet's writer works without the GIL) while the caller maps
+    the next: at most one batch waits, and an error in the thread is raised by the next write() or by commit()."""
 
     def __init__(self, store: Store, dataset: str):
         from .versioned import to_arrow_schema
@@ -53,6 +57,9 @@ class DraftWriter:
         self._tables: list[pa.Table] | None = [] if getattr(store, "remote", False) else None
         self._tmp: Path | None = None
         self._writer: pq.ParquetWriter | None = None
+        self._box = None  # batches on their way to the writing thread
+        self._thread: threading.Thread | None = None
+        self._failed: list[BaseException] = []
 
     def write(self, frame: pd.DataFrame | pa.Table) -> None:
         from .versioned import to_arrow
@@ -64,7 +71,27 @@ class DraftWriter:
             return
         if self._writer is None:
             self._open()
-        self._writer.write_table(table.cast(self.schema) if table.schema != self.schema else table)
+        self._raise()
+        self._box.put(table.cast(self.schema) if table.schema != self.schema else table)
+
+    def _write_all(self) -> None:
+        while (table := self._box.get()) is not None:
+            if not self._failed:  # after a failure the batches are only taken, so write() never waits for ever
+                try:
+                    self._writer.write_table(table)
+                except BaseException as exc:  # raised in the caller's thread by write() or commit()
+                    self._failed.append(exc)
+
+    def _finish(self) -> None:
+        """Every batch given written (or the thread stopped by an error): the thread is gone."""
+        if self._thread is not None:
+            self._box.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _raise(self) -> None:
+        if self._failed:
+            raise self._failed[0]
 
     def _open(self) -> None:
         d = self.store.drafts_dir
@@ -76,6 +103,11 @@ class DraftWriter:
         key = get_dataset(self.dataset).key
         self._writer = pq.ParquetWriter(self._tmp / "rows.parquet", self.schema, write_statistics=False,
                                         use_dictionary=dictionary_columns(self.schema, (key,) if key else ()))
+        import queue
+
+        self._box = queue.Queue(maxsize=1)
+        self._thread = threading.Thread(target=self._write_all, name="bridges-draft-write", daemon=True)
+        self._thread.start()
 
     def commit(self, sha: str, meta: dict) -> str:
         """Make the rows written a draft and return its id."""
@@ -86,6 +118,8 @@ class DraftWriter:
             return self.store.new_draft(self.dataset, sha, table, meta)
         if self._writer is None:
             self._open()
+        self._finish()
+        self._raise()
         self._writer.close()
         self._writer = None
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -102,6 +136,7 @@ class DraftWriter:
         return draft_id
 
     def discard(self) -> None:
+        self._finish()
         if self._writer is not None:
             try:
                 self._writer.close()
