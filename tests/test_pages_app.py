@@ -24,6 +24,7 @@ from streamlit.testing.v1 import AppTest
 from loaders.ingest import ingest
 from loaders.mapping import Spec
 from store.versioned import Store
+from tests.numbers import markdown_tables, tables
 
 ROOT = Path(__file__).resolve().parents[1]
 DASHBOARD = str(ROOT / "dashboard.py")
@@ -204,7 +205,7 @@ def test_overview_headlines_and_trend(app, lang):
     viol = "violence"
     assert trace(s[0], burg)["y"] == [1, None, None, 1, 10]  # 2025Q4 and 2026Q1 have no data: gaps, not zeros
     assert trace(s[0], viol)["y"] == [3, None, None, 4, 4]
-    numbers = at.dataframe[0].value  # "show the numbers": the hidden cell is marked, never estimated
+    numbers = markdown_tables(at)[0]  # "show the numbers": the hidden cell is marked, never estimated
     sex = "sexual offences" if lang == "en" else "infractions sexuelles"
     assert list(numbers[sex]) == (["0", "no data", "no data", "0", "fewer than 3*"] if lang == "en" else ["0", "pas de données", "pas de données", "0", "moins de 3*"])
     body = texts(at)
@@ -316,7 +317,7 @@ def test_feedback_small_cells_show_as_hidden(app):
     # its only concern (Graffiti) is a hidden cell, and that row's area is withheld: no chart, the table says why
     assert specs(at) == []
     assert "Southmoor, Q3 2026: no topic can be shown: 1 topics have a hidden count (fewer than 3)." in texts(at)
-    frames = [d.value for d in at.dataframe]
+    frames = tables(at)
     topic_table = next(f for f in frames if "Topic" in f.columns and "Concerns" in f.columns)
     assert topic_table.to_dict("records") == [{"Topic": "Graffiti", "Concerns": "fewer than 3*"}]
 

@@ -25,6 +25,7 @@ from stats import figures, queries, views
 from stats.i18n import t
 from stats.read import open_release
 from store.versioned import Store
+from tests.numbers import tables as all_tables
 from tests.test_pages_app import DASHBOARD
 
 SECURITY = demo.SECURITY_ID
@@ -186,7 +187,7 @@ def test_public_page_for_a_site(folder, monkeypatch, page):
         ranked = [f for f in figs if _is_ranked(f)]
         assert len(ranked) == 1
         assert ranked[0]["data"][0]["y"][ranked[0]["data"][0]["meta"]["areas"].index("RSM")] == "<b>Riverside Mall ◀</b>"
-        tables = " ".join(df.value.astype(str).to_string() for df in at.dataframe) + " ".join(str(t.value) for t in at.table)
+        tables = " ".join(df.astype(str).to_string() for df in all_tables(at)) + " ".join(str(t.value) for t in at.table)
         assert "per 1,000 visitors" in tables and "no count of residents" in tables
         assert "calls for service" in body  # "how we helped": the guard log is mostly calls for service
         # rates per 1,000 visitors, employees and units cannot be ranked together: no choice of a rate is offered

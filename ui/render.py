@@ -132,6 +132,19 @@ def _arrow(df):
         return df  # a column Arrow cannot take as it is: st.dataframe knows how to fix it up, on every view
 
 
+def numbers_table(df) -> Escaped:
+    """A chart's numbers as a Markdown table (a real HTML table: a screen reader reads it by rows and columns, where
+    st.dataframe's grid is a canvas; and one Markdown element costs a view a third of a dataframe). Every cell is
+    text already (stats.views formats the numbers), escaped here; an empty cell stays empty."""
+    def cell(v) -> str:
+        return "" if v is None or (isinstance(v, float) and v != v) else md_escape(v)
+
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(cell(c) for c in cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False, name=None)]
+    return Escaped("\n".join(lines))
+
+
 def _with(b, **fields):
     """A copy of block b with these fields set as given (not through __post_init__, whose cap() would hand back plain str)."""
     b = dataclasses.replace(b)
@@ -147,7 +160,8 @@ def prepare(blocks: list) -> list:
     for b in blocks:
         if isinstance(b, B.Chart):
             fig = b.figure if b.figure is None or isinstance(b.figure, ReadyFigure) else ReadyFigure(_laid_out_spec(b.figure))
-            b = _with(b, figure=fig, table=_arrow(b.table), title=md_escape(b.title), sentence=md_escape(b.sentence),
+            table = numbers_table(b.table) if isinstance(b.table, pd.DataFrame) and len(b.table) else _arrow(b.table)
+            b = _with(b, figure=fig, table=table, title=md_escape(b.title), sentence=md_escape(b.sentence),
                       notes=[md_escape(n) for n in b.notes], source=md_escape(b.source) if b.source else b.source)
         elif isinstance(b, B.Table):
             b = _with(b, table=_arrow(b.table), title=md_escape(b.title), sentence=md_escape(b.sentence), notes=[md_escape(n) for n in b.notes])
@@ -170,7 +184,10 @@ def chart(c: B.Chart, lang: str, image_links=None) -> None:
     smalls([*c.notes, *([c.source] if c.source else []), *([links] if links else [])])
     if c.table is not None and len(c.table):
         with st.expander(t("show_numbers", lang)):
-            st.dataframe(c.table, hide_index=True, width="stretch")
+            if isinstance(c.table, Escaped):  # a prepared chart's numbers: a Markdown table, made once (prepare())
+                st.markdown(c.table)
+            else:
+                st.dataframe(c.table, hide_index=True, width="stretch")
 
 
 def table(tb: B.Table, lang: str) -> None:
