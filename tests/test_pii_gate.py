@@ -369,24 +369,12 @@ def _apptest_text(at) -> str:
 
 
 def _pages() -> list[tuple[str, str]]:
-    """Every page in dashboard.py's navigation as (file, URL path; "" for the default page), so a page
-    added later is covered too: each st.Page(...) call, its url_path (or, as Streamlit does, its file
-    name) and whether it is the default."""
-    tree = ast.parse(DASHBOARD.read_text(encoding="utf-8"))
-    pages = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "Page":
-            assert node.args and isinstance(node.args[0], ast.Constant), f"dashboard.py line {node.lineno}: page file is not a literal"
-            file = str(node.args[0].value)
-            kw = {k.arg: k.value for k in node.keywords}
-            if isinstance(kw.get("default"), ast.Constant) and kw["default"].value is True:
-                url = ""
-            elif isinstance(kw.get("url_path"), ast.Constant):
-                url = str(kw["url_path"].value)
-            else:
-                url = Path(file).stem
-            pages.append((file, url))
-    assert pages, "dashboard.py has no st.Page"
+    """Every public page of the app's navigation (ui.pages.PUBLIC) as (file, URL path; "" for the default page), so a
+    page added later is covered too."""
+    from ui.pages import PUBLIC
+
+    pages = [(file, "" if url == "overview" else url) for file, _, url in PUBLIC]
+    assert pages, "ui/pages.py lists no page"
     return pages
 
 
