@@ -29,10 +29,14 @@ def csv_bytes(rel: Release, name: str) -> bytes:
 
     The same file as the open-data export's (outputs.export: whole numbers stay whole, dates and times in one
     format) and the same rules as gate.spreadsheet.write_safe_csv, written to memory."""
-    p = parquet_path(rel, name)
-    if p is None:
-        return b""
-    frame = csv_frame(pq.read_table(p))
+    if name in rel.sources:  # the release's own reader of the file: a local folder or an object store alike
+        table = rel.sources[name].to_table()
+    else:
+        p = parquet_path(rel, name)
+        if p is None:
+            return b""
+        table = pq.read_table(p)
+    frame = csv_frame(table)
     safe = neutralize_frame(frame)
     buf = io.BytesIO()
     safe.to_csv(buf, index=False, encoding="utf-8-sig", lineterminator="\r\n")

@@ -317,6 +317,26 @@ def test_two_publishes_at_once_neither_tear_nor_both_win(shared):
 
 
 @pytest.mark.slow
+def test_either_server_serves_the_files_the_pages_link_to(shared):
+    """The links under a chart and on /data name everything needed to make the file: both servers give the same table,
+    and a chart image stamped with the release both show."""
+    import urllib.request
+
+    a, b, version = shared["a"], shared["b"], shared["store"].current()["version"]
+    _wait_text(a.base, "overview", f"Release {version},")
+    _wait_text(b.base, "overview", f"Release {version},")
+    table = f"/download/table?v={version}&table=engagement&format=csv"
+    chart = f"/download/chart?v={version}&page=incidents&lang=en&measure=count&chart=incidents.trend&format=svg"
+    got = {}
+    for s in (a, b):
+        for path in (table, chart):
+            with urllib.request.urlopen(s.base + path, timeout=120) as r:
+                got[(s.base, path)] = r.read()
+    assert got[(a.base, table)] == got[(b.base, table)] and got[(a.base, table)].startswith(b"\xef\xbb\xbf")
+    assert f"Release {version} \u00b7 Bridges".encode() in got[(a.base, chart)] and f"Release {version} \u00b7 Bridges".encode() in got[(b.base, chart)]
+
+
+@pytest.mark.slow
 def test_neither_server_logged_an_error(shared):
     for s in (shared["a"], shared["b"]):
         assert "Traceback" not in s.log.read_text(errors="replace"), s.log
