@@ -208,7 +208,7 @@ def metrics(m: B.Metrics) -> None:
     """Cards side by side in one flex row that wraps on a narrow screen (st.columns was a block a column too)."""
     if not m.items:
         return
-    with st.container(horizontal=True, key="metrics", gap="small"):
+    with st.container(horizontal=True, gap="small"):
         for item in m.items:
             with st.container(border=True, key=f"metric-{item.key}"):
                 st.metric(md_escape(item.label), item.value)
