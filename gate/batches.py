@@ -100,6 +100,9 @@ def arrow_pool() -> None:
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL") or _pool_set:
         return
     _pool_set.append(True)
+    if _address_space_capped():  # an upload's worker (store/worker.py): jemalloc reserves address space in big runs,
+        return  # and a 50 MB export hit the worker's 2 GB cap that the default pool stays far below
+
     try:
         pa.set_memory_pool(pa.jemalloc_memory_pool())
     except NotImplementedError:  # pyarrow.lib.ArrowNotImplementedError: built without jemalloc; the default stays
@@ -107,6 +110,15 @@ def arrow_pool() -> None:
 
 
 _pool_set: list = []
+
+
+def _address_space_capped() -> bool:
+    """Whether this process runs under an address-space limit (RLIMIT_AS), as an upload's worker does."""
+    try:
+        import resource
+    except ImportError:  # not on this platform: no such limit either
+        return False
+    return resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY
 
 
 def ahead(items, name: str = "bridges-gate-ahead"):
