@@ -240,14 +240,13 @@ def as_is(rows, table) -> bool:
     return table is None or [f.name for f in table.schema().fields] == rows.schema.names
 
 
-def add_file(path: Path, rows: DraftRows, table, predicate: str | None, **commit) -> None:
+def add_file(path: Path, rows: DraftRows, table, **commit) -> None:
     """The draft's Parquet file made part of the Delta table at `path` without writing its rows again (they were encoded
     once, with the table's settings, when the draft was staged): linked into the table's folder (a hard link: a redaction
-    replaces a draft's file, never changes it), then added by a commit that replaces the table (`table` None: there is
-    none yet, or nothing of it stays), or, with `predicate`, by a delete of the draft's quarters and a commit that adds
-    the file. Two commits then, as write_chunks makes several: a publish stopped between them leaves a commit no release
-    names, undone by the next publish (Store._pinned_table). `commit`: commit_properties, post_commithook_properties and,
-    for a new table, configuration."""
+    replaces a draft's file, never changes it), then added by one commit that replaces the table (`table` None: there is
+    none yet). Only where nothing of the table stays: where other quarters stay, the draft's rows are written by
+    deltalake like theirs (Store._publish_locked). `commit`: commit_properties, post_commithook_properties and, for a new
+    table, configuration."""
     import json
 
     from deltalake import DeltaTable, Schema
@@ -266,11 +265,8 @@ def add_file(path: Path, rows: DraftRows, table, predicate: str | None, **commit
     config = commit.pop("configuration", None)
     if table is None and not DeltaTable.is_deltatable(str(path)):
         create_table_with_add_actions(str(path), schema, [add], mode="overwrite", configuration=config, **commit)
-    elif predicate is None:
-        (table or DeltaTable(str(path))).create_write_transaction([add], mode="overwrite", schema=schema, **commit)
     else:
-        table.delete(predicate, **commit)
-        DeltaTable(str(path)).create_write_transaction([add], mode="append", schema=schema, **commit)
+        (table or DeltaTable(str(path))).create_write_transaction([add], mode="overwrite", schema=schema, **commit)
 
 
 def write_chunks(rows, write) -> None:

@@ -492,7 +492,7 @@ class Store(Published):
                 before = self._counts(name, cur, quarters) if ds.quarter_from else {}
                 path.parent.mkdir(parents=True, exist_ok=True)
                 if as_is(rows, t):  # the draft's file joins the table as it is: its rows are not written again
-                    writes.append(lambda path=path, rows=rows, t=t, props=props: add_file(path, rows, t, None, commit_properties=props,
+                    writes.append(lambda path=path, rows=rows, t=t, props=props: add_file(path, rows, t, commit_properties=props,
                                                                                          post_commithook_properties=KEEP_LOGS, configuration=TABLE_CONFIG))
                 else:
                     writes.append(lambda path=path, rows=rows, props=props, wp=wp: write_chunks(rows, lambda data, first: write_deltalake(
@@ -502,13 +502,11 @@ class Store(Published):
             else:
                 before = self._counts(name, cur, quarters)
                 pred = "quarter IN (" + ", ".join("'" + q.replace("'", "''") + "'" for q in quarters) + ")" if quarters else "false"
-                if as_is(rows, t):
-                    writes.append(lambda path=path, rows=rows, t=t, pred=pred, props=props: add_file(path, rows, t, pred, commit_properties=props,
-                                                                                                   post_commithook_properties=KEEP_LOGS))
-                else:
-                    writes.append(lambda t=t, rows=rows, pred=pred, props=props, path=path, wp=wp: write_chunks(rows, lambda data, first: write_deltalake(
-                        t, data, mode="overwrite", predicate=pred, schema_mode="merge", writer_properties=wp, commit_properties=props, post_commithook_properties=KEEP_LOGS) if first else write_deltalake(
-                        str(path), data, mode="append", schema_mode="merge", writer_properties=wp, commit_properties=props, post_commithook_properties=KEEP_LOGS, storage_options=fs.storage_options(path))))  # merge: a field added to the schema later (e.g. incidents.kind) joins a table written before it
+                # other quarters stay: the draft's rows are written by deltalake like theirs, never joined as pyarrow wrote them
+                # (a table of both kinds of file read back with two string types, and a filter on it failed: string against string_view)
+                writes.append(lambda t=t, rows=rows, pred=pred, props=props, path=path, wp=wp: write_chunks(rows, lambda data, first: write_deltalake(
+                    t, data, mode="overwrite", predicate=pred, schema_mode="merge", writer_properties=wp, commit_properties=props, post_commithook_properties=KEEP_LOGS) if first else write_deltalake(
+                    str(path), data, mode="append", schema_mode="merge", writer_properties=wp, commit_properties=props, post_commithook_properties=KEEP_LOGS, storage_options=fs.storage_options(path))))  # merge: a field added to the schema later (e.g. incidents.kind) joins a table written before it
                 import pyarrow.dataset as pads
 
                 if isinstance(rows, DraftRows):  # the rows of other quarters, read in batches when the gate reads them
