@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from gate.batches import duckdb_cursor  # one DuckDB database a process, a cursor a call
+
 # a level grows by merging with the next until it holds this many keys: merging costs memory in proportion to its size
 MAX_LEVEL = 4_000_000
 
@@ -12,8 +14,6 @@ def key_hashes(keys) -> np.ndarray:
     """A 64-bit hash of each value (DuckDB's, computed in bulk); equal values hash equal within one run."""
     arr = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
     t = pa.table({"k": pc_cast_text(arr)})
-    from gate.batches import duckdb_cursor
-
     con = duckdb_cursor()
     try:
         return con.sql("SELECT hash(k) AS h FROM t").fetchnumpy()["h"].astype(np.uint64, copy=False)

@@ -169,11 +169,11 @@ def _header(page: str, ctx: views.Ctx) -> None:
     as_of = ctx.q(queries.data_as_of)
     release = t("release_line", lang, version=ctx.rel.version, published=date(pub, lang) if pub else "–",
                 as_of=date(as_of.date(), lang) if as_of is not None else "–")
-    # whose statistics these are, on a site that publishes several providers' (the links to the others are on the overview)
-    here = provider_id()
-    whose = next((f"**{md_escape(name)}**\n\n" for pid, name in _provider_names(str(default_data_dir()), lang) if pid == here), "")
+    # whose statistics these are, on a site that publishes several providers' (the overview links to the others instead)
+    whose = "" if page == "overview" else next(
+        (f"**{md_escape(name)}**\n\n" for pid, name in _provider_names(str(default_data_dir()), lang) if pid == provider_id()), "")
     # the page's intro and, in small type, its release line: paragraphs of one element
-    st.markdown(f"{whose if page != 'overview' else ''}{md_escape(t(f'page.{page}.intro', lang))}\n\n:small[{md_escape(release)}]")
+    st.markdown(f"{whose}{md_escape(t(f'page.{page}.intro', lang))}\n\n:small[{md_escape(release)}]")
 
 
 def _chosen_scheme(ctx: views.Ctx) -> str | None:

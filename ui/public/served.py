@@ -26,6 +26,8 @@ from stats.blocks import cap
 from stats.i18n import languages, t
 
 from ui.data import Memo, newest_release, runner, shared
+from ui.public import clery as clery_ui
+from ui.public import page as page_ui
 from ui.public.file_links import IMAGE_FORMATS, TABLE_FORMATS
 
 MIME = {"png": "image/png", "svg": "image/svg+xml", "csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
@@ -65,9 +67,6 @@ def _lang(params) -> str:
 
 def _view_blocks(rel, params, lang: str):
     """(blocks, stamps) of the view the link names, from the same shared cache the page was drawn from."""
-    from ui.public import clery as clery_ui
-    from ui.public import page as page_ui
-
     name = params.get("page")
     if name == "clery":
         return shared(rel)(clery_ui.ready_report, lang), None
@@ -100,7 +99,7 @@ def chart_file(params) -> tuple[bytes, str, str]:
     name = f"{images.file_stem(stamp, chart.key)}.{fmt}"
     if not images.available():
         raise NotServed(503, t("deck.ui.images_failed", lang))
-    key = (str(rel.store.root), rel.version, params.get("page"), tuple(sorted(stamp.items(), key=lambda kv: kv[0])), fmt)
+    key = (str(rel.store.root), rel.version, params.get("page"), tuple(sorted(stamp.items())), fmt)
 
     def make() -> bytes:
         if not _waiting.acquire(blocking=False):
