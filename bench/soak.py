@@ -247,10 +247,11 @@ def check_store(root: Path, promised: dict[int, str]) -> dict:
 
 
 async def resident(soak: Soak, views: list, rng: random.Random, think: float) -> None:
-    """Anonymous page views, five to a tab, about `think` seconds apart; a view that fails while the server is down is
-    counted apart (the resident waits a moment and opens a new tab)."""
+    """Anonymous page views, five to a tab, about `think` seconds apart; a view that fails while the server is down, or on
+    a tab whose connection the kill cut, is counted apart (the resident waits a moment and opens a new tab)."""
     while time.monotonic() < soak.stop_at:
         tab = load.Tab(soak.base, timeout=90)
+        opened = time.monotonic()  # a tab opened before the kill was connected to the killed server: its views fail after it
         try:
             for _ in range(5):
                 if time.monotonic() >= soak.stop_at:
@@ -260,7 +261,7 @@ async def resident(soak: Soak, views: list, rng: random.Random, think: float) ->
                     await tab.view(rng.choice(views))
                 except Exception as exc:  # noqa: BLE001 - a ViewError, or anything else the socket raised: counted
                     with soak.lock:
-                        if soak.outage.covers(t0, time.monotonic(), grace=2.0):
+                        if soak.outage.covers(min(t0, opened), time.monotonic(), grace=2.0):
                             soak.views_in_outage += 1
                         else:
                             kind = exc.kind if isinstance(exc, load.ViewError) else type(exc).__name__
