@@ -298,12 +298,12 @@ def _row_hash_ids(table: pa.Table, used: list[str], prefix: str, state=None) -> 
     b2 = hashlib.blake2b
     hashes = pa.array([b2(v, digest_size=8).hexdigest() for v in pc.cast(joined, pa.binary()).to_pylist()], pa.string())
     ids = pc.binary_join_element_wise(prefix, hashes, "-")
-    occ, _ = _occurrences(hashes)
-    if state is not None:
+    if state is None:
+        occ, _ = _occurrences(hashes)
+    else:  # counted over the earlier batches too
         from .streaming import KeySet
 
-        rows = np.arange(len(hashes))
-        occ, _ = state.occurrences(state.row_hashes.setdefault(prefix, KeySet()), hashes, occ, None, rows)
+        occ, _ = state.occurrences(state.row_hashes.setdefault(prefix, KeySet()), hashes, np.arange(len(hashes)))
     return _with_occurrence(ids, occ)
 
 
@@ -765,10 +765,11 @@ def _make_key(run: _Run) -> None:
     run.rej.add(~present, column, None, f"'{key}' is empty; every record needs an identifier")
     # a repeat of a row already rejected for another reason is not a duplicate of a kept row
     counting = pc.if_else(pa.array(~run.rej.mask), keys, pa.scalar(None, keys.type))
-    occ, first = _occurrences(counting)
-    first = None if first is None else run.rows[first]  # the row each value was first seen on
-    if run.state is not None:  # and in earlier batches of the file
-        occ, first = run.state.occurrences(run.state.keys, counting, occ, first, run.rows)
+    if run.state is None:
+        occ, first = _occurrences(counting)
+        first = None if first is None else run.rows[first]  # the row each value was first seen on
+    else:  # in this batch and the earlier ones of the file
+        occ, first = run.state.occurrences(run.state.keys, counting, run.rows)
         first = first if occ.any() else None
     if spec.duplicates == "suffix" or spec.count == "offences":
         run.out[key] = _with_occurrence(keys, np.where(present, occ, 0))
@@ -858,7 +859,9 @@ def _result(run: _Run) -> MapResult:
             cols[f.name] = pa.nulls(run.n, f.arrow_type)
     cols[ROW_COL] = pa.array(run.rows)
     folded = run.folded if run.folded is not None else np.zeros(run.n, dtype=bool)
-    frame = pa.table(cols).filter(pa.array(~run.rej.mask & ~folded)).to_pandas(types_mapper=pd.ArrowDtype)
+    keep = ~run.rej.mask & ~folded
+    table = pa.table(cols)
+    frame = (table if keep.all() else table.filter(pa.array(keep))).to_pandas(types_mapper=pd.ArrowDtype)  # a filter copies every column
     key_fs = run.spec.fields.get(run.ds.key, {}) if run.ds.key else {}
     return MapResult(frame, run.rej.items, run.rej.count, list(run.warnings.items.values()), run.unmapped, dict(run.rej.groups),
                      folded_count=int(folded.sum()), folded_by=key_fs.get("column") if folded.any() else None, folded_rows=run.rows[folded],

@@ -63,28 +63,44 @@ class KeySet:
         return self._find(h)[0] >= 0
 
     def update(self, h: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """How many times each hash was seen before (0 for none) and the first row it was seen on (-1 for none); then each
-        is counted once more, a new one with its first row here (rows ascend within a batch)."""
-        count = np.zeros(len(h), dtype=np.int64)
-        first = np.full(len(h), -1, dtype=np.int64)
-        if not len(h):
-            return count, first
-        uniq, first_pos, inverse, n = np.unique(h, return_index=True, return_inverse=True, return_counts=True)
+        """For each hash, how many times it was seen before, in earlier batches or earlier in this one (0 for none), and
+        the row it was first seen on (its own row the first time); then each is counted once more. `rows` ascend.
+        One stable sort of the batch's hashes finds its repeats and its distinct hashes, which are looked up at once."""
+        n = len(h)
+        rows = np.asarray(rows, dtype=np.int64)
+        if not n:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        order = np.argsort(h, kind="stable")  # equal hashes keep their row order: the first of each comes first
+        sh = h[order]
+        starts = np.ones(n, dtype=bool)
+        starts[1:] = sh[1:] != sh[:-1]
+        begin = np.flatnonzero(starts)  # where each distinct hash begins in sorted order
+        uniq, first_u = sh[begin], rows[order[begin]]
+        sizes = np.diff(np.append(begin, n))
+        if len(begin) == n:  # no repeat within the batch (the usual case): each row is its own group
+            gid, within = None, None
+        else:
+            gid = np.cumsum(starts) - 1
+            within = np.arange(n) - begin[gid]
         where, at = self._find(uniq, ordered=True)
-        u_count = np.zeros(len(uniq), dtype=np.int64)
-        u_first = np.full(len(uniq), -1, dtype=np.int64)
+        before = np.zeros(len(uniq), dtype=np.int64)
         for li, (_, counts, firsts) in enumerate(self.levels):
             sel = np.flatnonzero(where == li)
             if len(sel):
-                u_count[sel] = counts[at[sel]]
-                u_first[sel] = firsts[at[sel]]
-                counts[at[sel]] += n[sel].astype(np.uint32)  # each key is held once, so no two updates hit one place
-        count, first = u_count[inverse], u_first[inverse]
+                before[sel] = counts[at[sel]]
+                first_u[sel] = firsts[at[sel]]
+                counts[at[sel]] += sizes[sel].astype(np.uint32)  # each key is held once, so no two updates hit one place
+        occ = np.empty(n, dtype=np.int64)
+        first = np.empty(n, dtype=np.int64)
+        if gid is None:
+            occ[order], first[order] = before, first_u
+        else:
+            occ[order], first[order] = before[gid] + within, first_u[gid]
         new = where < 0
         if new.any():
-            self.levels.append([uniq[new], n[new].astype(np.uint32), np.asarray(rows)[first_pos[new]].astype(np.uint32)])
+            self.levels.append([uniq[new], sizes[new].astype(np.uint32), first_u[new].astype(np.uint32)])
             self._compact()
-        return count, first
+        return occ, first
 
     def _compact(self) -> None:
         while len(self.levels) > 1:
@@ -120,24 +136,19 @@ class StreamState:
         self.aside_hashes: list[np.ndarray] = []
         self.aside_rows: list[np.ndarray] = []
 
-    def occurrences(self, keyset: KeySet, keys, occ: np.ndarray, first_rows: np.ndarray | None, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Occurrence numbers and first rows over the whole file so far, from those within the batch (`occ`, and
-        `first_rows`, the row of each value's first appearance in the batch); then the batch's keys are remembered.
-        `keys`: null where a row does not take part (already rejected)."""
+    def occurrences(self, keyset: KeySet, keys, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Occurrence numbers (0 for a first sighting) and the row of each value's first sighting, over the whole file
+        so far, this batch included; then the batch's keys are remembered. `keys`: null where a row does not take part
+        (already rejected): such a row counts as a first sighting on its own row."""
         import pyarrow.compute as pc
 
+        rows = np.asarray(rows, dtype=np.int64)
+        occ, first = np.zeros(len(rows), dtype=np.int64), rows.copy()
         valid = pc.is_valid(keys)
-        valid = (valid.to_numpy(zero_copy_only=False) if not isinstance(valid, pa.ChunkedArray) else valid.combine_chunks().to_numpy(zero_copy_only=False)).astype(bool)
-        first = np.array(rows, dtype=np.int64) if first_rows is None else np.asarray(first_rows, dtype=np.int64).copy()
-        occ = occ.copy()
+        valid = (valid.combine_chunks() if isinstance(valid, pa.ChunkedArray) else valid).to_numpy(zero_copy_only=False).astype(bool)
         idx = np.flatnonzero(valid)
-        if not len(idx):
-            return occ, first
-        h = key_hashes(pc.filter(keys, pa.array(valid)))
-        before, first_before = keyset.update(h, np.asarray(rows)[idx])
-        seen = before > 0
-        occ[idx] += before
-        first[idx[seen]] = first_before[seen]
+        if len(idx):
+            occ[idx], first[idx] = keyset.update(key_hashes(keys if len(idx) == len(rows) else pc.filter(keys, pa.array(valid))), rows[idx])
         return occ, first
 
     def counted(self, keys) -> np.ndarray:
