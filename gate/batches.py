@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from model.public import TABLES
+from model.public import PUBLIC_FIELDS, TABLES
 from model.schema import DATASETS, category_kind
 
 from .clery import FIELDS as CLERY_FIELDS, clery_counts
@@ -19,6 +19,8 @@ from .levels import ROWS
 from .sensitive import COUNT_KEYS
 
 COUNTED = ("quarter", "area", "district", "category", "kind")  # all that gate.public.incident_cells and the areas read
+# all that gate.public.incident_rows reads of a row: the published fields, what tells a sensitive row, what its id hashes
+ROW_INPUTS = frozenset(PUBLIC_FIELDS["incidents"]) | {"category", "kind", "domestic", "vawa_offense", "source", "incident_id"}
 
 
 def batched(t) -> bool:
@@ -167,21 +169,22 @@ def public_rows(source, cells, cfg, secret, note: dict) -> pa.RecordBatchReader:
     """The row-level public incidents, batch by batch (gate.public.incident_rows), as a reader to write as it comes;
     what was done is added to `note` (the release's privacy note for incidents) while it is read. The rows are read,
     and their record ids worked out, a batch ahead; the next batch is masked while the caller writes this one (ahead)."""
-    from .public import _to_arrow, incident_rows, record_ids
+    from .public import incident_rows, record_ids
 
     schema = TABLES["incidents"].arrow_schema()
+    read_columns = [c for c in source.schema.names if c in ROW_INPUTS]  # not the raw offence, bias, ...: never published
 
     def read():
-        for b in source.to_batches():
+        for b in source.to_batches(columns=read_columns):
             if b.num_rows:  # masking leaves the source and the id as they are: their hash is taken beside the masking
                 yield b, record_ids(b.column("source").cast(pa.string()), b.column("incident_id").cast(pa.string()), secret)
 
     def gen():
         for b, ids in ahead(read(), "bridges-gate-read"):
-            rows, counts = incident_rows(frame_of(b, "incidents"), cfg, secret, cells, ids=ids)
+            rows, counts = incident_rows(b, cfg, secret, cells, ids=ids)
             for k, v in counts.items():
                 note[k] = note.get(k, 0) + v
-            yield from _to_arrow("incidents", rows).to_batches()
+            yield from rows.to_batches()
 
     return pa.RecordBatchReader.from_batches(schema, ahead(gen(), "bridges-gate-mask"))
 

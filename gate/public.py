@@ -167,10 +167,22 @@ def incident_cells(inc: pd.DataFrame, cfg: PrivacyConfig, areas: pd.DataFrame | 
     return IncidentCells(cube, hidden, levels, note, n_primary, n_comp)
 
 
-def incident_rows(inc: pd.DataFrame, cfg: PrivacyConfig, secret: bytes, cells: IncidentCells, ids: pa.Array | None = None) -> tuple[pd.DataFrame, dict]:
+def incident_rows(inc: pd.DataFrame | pa.RecordBatch, cfg: PrivacyConfig, secret: bytes, cells: IncidentCells, ids: pa.Array | None = None) -> tuple[pd.DataFrame | pa.Table, dict]:
     """Row-level public incidents of some rows (a release's, or one batch of them): points and blocks generalised,
     sensitive rows masked, the area withheld where its cell is hidden, keyed record ids (`ids`: already worked out by
-    record_ids, in the rows' order); and what was done, counted."""
+    record_ids, in the rows' order); and what was done, counted. A frame gives a frame; an Arrow batch (a release read
+    in batches) gives the public Arrow table that _to_arrow makes of that frame, worked out in Arrow where
+    gate.arrow_rows takes the batch's types."""
+    if isinstance(inc, pa.RecordBatch):
+        from .arrow_rows import handles, incident_batch
+        from .batches import frame_of
+
+        if ids is None:
+            ids = record_ids(inc.column("source").cast(pa.string()), inc.column("incident_id").cast(pa.string()), secret)
+        if handles(inc.schema):
+            return incident_batch(inc, cfg, cells, ids)
+        rows, counts = incident_rows(frame_of(inc, "incidents"), cfg, secret, cells, ids=ids)
+        return _to_arrow("incidents", rows), counts
     inc = _with_kind(inc)
     sens = sensitive_rows(inc, cfg.sensitive_categories)
     hidden, levels = cells.hidden, cells.levels
