@@ -253,12 +253,13 @@ def scan_frame(frame: pd.DataFrame, dataset: str, row_col: str | None = None) ->
         vals = frame[col]
         block = col == "block"
         if block:  # blocks are generalized by the gate; scan what would be published
-            from .location import _generalize_cached, generalize_blocks
+            from .location import generalize_blocks
 
             # generalising and the pre-check run once per distinct block (a million rows hold a few thousand); only the
             # rows that may hold personal data are generalised as rows and scanned
             codes, uniques = pd.factorize(vals, use_na_sentinel=True)
-            maybe = np.array([_block_may_hold_personal_data(_generalize_cached(u)) for u in uniques] + [False], dtype=bool)
+            uniques = pa.array(uniques).to_pylist() if hasattr(uniques, "__arrow_array__") else list(uniques)  # not one by one
+            maybe = np.array([_block_needs_scan(u) for u in uniques] + [False], dtype=bool)
             vals = generalize_blocks(vals[maybe[codes]])
         for idx, found in scan_column(vals):
             row = frame.at[idx, row_col] if row_col and row_col in frame.columns else idx
@@ -273,6 +274,14 @@ def scan_frame(frame: pd.DataFrame, dataset: str, row_col: str | None = None) ->
 
 
 _BLOCK_TOKEN = re.compile(r"[^\W\d_]+")
+
+
+@lru_cache(maxsize=1 << 17)  # the same blocks come back in every batch of a long file
+def _block_needs_scan(value) -> bool:
+    """Whether a block as it is stored may, once generalized, hold personal data (_block_may_hold_personal_data)."""
+    from .location import _generalize_cached
+
+    return _block_may_hold_personal_data(_generalize_cached(value))
 
 
 @lru_cache(maxsize=1 << 17)  # the same blocks come back in every batch of a long file

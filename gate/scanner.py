@@ -53,6 +53,8 @@ class Scanner:
         with open(words_file, "rb") as fh:
             w = tomllib.load(fh)
         self.words = w
+        # the batches of a long file hold the same texts again and again (blocks): each is scanned once a process
+        self._scan_memo = lru_cache(maxsize=1 << 16)(self.scan)
         t, c, s, e = w["titles"], w["context"], w["streets"], w["email"]
         self.titles = {x.lower(): x for x in t["words"]}
         self.titles_lower_ok = _lower(t["lowercase_ok"])
@@ -360,7 +362,7 @@ class Scanner:
         if texts.empty:
             return []
         uniq = pd.unique(texts)
-        found = {u: self.scan(u) for u in uniq}
+        found = {u: self._scan_memo(u) for u in uniq}
         return [(idx, found[v]) for idx, v in texts.items() if found[v]]
 
 

@@ -8,6 +8,7 @@ import hashlib
 import importlib
 import os
 import tomllib
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -279,8 +280,16 @@ def _combine(table: pa.Table, cols: list[str], sep: str, where: str, nulls: list
     arrays = [_column(table, c, where) for c in cols]
     if len(arrays) == 1:
         return arrays[0]
+    few = _combine_distinct(arrays, sep, nulls)
+    if few is not None:
+        return few
     if nulls is not None:
         arrays = [parse.clean_text(a, nulls) for a in arrays]
+    return _join_parts(arrays, sep)
+
+
+def _join_parts(arrays: list, sep: str):
+    """Parts joined by `sep`, a null part left out; null where every part is."""
     # pyarrow 26 leaves out the rows whose parts are all null under null_handling="skip" (found by tests/test_fuzz.py):
     # those rows are joined from an empty first part, so every row stays in place, and are null again afterwards
     empty = pc.is_null(arrays[0])
@@ -288,6 +297,32 @@ def _combine(table: pa.Table, cols: list[str], sep: str, where: str, nulls: list
         empty = pc.and_(empty, pc.is_null(a))
     joined = pc.binary_join_element_wise(pc.if_else(empty, "", arrays[0]), *arrays[1:], sep, null_handling="skip")
     return pc.if_else(empty, pa.scalar(None, joined.type), joined)
+
+
+def _combine_distinct(arrays: list, sep: str, nulls: list[str] | None):
+    """On a long file whose columns each hold few distinct values (an offence type and its description), the columns
+    joined once per distinct combination and taken back to every row (as _per_unique's results are, so the field's
+    next steps run on the combinations too); None when a column holds many values."""
+    n = len(arrays[0])
+    if n < UNIQUE_MIN_ROWS or any(pc.count_distinct(a.slice(0, UNIQUE_SAMPLE)).as_py() > UNIQUE_SAMPLE // 10 for a in arrays):
+        return None
+    parts, code, width = [], np.zeros(n, dtype=np.int64), 1
+    for a in arrays:
+        enc = pc.dictionary_encode(a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a)
+        values = enc.dictionary if nulls is None else parse.clean_text(enc.dictionary, nulls)
+        size = len(values) + 1  # the last code is a null cell
+        if len(values) > n // 4 or width * size >= 1 << 62:
+            return None
+        code = code * size + _np(pc.fill_null(enc.indices.cast(pa.int64()), size - 1)).astype(np.int64)
+        values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+        parts.append((pa.concat_arrays([values, pa.nulls(1, values.type)]), size))
+        width *= size
+    combos = pc.dictionary_encode(pa.array(code))
+    rest, columns = _np(combos.dictionary).astype(np.int64), []
+    for values, size in reversed(parts):  # the last column's code is the lowest digit
+        columns.append(pc.take(values, pa.array(rest % size)))
+        rest = rest // size
+    return _spread(_join_parts(columns[::-1], sep), combos.indices)
 
 
 def _row_hash_ids(table: pa.Table, used: list[str], prefix: str, state=None) -> pa.Array:
@@ -332,7 +367,11 @@ UNIQUE_SAMPLE = 20_000
 
 def _per_unique(arr, fn):
     """fn(arr) for an element-wise, null-preserving fn; on a long column whose values repeat a lot
-    (districts, offence types, flags, dates without time) fn runs once per distinct value instead."""
+    (districts, offence types, flags, dates without time) fn runs once per distinct value instead. A result made so
+    remembers its distinct values, so the field's next step runs on them without encoding the column again."""
+    known = _ENCODED.get(id(arr))
+    if known is not None and known[0]() is arr:
+        return _spread(fn(known[2]), known[1])
     n = len(arr)
     if n < UNIQUE_MIN_ROWS or pc.count_distinct(arr.slice(0, UNIQUE_SAMPLE)).as_py() > UNIQUE_SAMPLE // 10:
         return fn(arr)
@@ -340,9 +379,21 @@ def _per_unique(arr, fn):
     enc = pc.dictionary_encode(flat)
     if len(enc.dictionary) > n // 4:
         return fn(arr)
-    done = fn(enc.dictionary)
+    return _spread(fn(enc.dictionary), enc.indices)
+
+
+# id of a result of _per_unique -> (a weak reference to it, its indices, its values): dropped with the result, so an id
+# used again by a later array is never taken for it
+_ENCODED: dict[int, tuple] = {}
+
+
+def _spread(done, indices) -> pa.ChunkedArray:
+    """Values worked out once per distinct value, taken back to every row; the result remembers both (_ENCODED)."""
     done = done.combine_chunks() if isinstance(done, pa.ChunkedArray) else done
-    return pa.chunked_array([pc.take(done, enc.indices)])
+    out = pa.chunked_array([pc.take(done, indices)])
+    key = id(out)
+    _ENCODED[key] = (weakref.ref(out, lambda _ref, key=key: _ENCODED.pop(key, None)), indices, done)
+    return out
 
 
 def _constant(value: str, n: int) -> pa.Array:

