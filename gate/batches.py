@@ -46,11 +46,15 @@ def count_frame(source) -> pd.DataFrame:
     keys = [c for c in COUNTED if c in names and c != "kind"] + ["kind"]
     read = [c for c in COUNTED if c in names]
     parts: list[pa.Table] = []
-    for b in source.to_batches(columns=read):
-        kind = _kinds(b.column("category"), b.column("kind") if "kind" in names else None)
-        t = pa.table({**{c: b.column(c) for c in keys if c != "kind"}, "kind": kind})
+    # a draft's text as stored, dictionary-encoded: grouped by its codes, the groups come out as they would from the strings
+    dictionary = getattr(source, "dictionary_batches", None)
+    for b in (dictionary(read) if dictionary else source.to_batches(columns=read)):
+        category, kind = b.column("category"), b.column("kind") if "kind" in names else None
+        if kind is None or kind.null_count:  # kinds worked out from the categories (rare: rows stored before kinds): as text
+            category, kind = _text(category), _kinds(_text(category), None if kind is None else _text(kind))
+        t = pa.table({**{c: b.column(c) for c in keys if c not in ("kind", "category")}, "category": category, "kind": kind}).select(keys)
         g = t.group_by(keys).aggregate([([], "count_all")])
-        parts.append(g.select(keys + ["count_all"]).rename_columns(keys + [ROWS]))
+        parts.append(pa.table({**{c: _text(g.column(c)) for c in keys}, ROWS: g.column("count_all")}))
         if sum(p.num_rows for p in parts) > 1_000_000:  # many distinct cells: add the partial counts up as they come
             parts = [_add_up(parts, keys)]
     if parts:
@@ -61,6 +65,11 @@ def count_frame(source) -> pd.DataFrame:
         if c not in frame.columns:
             frame[c] = None
     return frame
+
+
+def _text(a):
+    """A dictionary-encoded column as plain text; any other as it is."""
+    return a.cast(a.type.value_type) if pa.types.is_dictionary(a.type) else a
 
 
 def _add_up(parts: list[pa.Table], keys: list[str]) -> pa.Table:

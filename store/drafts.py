@@ -177,6 +177,15 @@ class DraftRows:
     def _stored(self) -> list[str]:
         return pq.ParquetFile(self.path).schema_arrow.names
 
+    def dictionary_batches(self, columns: list[str]):
+        """Batches of these columns with their text dictionary-encoded, as Parquet stores it (gate.batches.count_frame
+        groups the codes: reading and counting five columns of 3M rows took 0.45 CPU-s as strings, 0.1 s so)."""
+        stored = self._stored()
+        text = [c for c in columns if c in stored and pa.types.is_string(self.schema.field(c).type)]
+        schema = pa.schema([pa.field(c, pa.dictionary(pa.int32(), pa.string())) if c in text else self.schema.field(c) for c in columns])
+        for b in pq.ParquetFile(self.path, read_dictionary=text).iter_batches(batch_size=BATCH_ROWS, columns=[c for c in columns if c in stored]):
+            yield _fit(b, schema)
+
     def reader(self) -> pa.RecordBatchReader:
         return pa.RecordBatchReader.from_batches(self.schema, self.to_batches())
 
@@ -220,6 +229,20 @@ class Rows:
             for b in p.to_batches(columns=columns):
                 if b.num_rows:
                     yield _fit(b, schema)
+
+    def dictionary_batches(self, columns: list[str]):
+        """As DraftRows.dictionary_batches where a part is a draft; the kept rows as plain text."""
+        for p in self.parts:
+            if hasattr(p, "dictionary_batches"):
+                yield from (b for b in p.dictionary_batches(columns) if b.num_rows)
+            else:
+                yield from self._part(p, columns)
+
+    def _part(self, p, columns: list[str]):
+        schema = pa.schema([self.schema.field(c) for c in columns])
+        for b in p.to_batches(columns=columns):
+            if b.num_rows:
+                yield _fit(b, schema)
 
 
 # above this, a publish writes the table before the gate runs: the memory of both creeps up with the rows (side by side

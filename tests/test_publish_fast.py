@@ -176,3 +176,27 @@ def test_release_in_batches_equals_whole_and_reads_only_what_it_publishes():
         assert parts[name].equals(whole[name]), name
     assert all(c is not None for c in read)  # never every column: the raw offence, bias ... are not read for the rows
     assert {c for cols in read for c in cols} <= ROW_INPUTS | {"clery_category", "vawa_offense", "bias", "reported_at", "occurred_at", "status", "clery_action"}
+
+
+def test_counts_of_a_draft_read_dictionary_encoded_equal_those_of_its_text(tmp_path):
+    """count_frame groups a draft's stored text by its dictionary codes (store.drafts.DraftRows.dictionary_batches): the
+    same cells and counts as from the strings, also with kinds to work out and with kept rows of a table before it."""
+    import pyarrow.dataset as pads
+    import pyarrow.parquet as pq
+
+    from gate.batches import count_frame
+    from store.drafts import DraftRows, Kept, Rows
+
+    keys = ["quarter", "area", "district", "category", "kind"]
+    table = _rows(2000, 8)  # kinds missing in the first third
+    path = tmp_path / "rows.parquet"
+    pq.write_table(table.cast(pa.schema([f.with_nullable(True) for f in table.schema])), path, row_group_size=700)
+    draft = DraftRows(path, table.schema)
+    as_text = count_frame(_Batches(table, 700)).sort_values(keys).reset_index(drop=True)
+    coded = count_frame(draft)
+    assert coded.dtypes.equals(as_text.dtypes)
+    assert coded.sort_values(keys).reset_index(drop=True).equals(as_text)
+    kept = _rows(500, 9, kind_gaps=False)
+    both = Rows([Kept(pads.dataset(kept)), draft], table.schema)
+    whole = pa.concat_tables([kept, table])
+    assert count_frame(both).sort_values(keys).reset_index(drop=True).equals(count_frame(_Batches(whole, 700)).sort_values(keys).reset_index(drop=True))
