@@ -1,6 +1,7 @@
 """Vectorised parsers from text columns to typed Arrow arrays: dates, numbers, booleans, points."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import numpy as np
@@ -35,7 +36,9 @@ def _strip_fraction(arr):
         return arr
     if pc.any(pc.match_substring(arr, ".")).as_py():  # the regex costs 10x the check
         arr = pc.replace_substring_regex(arr, pattern=r"(\d{2}:\d{2}:\d{2})\.\d+", replacement=r"\1")
-    if pc.any(pc.match_substring_regex(arr, r"\d(Z|[+-]00:?00)$")).as_py():
+    # a UTC marker ends in Z or 00: most values (AM/PM times, dates alone) show at once that they have none
+    if (pc.any(pc.ends_with(arr, "Z")).as_py() or pc.any(pc.ends_with(arr, "00")).as_py()) and \
+            pc.any(pc.match_substring_regex(arr, r"\d(Z|[+-]00:?00)$")).as_py():
         arr = pc.replace_substring_regex(arr, pattern=r"(\d{2}:\d{2}(?::\d{2})?)(?:Z|[+-]00:?00)$", replacement=r"\1")
     return arr
 
@@ -52,12 +55,16 @@ def _strptime_strict(arr, fmt: str):
     parsed = _four_digit_years(pc.strptime(arr, format=fmt, unit="us", error_is_null=True), fmt)
     if set(re.findall(r"%(.)", fmt)) - _NUMERIC_DIRECTIVES:
         return parsed  # month names and the like: no numeric day to compare against
-    # 29-31 February land on 1-3 March; 31 April, June, September, November on the 1st of the next month
-    month_day = pc.add(pc.multiply(pc.month(parsed), 100), pc.day(parsed))
-    suspect = pc.fill_null(pc.is_in(month_day, value_set=_ROLLED_OVER), False)
-    if not pc.any(suspect).as_py():
+    # 29-31 February land on 1-3 March; 31 April, June, September, November on the 1st of the next month: only the
+    # first three days of a month are looked at further
+    early = pc.indices_nonzero(pc.fill_null(pc.less_equal(pc.day(parsed), 3), False))
+    if not len(early):
         return parsed
-    idx = pc.indices_nonzero(suspect)
+    some = pc.take(parsed, early)
+    month_day = pc.add(pc.multiply(pc.month(some), 100), pc.day(some))
+    idx = pc.filter(early, pc.is_in(month_day, value_set=_ROLLED_OVER))
+    if not len(idx):
+        return parsed
     text = pc.take(arr, idx)
     again = pc.strftime(pc.cast(pc.take(parsed, idx), pa.timestamp("s"), safe=False), format=fmt)  # seconds: no '.000000'
 
@@ -75,14 +82,18 @@ def _strptime_strict(arr, fmt: str):
     return pc.if_else(pa.array(mask), pa.scalar(None, pa.timestamp("us")), parsed)
 
 
+_YEAR_1000 = dt.datetime(1000, 1, 1)
+
+
 def _four_digit_years(parsed, fmt: str):
     """Arrow reads '%Y' from one to four digits, so '8/27/06' is 27 August 6 AD under '%m/%d/%Y': with '%Y', a year
     before 1000 is not the format (the two-digit '%y' reads it)."""
     if "%Y" not in fmt:
         return parsed
-    early = pc.fill_null(pc.less(pc.year(parsed), 1000), False)
-    if not pc.any(early).as_py():
+    low = pc.min(parsed)
+    if not low.is_valid or not pc.less(low, pa.scalar(_YEAR_1000, parsed.type)).as_py():  # the earliest says if any is
         return parsed
+    early = pc.fill_null(pc.less(pc.year(parsed), 1000), False)
     return pc.if_else(early, pa.scalar(None, parsed.type), parsed)
 
 
