@@ -54,20 +54,35 @@ def _kinds(category: pa.Array, kind: pa.Array | None) -> pa.Array:
     return pc.fill_null(pc.take(worked, enc.indices), category_kind(None))
 
 
+_seen: list = [None]  # the distinct blocks generalised lately, as Arrow columns: the same come back in every batch
+SEEN_MAX = 1 << 18  # past this many, the memo starts again from the batch's own
+
+
 def _blocks(block: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
-    """(each row's block generalised, whether it held a block, whether generalising changed it), each distinct value
-    done once; `has` strips as pandas' Arrow-backed str.strip does (Arrow's Unicode whitespace)."""
+    """(each row's block generalised, whether it held a block, whether generalising changed it), a distinct value done
+    once and remembered for the next batches; `has` strips as pandas' Arrow-backed str.strip does (Arrow's Unicode
+    whitespace)."""
     enc = pc.dictionary_encode(block)
-    values = enc.dictionary.to_pylist()
-    general = [_generalize_cached(v) for v in values]
-    has = pc.not_equal(pc.utf8_trim_whitespace(enc.dictionary), "").to_numpy(zero_copy_only=False)
-    changed = np.array([g != v for g, v in zip(general, values)], dtype=bool)
-    idx = enc.indices
-    valid = pc.is_valid(idx).to_numpy(zero_copy_only=False)
-    codes = pc.fill_null(idx, 0).to_numpy(zero_copy_only=False)
-    if not values:  # every row missing
+    values = enc.dictionary
+    if not len(values):  # every row missing
         return pa.nulls(len(block), pa.string()), np.zeros(len(block), bool), np.zeros(len(block), bool)
-    return pc.take(pa.array(general, pa.string()), idx), valid & has[codes], valid & changed[codes]
+    seen = _seen[0]
+    pos = pc.index_in(values, value_set=seen.column("value")) if seen is not None else None
+    if pos is not None and pos.null_count and seen.num_rows + pos.null_count > SEEN_MAX:
+        seen = pos = None  # start again from this batch's blocks
+    if pos is None or pos.null_count:
+        fresh = values if pos is None else values.filter(pc.is_null(pos))
+        general = pa.array([_generalize_cached(v) for v in fresh.to_pylist()], pa.string())
+        more = pa.table({"value": fresh, "general": general, "has": pc.not_equal(pc.utf8_trim_whitespace(fresh), ""),
+                         "changed": pc.not_equal(general, fresh)})
+        seen = more if seen is None else pa.concat_tables([seen, more]).combine_chunks()
+        _seen[0] = seen  # a whole table swapped in: a publish in another thread sees the old memo or the new, never half
+        pos = pc.index_in(values, value_set=seen.column("value"))
+    rows = pc.take(pos, enc.indices)  # each row's place in the memo; null where the row has no block
+    valid = pc.is_valid(rows).to_numpy(zero_copy_only=False)
+    has = _bools(pc.take(seen.column("has"), rows))
+    changed = _bools(pc.take(seen.column("changed"), rows))
+    return pc.take(seen.column("general"), rows).combine_chunks(), valid & has, valid & changed
 
 
 def _bools(a) -> np.ndarray:

@@ -101,6 +101,21 @@ def test_arrow_batches_equal_the_pandas_path(seed, districts):
     assert all(v > 0 for v in total.values()), total
 
 
+def test_blocks_remembered_across_batches_and_forgotten_past_the_limit(monkeypatch):
+    import gate.arrow_rows as ar
+
+    monkeypatch.setattr(ar, "_seen", [None])
+    monkeypatch.setattr(ar, "SEEN_MAX", 8)  # fewer than the distinct blocks of one batch: the memo starts again each time
+    table = _rows(900, 10)
+    cfg = PrivacyConfig(k=5)
+    cells = incident_cells(table.to_pandas(), cfg)
+    for size in (300, 7):  # batches of all the blocks, then of a few new ones each
+        for batch in table.to_batches(max_chunksize=size):
+            (fast, counts), (slow, slow_counts) = _both(batch, cfg, cells)
+            assert fast.equals(slow) and counts == slow_counts
+        monkeypatch.setattr(ar, "SEEN_MAX", 1 << 18)
+
+
 def test_a_batch_without_sensitive_rows_keeps_its_times():
     table = _rows(600, 4)
     cfg = PrivacyConfig(k=5)
@@ -200,3 +215,29 @@ def test_counts_of_a_draft_read_dictionary_encoded_equal_those_of_its_text(tmp_p
     both = Rows([Kept(pads.dataset(kept)), draft], table.schema)
     whole = pa.concat_tables([kept, table])
     assert count_frame(both).sort_values(keys).reset_index(drop=True).equals(count_frame(_Batches(whole, 700)).sort_values(keys).reset_index(drop=True))
+
+
+@pytest.mark.parametrize("cell_m,guard_m", [(200.0, 10.0), (50.0, 12.5), (5000.0, 1000.0)])
+def test_snap_measures_only_the_points_near_their_centre_latitude_and_moves_the_same(monkeypatch, cell_m, guard_m):
+    """Grid.snap works out distances only for points within NEAR_BAND guard_m of their centre's latitude: the same
+    published points as measuring every point, also for points right at the guard distance, near the poles and the
+    antimeridian."""
+    import gate.location as loc
+
+    grid = loc.Grid(cell_m, guard_m)
+    rng = np.random.default_rng(11)
+    lat = np.concatenate([rng.uniform(-90, 90, 20000), rng.uniform(41.6, 42.1, 20000), [89.9999, -89.9999, 0.0]])
+    lon = np.concatenate([rng.uniform(-180, 180, 20000), rng.uniform(-87.9, -87.5, 20000), [179.9999, -180.0, 180.0]])
+    _, _, clat, clon = grid._cell(grid.row_index(lat), lon)
+    # points around their cell's centre, at about the guard distance in every direction
+    ang = rng.uniform(0, 2 * np.pi, lat.size)
+    r = rng.uniform(0.9, 1.1, lat.size) * guard_m / loc.EARTH_RADIUS_M * 180 / np.pi
+    lat2 = np.clip(clat + r * np.sin(ang), -90, 90)
+    lon2 = clon + r * np.cos(ang) / np.maximum(np.cos(np.radians(clat)), 1e-6)
+    lat, lon = np.concatenate([lat, lat2]), np.concatenate([lon, np.clip(lon2, -180, 180)])
+    banded = grid.snap(lat, lon)
+    monkeypatch.setattr(loc, "NEAR_BAND", np.inf)  # every point measured, as before
+    every = grid.snap(lat, lon)
+    assert np.array_equal(banded[0], every[0], equal_nan=True) and np.array_equal(banded[1], every[1], equal_nan=True)
+    moved = (banded[0] != grid.row_centre(grid.row_index(lat))) & np.isfinite(banded[0])
+    assert moved.sum() > 100  # many points took a neighbour's centre: the guard path was exercised
