@@ -30,6 +30,7 @@ from streamlit import runtime
 
 from model.releases import Published, default_data_dir, provider_root
 from stats.read import Release, open_release
+from ui import state
 
 
 @st.cache_resource(show_spinner="Preparing the demo data (first run only)…")
@@ -49,7 +50,7 @@ def _ensure_store(root: str) -> None:
 
 def provider_id() -> str | None:
     """The provider the URL names (?provider=riverton-state) when the data folder serves it; None for the folder's own."""
-    wanted = st.query_params.get("provider")
+    wanted = state.raw("provider")
     return wanted if wanted and provider_root(default_data_dir(), wanted) != default_data_dir() else None
 
 

@@ -78,17 +78,22 @@ class ReadyFigure(go.Figure):
     holds only the JSON Streamlit would make of the original and reads it back (about 0.05 ms); Streamlit sends the
     same spec. It is a go.Figure so that Streamlit accepts it, but go.Figure.__init__ is not run: a built figure is
     about 40 objects for the garbage collector to walk after every script run, the JSON string is none. Only
-    to_dict(), to_plotly_json() and to_json() work (the image buttons take to_json()). Read only.
+    to_dict() (what Streamlit reads, see SentSpec), to_plotly_json() and to_json() work (the image links take
+    to_plotly_json(), the deck to_json()). Read only.
     """
 
     def __init__(self, spec: dict):  # go.Figure.__init__ is left out on purpose (see above)
         self._spec = pio.to_json(spec, validate=False)  # what st.plotly_chart makes of a figure's to_dict()
 
-    def to_dict(self) -> dict:
-        return orjson.loads(self._spec)
+    def to_dict(self) -> SentSpec:
+        """What st.plotly_chart reads of the figure: a SentSpec, made once per figure (not pickled)."""
+        sent = self.__dict__.get("_sent")
+        if sent is None:
+            sent = self.__dict__["_sent"] = SentSpec(self._spec)
+        return sent
 
     def to_plotly_json(self) -> dict:
-        return self.to_dict()
+        return orjson.loads(self._spec)
 
     def to_json(self, *args, **kwargs) -> str:
         return self._spec
@@ -98,6 +103,28 @@ class ReadyFigure(go.Figure):
 
     def __reduce__(self):  # pickled as its JSON (the view cache folder, ui.data): go.Figure's own would need a built figure
         return _ready_figure, (self._spec,)
+
+
+class SentSpec(dict):
+    """A ReadyFigure as st.plotly_chart takes it, its JSON sent as it is: the dict holds only the layout's height and
+    width (all Streamlit reads of it), and to_plotly_json() hands plotly.io.to_json the JSON as an orjson.Fragment,
+    which orjson writes out unchanged. Streamlit passes the figure's to_dict() to plotly.io.to_json (validate=False),
+    which takes any dict as the figure, removes trace uids from its "data" (there is none here: the JSON has none
+    either) and calls to_plotly_json() on it; decoding the JSON and encoding it again cost 0.1-0.3 ms a chart a view.
+    tests/test_load_protocol.py checks that the JSON Streamlit makes of it is the figure's, character for character."""
+
+    __slots__ = ("_fragment",)
+
+    def __init__(self, spec_json: str):
+        layout = orjson.loads(spec_json).get("layout") or {}
+        super().__init__()
+        size = {k: layout[k] for k in ("height", "width") if k in layout}
+        if size:
+            self["layout"] = size
+        self._fragment = orjson.Fragment(spec_json)
+
+    def to_plotly_json(self):
+        return self._fragment
 
 
 def _ready_figure(spec_json: str) -> ReadyFigure:
@@ -169,6 +196,8 @@ def prepare(blocks: list) -> list:
             b = _with(b, text=md_escape(b.text))
         elif isinstance(b, B.Bullets):
             b = _with(b, items=[md_escape(i) for i in b.items])
+        elif isinstance(b, B.Metrics):
+            b = _with(b, items=[_with(m, label=md_escape(m.label), detail=[md_escape(d) for d in m.detail]) for m in b.items])
         out.append(b)
     return out
 

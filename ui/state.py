@@ -3,20 +3,35 @@ it is not the main one (?scheme=district&area=7), and the provider when a data f
 (?provider=riverton-state), so a view can be shared."""
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
 
 from stats import schemes
 from stats.i18n import languages, norm_lang
 
 PARAMS = ("area", "scheme", "quarter", "lang", "provider")
+# This script run's URL parameters, read once (begin_run), by thread: a script run has a thread of its own. A read of
+# st.query_params goes through its proxy, the session state and a lock (about 0.01 ms); a view read it some 20 times.
+_run = threading.local()
+
+
+def begin_run() -> None:
+    """Read the URL's parameters for the script run starting on this thread (ui.pages.run, before anything reads them)."""
+    _run.params = st.query_params.to_dict()
+
+
+def _get(name: str) -> str | None:
+    params = getattr(_run, "params", None)
+    return params.get(name) if params is not None else st.query_params.get(name)
 
 
 def lang() -> str:
-    return norm_lang(st.query_params.get("lang"))
+    return norm_lang(_get("lang"))
 
 
 def raw(name: str) -> str | None:
-    v = st.query_params.get(name)
+    v = _get(name)
     return v if v else None
 
 
@@ -30,20 +45,25 @@ def area_key() -> str | None:
 
 def write(**values) -> None:
     """Put values into the URL (None removes the parameter); nothing changes when the URL already says so."""
+    params = getattr(_run, "params", None)
     for k, v in values.items():
         if v is None or v == "":
-            if k in st.query_params:
+            if (k in params) if params is not None else (k in st.query_params):
                 del st.query_params[k]
-        elif st.query_params.get(k) != str(v):
+                if params is not None:
+                    del params[k]
+        elif _get(k) != str(v):
             st.query_params[k] = str(v)
+            if params is not None:
+                params[k] = str(v)
 
 
 def current(area: str | None, quarter: str | None, lang_: str) -> dict:
     """The query parameters of the current view (what links to other pages carry), the provider's included (a data
     folder may serve several: model.releases.providers)."""
     out = {"lang": lang_}
-    if st.query_params.get("provider"):
-        out["provider"] = st.query_params.get("provider")
+    if _get("provider"):
+        out["provider"] = _get("provider")
     scheme, aid = schemes.split(area)
     if scheme:
         out["scheme"] = scheme
@@ -55,6 +75,7 @@ def current(area: str | None, quarter: str | None, lang_: str) -> dict:
 
 
 def _sync(param: str, key: str) -> None:
+    _run.params = None  # a widget's callback runs before the script run (begin_run): read the URL itself
     write(**{param: st.session_state.get(key) or None})
 
 

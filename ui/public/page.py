@@ -113,6 +113,12 @@ def _document_language(lang: str) -> None:
     st.html(f"<script>document.documentElement.lang = {code};</script>", unsafe_allow_javascript=True, width="content")
 
 
+@functools.lru_cache(maxsize=256)
+def label_of(key: str, lang: str, **values) -> Escaped:
+    """A catalog text made safe for Markdown, once per process (the catalogs are part of the code)."""
+    return md_escape(t(key, lang, **values))
+
+
 def _nav(page: str, ctx: views.Ctx) -> None:
     params = state.current(ctx.area, ctx.quarter, ctx.lang)
     if page == "overview":  # the other providers this site publishes, on its front page (five elements a view elsewhere)
@@ -121,9 +127,9 @@ def _nav(page: str, ctx: views.Ctx) -> None:
     with st.container(horizontal=True, key="bridges-nav", gap="small", vertical_alignment="center"):
         for p in pages:
             if p == page:  # the current page: plain bold text, not a greyed-out link (contrast)
-                st.markdown(f"**{md_escape(t(f'nav.{p}', ctx.lang))}**", width="content")
+                st.markdown(f"**{label_of(f'nav.{p}', ctx.lang)}**", width="content")
             else:
-                st.page_link(app_pages.page(PAGE_FILES[p]), label=md_escape(t(f"nav.{p}", ctx.lang)), query_params=params)
+                st.page_link(app_pages.page(PAGE_FILES[p]), label=label_of(f"nav.{p}", ctx.lang), query_params=params)
     for other in state.other_languages(ctx.lang):
         st.page_link(app_pages.page(PAGE_FILES[page]), label=md_escape(language_name(other)), query_params={**params, "lang": other},
                      help=t("switch_language", other))
@@ -161,19 +167,29 @@ def _providers(lang: str) -> None:
                 st.page_link(app_pages.page(PAGE_FILES["overview"]), label=md_escape(name), query_params={"lang": lang, **({"provider": pid} if pid else {})})
 
 
+_RELEASE_LINES = Memo(256)
+
+
+def _release_line(ctx: views.Ctx) -> Escaped:
+    """The release line (version, published, data as of) in the view's language, once per release and language."""
+    def build() -> Escaped:
+        pub = published_date(ctx.rel.manifest)
+        as_of = ctx.q(queries.data_as_of)
+        return md_escape(t("release_line", ctx.lang, version=ctx.rel.version, published=date(pub, ctx.lang) if pub else "–",
+                           as_of=date(as_of.date(), ctx.lang) if as_of is not None else "–"))
+
+    return _RELEASE_LINES.get((str(ctx.rel.store.root), ctx.rel.version, ctx.lang), build)
+
+
 def _header(page: str, ctx: views.Ctx) -> None:
     lang = ctx.lang
     _nav(page, ctx)
-    st.title(md_escape(t(f"page.{page}.title", lang)))
-    pub = published_date(ctx.rel.manifest)
-    as_of = ctx.q(queries.data_as_of)
-    release = t("release_line", lang, version=ctx.rel.version, published=date(pub, lang) if pub else "–",
-                as_of=date(as_of.date(), lang) if as_of is not None else "–")
+    st.title(label_of(f"page.{page}.title", lang))
     # whose statistics these are, on a site that publishes several providers' (the overview links to the others instead)
     whose = "" if page == "overview" else next(
         (f"**{md_escape(name)}**\n\n" for pid, name in _provider_names(str(default_data_dir()), lang) if pid == provider_id()), "")
     # the page's intro and, in small type, its release line: paragraphs of one element
-    st.markdown(f"{whose}{md_escape(t(f'page.{page}.intro', lang))}\n\n:small[{md_escape(release)}]")
+    st.markdown(f"{whose}{label_of(f'page.{page}.intro', lang)}\n\n:small[{_release_line(ctx)}]")
 
 
 def _chosen_scheme(ctx: views.Ctx) -> str | None:
@@ -296,14 +312,32 @@ def radio(key: str, label: str, options: list[str], format_func) -> None:
     st.radio(md_escape(label), options, key=key, format_func=format_func, horizontal=True)
 
 
+FOOTER_TTL = 60  # seconds: a [site] static_url written into provider.toml shows within a minute
+_footer_memo: dict[tuple, tuple[float, str]] = {}
+
+
+def _footer_text(ctx: views.Ctx, page: str) -> str:
+    """The footer's last element: a link to the same view as plain files, light on a phone (provider.toml [site]
+    static_url), and the footer's words. Made once a minute per view: the static twin's address is read from
+    provider.toml."""
+    key = (str(ctx.rel.store.root), ctx.rel.version, page, ctx.area, ctx.lang)
+    seen = _footer_memo.get(key)
+    if seen and time.monotonic() - seen[0] < FOOTER_TTL:
+        return seen[1]
+    twin = static_site.static_twin(ctx, page)
+    last = f":small[{label_of('footer.text', ctx.lang, version=ctx.rel.version)}]"
+    text = f"[{label_of('footer.static', ctx.lang)}]({twin})\n\n{last}" if twin else last
+    if len(_footer_memo) > 8192:
+        _footer_memo.clear()
+    _footer_memo[key] = (time.monotonic(), text)
+    return text
+
+
 def footer(ctx: views.Ctx) -> None:
     lang = ctx.lang
     st.divider()
-    link_to("data", t("footer.data", lang))  # one link: the privacy note, the methodology and the downloads share /data
+    link_to("data", label_of("footer.data", lang))  # one link: the privacy note, the methodology and the downloads share /data
     # the town-hall slides of the area and quarter shown (presenters find them here; /town-hall is not in the nav)
-    st.page_link(app_pages.page(DECK_FILE), label=md_escape(t("footer.deck", lang)), query_params=state.current(ctx.area, ctx.quarter, lang))
-    twin = static_site.static_twin(ctx, st.session_state.get("_bridges_page", "overview"))
-    # the same view as plain files, light on a phone (provider.toml [site] static_url), and the footer's words: one element
-    last = f":small[{md_escape(t('footer.text', lang, version=ctx.rel.version))}]"
-    st.markdown(f"[{md_escape(t('footer.static', lang))}]({twin})\n\n{last}" if twin else last)
+    st.page_link(app_pages.page(DECK_FILE), label=label_of("footer.deck", lang), query_params=_params())
+    st.markdown(_footer_text(ctx, st.session_state.get("_bridges_page", "overview")))
     freeze_long_lived()
