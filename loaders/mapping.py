@@ -371,29 +371,36 @@ def _per_unique(arr, fn):
     remembers its distinct values, so the field's next step runs on them without encoding the column again."""
     known = _ENCODED.get(id(arr))
     if known is not None and known[0]() is arr:
-        return _spread(fn(known[2]), known[1])
+        return _remember(fn(arr)) if known[1] is None else _spread(fn(known[2]), known[1])
     n = len(arr)
-    if n < UNIQUE_MIN_ROWS or pc.count_distinct(arr.slice(0, UNIQUE_SAMPLE)).as_py() > UNIQUE_SAMPLE // 10:
+    if n < UNIQUE_MIN_ROWS:
         return fn(arr)
+    if pc.count_distinct(arr.slice(0, UNIQUE_SAMPLE)).as_py() > UNIQUE_SAMPLE // 10:
+        return _remember(fn(arr))
     flat = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     enc = pc.dictionary_encode(flat)
     if len(enc.dictionary) > n // 4:
-        return fn(arr)
+        return _remember(fn(arr))
     return _spread(fn(enc.dictionary), enc.indices)
 
 
-# id of a result of _per_unique -> (a weak reference to it, its indices, its values): dropped with the result, so an id
-# used again by a later array is never taken for it
+# id of a result of _per_unique -> (a weak reference to it, its indices and values, or None and None where its values
+# are mostly distinct): dropped with the result, so an id used again by a later array is never taken for it
 _ENCODED: dict[int, tuple] = {}
+
+
+def _remember(out, indices=None, values=None):
+    """`out`, remembered as made from `values` taken by `indices` (None: from mostly distinct values; _ENCODED)."""
+    if isinstance(out, (pa.Array, pa.ChunkedArray)):
+        key = id(out)
+        _ENCODED[key] = (weakref.ref(out, lambda _ref, key=key: _ENCODED.pop(key, None)), indices, values)
+    return out
 
 
 def _spread(done, indices) -> pa.ChunkedArray:
     """Values worked out once per distinct value, taken back to every row; the result remembers both (_ENCODED)."""
     done = done.combine_chunks() if isinstance(done, pa.ChunkedArray) else done
-    out = pa.chunked_array([pc.take(done, indices)])
-    key = id(out)
-    _ENCODED[key] = (weakref.ref(out, lambda _ref, key=key: _ENCODED.pop(key, None)), indices, done)
-    return out
+    return _remember(pa.chunked_array([pc.take(done, indices)]), indices, done)
 
 
 def _constant(value: str, n: int) -> pa.Array:

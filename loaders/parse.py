@@ -120,14 +120,16 @@ def parse_timestamp(arr, formats: list[str] | str) -> pa.ChunkedArray:
     if formats == ["auto"]:
         formats = guess_formats(arr)
     arr = _strip_fraction(arr)
-    out = pa.chunked_array([pa.nulls(len(arr), pa.timestamp("us"))]) if len(arr) else pa.chunked_array([], pa.timestamp("us"))
+    out = None
     for fmt in formats:
         if fmt == "excel":
             parsed = parse_excel_serial(arr)
         else:
             parsed = _strptime_strict(arr, fmt)
-        out = pc.coalesce(out, parsed)
-    return out
+        out = parsed if out is None else pc.coalesce(out, parsed)
+    if out is None:
+        return pa.chunked_array([pa.nulls(len(arr), pa.timestamp("us"))]) if len(arr) else pa.chunked_array([], pa.timestamp("us"))
+    return out if isinstance(out, pa.ChunkedArray) else pa.chunked_array([out])
 
 
 def parse_excel_serial(arr) -> pa.ChunkedArray:
