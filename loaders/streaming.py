@@ -6,8 +6,12 @@ import pyarrow as pa
 
 from gate.batches import duckdb_cursor  # one DuckDB database a process, a cursor a call
 
-# a level grows by merging with the next until it holds this many keys: merging costs memory in proportion to its size
-MAX_LEVEL = 4_000_000
+# a level grows by merging with the next until it holds this many keys: merging costs memory in proportion to its size,
+# and time: with the filter below, searching several levels costs less than merging them into one
+MAX_LEVEL = 1_000_000
+# the filter of hashes held has 2**FILTER_BITS bits (64 MiB at most; a page is memory only once a key falls in it): at 3M
+# keys 0.6 % are set, so 99 % of new keys are known new without a search; at 20M, 96 %
+FILTER_BITS = 29
 
 
 def key_hashes(keys) -> np.ndarray:
@@ -39,6 +43,7 @@ class KeySet:
 
     def __init__(self):
         self.levels: list[list[np.ndarray]] = []  # [hashes (sorted, uint64), counts (uint32), first rows (uint32)]
+        self.seen: np.ndarray | None = None  # the filter: a bit set at the slot of every hash held (its top FILTER_BITS bits)
 
     def __len__(self) -> int:
         return sum(len(lv[0]) for lv in self.levels)
@@ -49,13 +54,17 @@ class KeySet:
         at = np.zeros(len(h), dtype=np.int64)
         if not len(h) or not self.levels:
             return where, at
-        order = None if ordered else np.argsort(h, kind="stable")  # sorted queries search a sorted array several times faster
-        hs = h if ordered else h[order]
+        slot = h >> (64 - FILTER_BITS)
+        maybe = np.flatnonzero(self.seen[slot >> 3] & (1 << (slot & 7)).astype(np.uint8))  # an empty slot: not held
+        if not len(maybe):
+            return where, at
+        order = maybe if ordered else maybe[np.argsort(h[maybe], kind="stable")]  # sorted queries search several times faster
+        hs = h[order]
         for li, (keys, _, _) in enumerate(self.levels):
             i = np.searchsorted(keys, hs)
             i_ok = np.minimum(i, len(keys) - 1)
             hit = (i < len(keys)) & (keys[i_ok] == hs)
-            sel = np.flatnonzero(hit) if ordered else order[hit]
+            sel = order[hit]
             where[sel] = li
             at[sel] = i[hit]
         return where, at
@@ -99,9 +108,19 @@ class KeySet:
             occ[order], first[order] = before[gid] + within, first_u[gid]
         new = where < 0
         if new.any():
+            self._mark(uniq[new])
             self.levels.append([uniq[new], sizes[new].astype(np.uint32), first_u[new].astype(np.uint32)])
             self._compact()
         return occ, first
+
+    def _mark(self, h: np.ndarray) -> None:
+        """Set the filter's bit of each hash (sorted): the bits falling in one byte are put together first."""
+        if self.seen is None:
+            self.seen = np.zeros(1 << (FILTER_BITS - 3), dtype=np.uint8)
+        slot = h >> (64 - FILTER_BITS)
+        byte, bit = slot >> 3, (1 << (slot & 7)).astype(np.uint8)
+        starts = np.flatnonzero(np.concatenate(([True], byte[1:] != byte[:-1])))
+        self.seen[byte[starts]] |= np.bitwise_or.reduceat(bit, starts)
 
     def _compact(self) -> None:
         while len(self.levels) > 1:
