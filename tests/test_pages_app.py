@@ -355,7 +355,11 @@ def test_data_page(app, lang):
         assert "Acme RMS (test fixture)" in str([d.value for d in at.dataframe])
     else:
         assert "Sur 44 incidents" in body and "Aucun chiffre n’a été corrigé jusqu’ici." in body
-        assert "# Comment les chiffres sont produits" in body  # docs/methodology.fr.md
+        # the project's documents are sent once their expander is opened (ui.render.doc, lazy)
+        assert "# Comment les chiffres sont produits" not in body
+        at.session_state["doc-methodology-doc"] = True
+        at.run()
+        assert "# Comment les chiffres sont produits" in texts(at)  # docs/methodology.fr.md
 
 
 def test_downloads_are_formula_safe_with_bom(acme_store):

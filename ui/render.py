@@ -203,14 +203,13 @@ def prepare(blocks: list) -> list:
 
 
 def chart(c: B.Chart, lang: str, image_links=None) -> None:
-    """A chart under its heading and sentence; then its notes, source and, when `image_links` is given (key → Markdown),
-    the links to it as images, in one element; then its numbers."""
-    titled(c.title, c.sentence, c.key)
+    """A chart under its heading, its sentence and, in small type, its notes, source and (when `image_links` is given:
+    key → Markdown) the links to it as images, all in one element; then the figure; then its numbers."""
+    links = image_links(c.key) if image_links and c.figure is not None else ""
+    titled(c.title, c.sentence, c.key, [*c.notes, *([c.source] if c.source else []), *([links] if links else [])])
     if c.figure is not None:
         fig = c.figure if isinstance(c.figure, ReadyFigure) else lay_out(c.figure)
         st.plotly_chart(fig, theme=None, config=PLOTLY_CONFIG, width="stretch", key=f"fig-{c.key}")
-    links = image_links(c.key) if image_links and c.figure is not None else ""
-    smalls([*c.notes, *([c.source] if c.source else []), *([links] if links else [])])
     if c.table is not None and len(c.table):
         with st.expander(t("show_numbers", lang)):
             if isinstance(c.table, Escaped):  # a prepared chart's numbers: a Markdown table, made once (prepare())
@@ -220,17 +219,17 @@ def chart(c: B.Chart, lang: str, image_links=None) -> None:
 
 
 def table(tb: B.Table, lang: str) -> None:
-    titled(tb.title, tb.sentence, tb.key)
+    titled(tb.title, tb.sentence, tb.key, tb.notes)
     if len(tb.table):
         st.dataframe(tb.table, hide_index=True, width="stretch")
-    smalls(tb.notes)
 
 
-def titled(title: str, sentence: str, key: str) -> None:
+def titled(title: str, sentence: str, key: str, notes: list = ()) -> None:
     """A chart's or table's heading, its anchor made from its key (a Markdown heading's would be made from its words, which
-    may come from the data), then its sentence: for a chart, its text alternative, read before the figure."""
+    may come from the data), then its sentence (for a chart, its text alternative, read before the figure) and its notes
+    in small type: paragraphs of one element, as an element costs a view about 0.1 ms."""
     st.subheader(md_escape(title), anchor=key.replace(".", "-"))
-    st.markdown(md_escape(sentence))
+    st.markdown("\n\n".join([md_escape(sentence), *(f":small[{md_escape(n)}]" for n in notes if n)]))
 
 
 def metrics(m: B.Metrics) -> None:
@@ -254,10 +253,17 @@ def links(lk: B.Links, link_to) -> None:
         link_to(page, label)
 
 
-def doc(d: B.Doc, lang: str = "en") -> None:
+def doc(d: B.Doc, lang: str = "en", lazy: bool = False) -> None:
     """A document written by the project (not uploaded text): rendered as Markdown, inside an expander.
-    docs/name.<lang>.md is used when it exists (docs/methodology.fr.md), else docs/name.md."""
-    with st.expander(md_escape(d.title)):
+    docs/name.<lang>.md is used when it exists (docs/methodology.fr.md), else docs/name.md.
+
+    lazy: the document is sent once the reader opens its expander (which reruns the page), not with every view: the
+    three documents of /data are 51 kB of Markdown, and Streamlit dedents, hashes and sends each on every run (about
+    1.5 ms of a view of /data). Its key, "doc-" and the document's anchor, opens it from session state (tests)."""
+    box = st.expander(md_escape(d.title), key=f"doc-{d.anchor or Path(d.path).stem}", on_change="rerun") if lazy else st.expander(md_escape(d.title))
+    if lazy and not box.open:
+        return
+    with box:
         body = _doc_body(d.path, lang)
         if body is not None:
             st.markdown(body)
@@ -279,9 +285,11 @@ def _doc_body(path: str, lang: str) -> str | None:
     return re.sub(r"\[([^\]]+)\]\((?!https?://)[^)]+\)", r"\1", p.read_text(encoding="utf-8"))
 
 
-def render(blocks: list, lang: str, link_to, downloads=None, hooks: dict | None = None, image_links=None) -> None:
+def render(blocks: list, lang: str, link_to, downloads=None, hooks: dict | None = None, image_links=None, lazy_docs: bool = False) -> None:
     """Draw blocks in order; hooks[key]() runs just before the chart or table with that key (a widget beside it).
-    image_links(key) is the Markdown of a chart's links to itself as images (published pages only)."""
+    image_links(key) is the Markdown of a chart's links to itself as images (published pages only); lazy_docs: the
+    project's documents are sent when the reader opens them (published pages only: the draft preview draws a page twice,
+    and their keys would clash)."""
     hooks = hooks or {}
     for b in blocks:
         key = getattr(b, "key", None)
@@ -305,4 +313,4 @@ def render(blocks: list, lang: str, link_to, downloads=None, hooks: dict | None 
             if downloads:
                 downloads(b)
         elif isinstance(b, B.Doc):
-            doc(b, lang)
+            doc(b, lang, lazy_docs)

@@ -258,7 +258,7 @@ def body(page: str, ctx: views.Ctx, downloads=None, hooks: dict | None = None, *
     ready = shared(ctx.rel)(ready_page, page, ctx.area, ctx.quarter, ctx.lang, options_)
     view = file_links.view(provider_id(), ctx.rel.version, page, ctx.area, ctx.quarter, ctx.lang, options_)
     render(ready.blocks, ctx.lang, lambda p, label: link_to(p, label), downloads, hooks,
-           image_links=lambda key: image_links(view, key, ctx.lang))
+           image_links=lambda key: image_links(view, key, ctx.lang), lazy_docs=True)
 
 
 @functools.lru_cache(maxsize=8192)
