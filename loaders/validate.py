@@ -55,18 +55,23 @@ def suspects(frame: pd.DataFrame, name: str) -> np.ndarray | None:
             continue
         try:
             arr = _column_arrow(frame[f.name])
+            if arr.null_count == len(arr) and not f.required:  # an empty column breaks no rule (most of a police export's)
+                continue
             valid = pc.is_valid(arr)
             if pa.types.is_floating(arr.type):
                 valid = pc.and_(valid, pc.fill_null(pc.invert(pc.is_nan(arr)), False))  # pandas counts NaN as missing
             fails = pa.array(np.zeros(len(arr), dtype=bool))
-            if f.allowed:
+            # a text column's rules are first tried on its distinct values: when they all pass, so does every row
+            distinct = pc.unique(arr) if (f.allowed or f.pattern) and pa.types.is_string(arr.type) else None
+            if f.allowed and not (distinct is not None and _all_in(distinct, f.allowed)):
                 fails = pc.or_(fails, pc.invert(pc.is_in(arr, value_set=pa.array(list(f.allowed), arr.type))))
             if f.minimum is not None:
                 fails = pc.or_(fails, pc.less(arr, pa.scalar(f.minimum).cast(arr.type)))
             if f.maximum is not None:
                 fails = pc.or_(fails, pc.greater(arr, pa.scalar(f.maximum).cast(arr.type)))
-            if f.pattern:  # pandera's str_matches is re.match: anchored at the start
-                fails = pc.or_(fails, pc.invert(pc.match_substring_regex(arr, "^(?:" + f.pattern.lstrip("^") + ")")))
+            pattern = "^(?:" + f.pattern.lstrip("^") + ")" if f.pattern else None  # pandera's str_matches is re.match: anchored
+            if pattern and not (distinct is not None and pc.all(pc.match_substring_regex(pc.drop_null(distinct), pattern)).as_py() is not False):
+                fails = pc.or_(fails, pc.invert(pc.match_substring_regex(arr, pattern)))
             fails = pc.and_(pc.fill_null(fails, False), valid)
             if f.required:
                 fails = pc.or_(fails, pc.invert(valid))
@@ -74,6 +79,11 @@ def suspects(frame: pd.DataFrame, name: str) -> np.ndarray | None:
             return None
         bad |= pc.fill_null(fails, False).to_numpy(zero_copy_only=False).astype(bool)
     return bad
+
+
+def _all_in(distinct: pa.Array, allowed) -> bool:
+    """Whether every value (nulls aside) is one of the allowed ones."""
+    return bool(pc.all(pc.is_in(pc.drop_null(distinct), value_set=pa.array(list(allowed), distinct.type))).as_py() is not False)
 
 
 def failures(frame: pd.DataFrame, name: str, row_col: str) -> pd.DataFrame:
