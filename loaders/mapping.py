@@ -6,6 +6,7 @@ from collections import Counter
 import datetime as dt
 import hashlib
 import importlib
+import math
 import os
 import tomllib
 import weakref
@@ -772,20 +773,38 @@ def _map_coordinates(run: _Run) -> tuple:
     if "point" in co:
         lat, lon = parse.parse_point(parse.clean_text(_column(table, co["point"], where), nulls), co.get("order", "lat,lon"))
     elif "x" in co:
-        x = parse.parse_float(parse.clean_text(_column(table, co["x"], where), nulls))
-        y = parse.parse_float(parse.clean_text(_column(table, co["y"], where), nulls))
+        x, y = _numbers(_column(table, co["x"], where), nulls), _numbers(_column(table, co["y"], where), nulls)
         # a projected 0 is a redaction marker, not a place (it would project to the open ocean)
         zero = pc.or_(pc.equal(x, 0.0), pc.equal(y, 0.0))
         x = pc.if_else(pc.fill_null(zero, False), pa.scalar(None, pa.float64()), x)
         y = pc.if_else(pc.fill_null(zero, False), pa.scalar(None, pa.float64()), y)
         lat, lon = parse.project(x, y, co["crs"])
     else:
-        lat = parse.parse_float(parse.clean_text(_column(table, co["lat"], where), nulls))
-        lon = parse.parse_float(parse.clean_text(_column(table, co["lon"], where), nulls))
+        lat, lon = _numbers(_column(table, co["lat"], where), nulls), _numbers(_column(table, co["lon"], where), nulls)
     ok = _np(parse.mappable(lat, lon)).astype(bool)
     ev.warn(None, "location unknown, withheld by the source or at 0,0: the row counts in area totals but has no point", ~ok)
     keep = pa.array(ok)
     return (pc.if_else(keep, lat, pa.scalar(None, pa.float64())), pc.if_else(keep, lon, pa.scalar(None, pa.float64()))), ev
+
+
+def _numbers(arr, nulls: list[str]):
+    """parse.parse_float of the column cleaned of its null markers; a column of plain finite numbers only (most
+    coordinates) is read as it is: no marker can be in it unless a marker is itself such a number ("0", "-1")."""
+    if not any(_is_finite_number(v) for v in nulls):
+        try:
+            fast = pc.cast(arr, pa.float64())
+            if pc.all(pc.is_finite(fast)).as_py() is not False:
+                return fast if isinstance(fast, pa.ChunkedArray) else pa.chunked_array([fast])
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    return parse.parse_float(parse.clean_text(arr, nulls))
+
+
+def _is_finite_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 def _require_fields(run: _Run) -> None:
@@ -822,7 +841,7 @@ def _make_key(run: _Run) -> None:
         present = _present(keys)
     run.rej.add(~present, column, None, f"'{key}' is empty; every record needs an identifier")
     # a repeat of a row already rejected for another reason is not a duplicate of a kept row
-    counting = pc.if_else(pa.array(~run.rej.mask), keys, pa.scalar(None, keys.type))
+    counting = pc.if_else(pa.array(~run.rej.mask), keys, pa.scalar(None, keys.type)) if run.rej.mask.any() else keys
     if run.state is None:
         occ, first = _occurrences(counting)
         first = None if first is None else run.rows[first]  # the row each value was first seen on
