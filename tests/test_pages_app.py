@@ -307,7 +307,7 @@ def test_feedback_page(app, lang):
         assert "Northgate: 1 concerns have been open for more than 30 days; the oldest was received on July 2, 2026." in body
     else:
         assert "la plus ancienne a été reçue le 2 juillet 2026" in body
-    frames = [d.value for d in at.dataframe]
+    frames = tables(at)  # short tables are Markdown tables (ui.render.MARKDOWN_TABLE_ROWS), longer ones data grids
     actions = [f for f in frames if ("What we did" if lang == "en" else "Ce que nous avons fait") in f.columns]
     assert actions and "Added speed checks on Main Road." in set(actions[0].iloc[:, -1])
 
@@ -352,7 +352,7 @@ def test_data_page(app, lang):
     assert not at.get("download_button")
     if lang == "en":
         assert "Of 44 incidents" in body and "No figure has been corrected so far." in body
-        assert "Acme RMS (test fixture)" in str([d.value for d in at.dataframe])
+        assert "Acme RMS (test fixture)" in str([f.to_dict("records") for f in tables(at)])
     else:
         assert "Sur 44 incidents" in body and "Aucun chiffre n’a été corrigé jusqu’ici." in body
         # the project's documents are sent once their expander is opened (ui.render.doc, lazy)

@@ -159,6 +159,12 @@ def _arrow(df):
         return df  # a column Arrow cannot take as it is: st.dataframe knows how to fix it up, on every view
 
 
+# A prepared table of up to this many rows is drawn as a Markdown table, like a chart's numbers (a real HTML table for a
+# screen reader, every row in view); a longer one stays a scrolling data grid. Two short tables as st.dataframe sent
+# 38 kB of Arrow a view of /feedback (schema and pandas metadata included) and cost 0.2 ms each.
+MARKDOWN_TABLE_ROWS = 30
+
+
 def numbers_table(df) -> Escaped:
     """A chart's numbers as a Markdown table (a real HTML table: a screen reader reads it by rows and columns, where
     st.dataframe's grid is a canvas; and one Markdown element costs a view a third of a dataframe). Every cell is
@@ -191,7 +197,9 @@ def prepare(blocks: list) -> list:
             b = _with(b, figure=fig, table=table, title=md_escape(b.title), sentence=md_escape(b.sentence),
                       notes=[md_escape(n) for n in b.notes], source=md_escape(b.source) if b.source else b.source)
         elif isinstance(b, B.Table):
-            b = _with(b, table=_arrow(b.table), title=md_escape(b.title), sentence=md_escape(b.sentence), notes=[md_escape(n) for n in b.notes])
+            short = isinstance(b.table, pd.DataFrame) and 0 < len(b.table) <= MARKDOWN_TABLE_ROWS
+            b = _with(b, table=numbers_table(b.table) if short else _arrow(b.table), title=md_escape(b.title),
+                      sentence=md_escape(b.sentence), notes=[md_escape(n) for n in b.notes])
         elif isinstance(b, (B.Heading, B.Text)):
             b = _with(b, text=md_escape(b.text))
         elif isinstance(b, B.Bullets):
@@ -220,7 +228,9 @@ def chart(c: B.Chart, lang: str, image_links=None) -> None:
 
 def table(tb: B.Table, lang: str) -> None:
     titled(tb.title, tb.sentence, tb.key, tb.notes)
-    if len(tb.table):
+    if isinstance(tb.table, Escaped):  # a prepared short table: a Markdown table, made once (prepare())
+        st.markdown(tb.table)
+    elif len(tb.table):
         st.dataframe(tb.table, hide_index=True, width="stretch")
 
 

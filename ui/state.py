@@ -19,6 +19,18 @@ _run = threading.local()
 def begin_run() -> None:
     """Read the URL's parameters for the script run starting on this thread (ui.pages.run, before anything reads them)."""
     _run.params = st.query_params.to_dict()
+    _run.view = None
+
+
+def remember_view(params: dict, page: str) -> None:
+    """The view this run draws: the parameters its links carry and its page (ui.public.page.start; the links and the
+    footer read them). Per run, like the URL's parameters: session state would cost a look-up through its proxy each."""
+    _run.view = (params, page)
+
+
+def view() -> tuple[dict, str] | None:
+    """(parameters, page) of the view this run draws, once remember_view has been called in this run; else None."""
+    return getattr(_run, "view", None)
 
 
 def _get(name: str) -> str | None:

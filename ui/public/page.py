@@ -35,7 +35,8 @@ def link_to(page: str, label: str, params: dict | None = None) -> None:
 
 
 def _params() -> dict:
-    return st.session_state.get("_bridges_params") or {"lang": state.lang()}
+    seen = state.view()
+    return seen[0] if seen else {"lang": state.lang()}
 
 
 def start(page: str) -> views.Ctx | None:
@@ -54,8 +55,7 @@ def start(page: str) -> views.Ctx | None:
     if page in NEEDS_SELECTION:
         _selectors(ctx, page)
     params = state.current(ctx.area, ctx.quarter, lang)
-    st.session_state["_bridges_params"] = params
-    st.session_state["_bridges_page"] = page  # the footer links to this page's static twin
+    state.remember_view(params, page)  # the links carry the view's parameters; the footer links to this page's static twin
     scheme, aid = schemes.split(ctx.area)
     state.write(**{"area": aid, "scheme": scheme or _chosen_scheme(ctx), "quarter": ctx.quarter, "lang": lang})
     return ctx
@@ -226,9 +226,16 @@ def _selectors(ctx: views.Ctx, page: str) -> None:
     with c1:
         area = state.select("area", schemes.area_word(scheme, lang), ids, ctx.area or "", lambda a: names.get(a, a) if a else everywhere, page)
     with c2:
-        quarter = state.select("quarter", t("select.quarter", lang), qs, ctx.quarter, lambda q: quarter_label(q, lang), page) if qs else None
+        quarter = state.select("quarter", t("select.quarter", lang), qs, ctx.quarter, _quarter_labels(tuple(qs), lang).__getitem__,
+                               page) if qs else None
     ctx.area = area or None
     ctx.quarter = quarter or ctx.quarter
+
+
+@functools.lru_cache(maxsize=64)
+def _quarter_labels(quarters: tuple, lang: str) -> dict[str, str]:
+    """The quarter selector's labels ("Q3 2026"), made once per list of quarters and language, not an option a view."""
+    return {q: quarter_label(q, lang) for q in quarters}
 
 
 @dataclass(frozen=True)
@@ -326,7 +333,8 @@ def _footer_text(ctx: views.Ctx, page: str) -> str:
         return seen[1]
     twin = static_site.static_twin(ctx, page)
     last = f":small[{label_of('footer.text', ctx.lang, version=ctx.rel.version)}]"
-    text = f"[{label_of('footer.static', ctx.lang)}]({twin})\n\n{last}" if twin else last
+    # the rule that opens the footer is this element's first line (st.divider was an element of its own)
+    text = f"---\n\n[{label_of('footer.static', ctx.lang)}]({twin})\n\n{last}" if twin else f"---\n\n{last}"
     if len(_footer_memo) > 8192:
         _footer_memo.clear()
     _footer_memo[key] = (time.monotonic(), text)
@@ -334,10 +342,12 @@ def _footer_text(ctx: views.Ctx, page: str) -> str:
 
 
 def footer(ctx: views.Ctx) -> None:
+    """A rule, the link to the same view as plain files and the footer's words (one element), then the links to /data
+    and to the town-hall slides."""
     lang = ctx.lang
-    st.divider()
+    seen = state.view()
+    st.markdown(_footer_text(ctx, seen[1] if seen else "overview"))
     link_to("data", label_of("footer.data", lang))  # one link: the privacy note, the methodology and the downloads share /data
     # the town-hall slides of the area and quarter shown (presenters find them here; /town-hall is not in the nav)
     st.page_link(app_pages.page(DECK_FILE), label=label_of("footer.deck", lang), query_params=_params())
-    st.markdown(_footer_text(ctx, st.session_state.get("_bridges_page", "overview")))
     freeze_long_lived()
