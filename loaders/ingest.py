@@ -203,6 +203,9 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
     stage(STAGES[0])
     batches = csv_batches(path, batch_rows) if not population and sheet is None else None
     if batches is not None:
+        known = _header_spec(batches, path, dataset, profile)
+        if known is not None:
+            profile, batches.columns = known, sorted(known.columns_read(), key=batches.names.index)
         try:
             return _ingest_batches(path, dataset, store, copy, profile, quarter, stage, ahead(iter(batches), "bridges-read-ahead"), StreamState(), batches)
         except _NotUtf8:  # bytes further on are not UTF-8: read whole, decoded
@@ -211,6 +214,21 @@ def _ingest(path: Path, dataset: str, store: Store, copy, profile, quarter, shee
             pass
     raw = read_any(path, sheet)
     return _ingest_batches(path, dataset, store, copy, profile, quarter, stage, iter([raw]), None, None, sheet, population, population_profile, population_sheet)
+
+
+def _header_spec(batches, path: Path, dataset: str, profile) -> Spec | None:
+    """The mapping of a CSV found from its header alone (detection reads only the header), when the batches need read
+    no other columns than the mapping's: every column it reads is in the header as named (so no renamed column is looked
+    for among the others, and a row's hash covers the same columns), and no family hook sees the whole file. None
+    otherwise, or when the mapping is refused: the file is then read as before, and refused in the same order."""
+    try:
+        spec = _spec_for(batches.header(), path, dataset, profile)
+    except InputError:
+        return None
+    wanted = spec.columns_read()
+    if spec.module or not spec.columns_used() or not wanted <= set(batches.names) or len(set(batches.names)) != len(batches.names):
+        return None
+    return spec
 
 
 class _WholeFile(Exception):

@@ -111,6 +111,14 @@ class Spec:
                     used.add(self.coordinates[k])
         return used
 
+    def columns_read(self) -> set[str]:
+        """Every column of a file the mapping reads: its fields' and coordinates' (columns_used), its filters' and its
+        time precision's (the same list _find_renamed looks for)."""
+        read = self.columns_used() | {f["column"] for f in self.filters}
+        if isinstance(self.time_precision, dict) and self.time_precision.get("column"):
+            read.add(self.time_precision["column"])
+        return read
+
 
 def builtin_specs() -> list[Spec]:
     """Every source family Bridges knows, from loaders/sources/*.toml."""

@@ -188,8 +188,9 @@ def _csv_layout(path: Path, data: bytes | None, strict_utf8: bool) -> tuple[str,
     return delim, names
 
 
-def _csv_options(names: list[str], delim: str, bad: list[dict], threads: bool, block_size: int = 16 << 20) -> dict:
-    """Arrow's CSV options: every column as text (an empty cell is null), each record that does not fit the header kept in `bad`."""
+def _csv_options(names: list[str], delim: str, bad: list[dict], threads: bool, block_size: int = 16 << 20, columns: list[str] | None = None) -> dict:
+    """Arrow's CSV options: every column as text (an empty cell is null), each record that does not fit the header kept in `bad`;
+    with `columns`, only those are made into arrays (every field is still split, so a record's fit is checked as before)."""
 
     def handler(row):
         bad.append({"row": row.number, "text": row.text, "expected": row.expected_columns, "actual": row.actual_columns})
@@ -198,7 +199,8 @@ def _csv_options(names: list[str], delim: str, bad: list[dict], threads: bool, b
     return dict(
         read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=threads, block_size=block_size),
         parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True, invalid_row_handler=handler),
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""], quoted_strings_can_be_null=True),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""], quoted_strings_can_be_null=True,
+                                             include_columns=columns or []),
     )
 
 
@@ -263,6 +265,11 @@ class CsvBatches:
         self.path, self.batch_rows, self.encoding = path, max(1, int(batch_rows)), encoding
         self.delim, self.names = _csv_layout(path, None, strict_utf8=True)
         self.rows_read = 0
+        self.columns: list[str] | None = None  # set before reading: only these columns are made into arrays (a quarter of the reading)
+
+    def header(self) -> RawTable:
+        """The file's header as a RawTable of no records (what detection looks at)."""
+        return RawTable(self.path, "csv", pa.Table.from_arrays([pa.array([], pa.string()) for _ in self.names], names=list(self.names)), self.encoding)
 
     def __iter__(self):
         bad: list[dict] = []
@@ -270,7 +277,7 @@ class CsvBatches:
         block = min(16 << 20, max(1 << 20, self.batch_rows * 64))
         try:
             # read through a file, not a memory map: pages of a mapped file stay resident, so memory would follow the file
-            reader = pacsv.open_csv(pa.OSFile(str(self.path)), **_csv_options(self.names, self.delim, bad, threads=False, block_size=block))
+            reader = pacsv.open_csv(pa.OSFile(str(self.path)), **_csv_options(self.names, self.delim, bad, threads=False, block_size=block, columns=self.columns))
         except pa.ArrowInvalid as exc:
             raise _unreadable(self.path, exc, True) from None
         schema = reader.schema

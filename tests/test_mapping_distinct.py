@@ -77,3 +77,34 @@ def test_keyset_levels_merge_into_few():
     assert len(ks) == 40_000
     assert len(ks.levels) <= 6  # a lookup searches a handful of sorted arrays
     assert all(np.all(np.diff(lv[0].astype(np.float64)) >= 0) for lv in ks.levels)
+
+
+def test_a_csv_mapped_by_its_header_reads_only_the_columns_its_mapping_reads(tmp_path):
+    """The built-in mapping is known from the header, so the batches read only its columns; a header that names a mapped
+    column in another case (looked for among the others) is read whole."""
+    from loaders.ingest import _header_spec
+    from loaders.textio import csv_batches
+
+    chicago = _builtin("chicago")
+    header = sorted(chicago.columns_read() | set(chicago.detect)) + ["Location Of Nothing", "Updated Never"]
+    path = tmp_path / "export.csv"
+    path.write_text(",".join(header) + "\n" + ",".join("x" for _ in header) + "\n", encoding="utf-8")
+    batches = csv_batches(path)
+    spec = _header_spec(batches, path, "incidents", None)
+    assert spec is not None and spec.id == chicago.id
+    batches.columns = sorted(spec.columns_read(), key=batches.names.index)
+    (first,) = list(batches)
+    assert set(first.columns) == chicago.columns_read() and "Updated Never" not in first.columns
+    assert first.table.num_rows == 1
+
+    other = tmp_path / "renamed.csv"
+    other.write_text(",".join(h.upper() if h == "Date" else h for h in header) + "\n", encoding="utf-8")
+    assert _header_spec(csv_batches(other), other, "incidents", chicago) is None
+
+
+def _builtin(name: str):
+    from pathlib import Path
+
+    from loaders.mapping import Spec
+
+    return Spec.load(Path(__file__).resolve().parents[1] / "loaders" / "sources" / f"{name}.toml")
