@@ -204,6 +204,8 @@ def prepare(blocks: list) -> list:
             b = _with(b, text=md_escape(b.text))
         elif isinstance(b, B.Bullets):
             b = _with(b, items=[md_escape(i) for i in b.items])
+        elif isinstance(b, B.Links):
+            b = _with(b, items=[(page, md_escape(label)) for page, label in b.items])
         elif isinstance(b, B.Metrics):
             b = _with(b, items=[_with(m, label=md_escape(m.label), detail=[md_escape(d) for d in m.detail]) for m in b.items])
         out.append(b)
@@ -311,6 +313,8 @@ def render(blocks: list, lang: str, link_to, downloads=None, hooks: dict | None 
             text(b.text, b.kind)
         elif isinstance(b, B.Bullets):
             bullets(b)
+        elif isinstance(b, B.Links):
+            b = _with(b, items=[(page, md_escape(label)) for page, label in b.items])
         elif isinstance(b, B.Metrics):
             metrics(b)
         elif isinstance(b, B.Chart):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import os
 import time
 from dataclasses import dataclass
 
@@ -154,7 +155,7 @@ def _provider_names(root: str, lang: str) -> list[tuple[str | None, str]]:
 
 def _providers(lang: str) -> None:
     """Links to the other providers whose statistics this site publishes (each opens on its overview)."""
-    names = _provider_names(str(default_data_dir()), lang)
+    names = _provider_names(_data_dir(), lang)
     if not names:
         return
     here = provider_id()
@@ -184,12 +185,22 @@ def _release_line(ctx: views.Ctx) -> Escaped:
 def _header(page: str, ctx: views.Ctx) -> None:
     lang = ctx.lang
     _nav(page, ctx)
-    st.title(label_of(f"page.{page}.title", lang))
     # whose statistics these are, on a site that publishes several providers' (the overview links to the others instead)
     whose = "" if page == "overview" else next(
-        (f"**{md_escape(name)}**\n\n" for pid, name in _provider_names(str(default_data_dir()), lang) if pid == provider_id()), "")
-    # the page's intro and, in small type, its release line: paragraphs of one element
-    st.markdown(f"{whose}{label_of(f'page.{page}.intro', lang)}\n\n:small[{_release_line(ctx)}]")
+        (f"**{md_escape(name)}**\n\n" for pid, name in _provider_names(_data_dir(), lang) if pid == provider_id()), "")
+    # the page's title (an h1 whose anchor is made from the catalog's words, as st.title's is), intro and, in small type,
+    # its release line: one element
+    st.markdown(f"# {label_of(f'page.{page}.title', lang)}\n\n{whose}{label_of(f'page.{page}.intro', lang)}\n\n:small[{_release_line(ctx)}]")
+
+
+@functools.lru_cache(maxsize=8)
+def _data_dir_of(setting: str | None) -> str:
+    return str(default_data_dir())
+
+
+def _data_dir() -> str:
+    """The data folder (default_data_dir), worked out once per value of $BRIDGES_DATA_DIR."""
+    return _data_dir_of(os.environ.get("BRIDGES_DATA_DIR"))
 
 
 def _chosen_scheme(ctx: views.Ctx) -> str | None:
