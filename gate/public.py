@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from model.fs import create_once, location
 from model.public import ALL, ALL_AREAS, CLERY_COUNTS, FEEDBACK_COUNTS, INCIDENT_COUNTS, PUBLIC_FIELDS, SCANNED_FIELDS, TABLES, UNKNOWN_AREA  # noqa: F401 (re-exported for the gate's callers)
@@ -247,30 +248,51 @@ def public_survey(sv: pd.DataFrame, cfg: PrivacyConfig) -> tuple[pd.DataFrame, d
 def scan_frame(frame: pd.DataFrame, dataset: str, row_col: str | None = None) -> list[dict]:
     """Every personal-data hit in a dataset's public free text: {row, column, value, kind, match}."""
     hits = []
+    rows = frame[row_col] if row_col and row_col in frame.columns else None
     for col in SCANNED_FIELDS.get(dataset, []):
         if col not in frame.columns:
             continue
-        vals = frame[col]
-        block = col == "block"
-        if block:  # blocks are generalized by the gate; scan what would be published
-            from .location import generalize_blocks
-
-            # generalising and the pre-check run once per distinct block (a million rows hold a few thousand); only the
-            # rows that may hold personal data are generalised as rows and scanned
-            codes, uniques = pd.factorize(vals, use_na_sentinel=True)
-            uniques = pa.array(uniques).to_pylist() if hasattr(uniques, "__arrow_array__") else list(uniques)  # not one by one
-            maybe = np.array([_block_needs_scan(u) for u in uniques] + [False], dtype=bool)
-            vals = generalize_blocks(vals[maybe[codes]])
-        for idx, found in scan_column(vals):
-            row = frame.at[idx, row_col] if row_col and row_col in frame.columns else idx
-            for h in found:
-                if block and h.kind == "address":
-                    # the block rule already cut every house number; what the address finder still
-                    # sees is a numbered street ("35 AV SW"), not a home
-                    continue
-                hits.append({"row": int(row) if row is not None and not pd.isna(row) else None, "index": int(frame.index.get_loc(idx)),
-                             "column": col, "value": str(vals.at[idx])[:300], "kind": h.kind, "match": h.match})
+        if col == "block":  # blocks are generalized by the gate: what would be published is scanned
+            found = _block_rows(frame[col])
+        else:
+            vals = frame[col]
+            found = [(frame.index.get_loc(idx), vals.at[idx], f) for idx, f in scan_column(vals)]
+        for pos, value, findings in found:
+            row = frame.index[pos] if rows is None else rows.iat[pos]
+            for h in findings:
+                hits.append({"row": int(row) if row is not None and not pd.isna(row) else None, "index": int(pos),
+                             "column": col, "value": str(value)[:300], "kind": h.kind, "match": h.match})
     return hits
+
+
+def _block_rows(vals: pd.Series) -> list[tuple[int, str, tuple]]:
+    """(position, block as published, findings) of each row whose generalized block holds personal data. Each distinct
+    block is generalised and scanned once a process (a million rows hold a few thousand), from its Arrow dictionary."""
+    arr = pa.array(vals.array) if hasattr(vals.array, "__arrow_array__") else pa.array(vals.to_numpy(dtype=object), from_pandas=True)
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    enc = pc.dictionary_encode(arr)
+    per = [_block_findings(u) for u in enc.dictionary.to_pylist()]
+    flagged = np.array([bool(p) for p in per] + [False], dtype=bool)
+    codes = pc.fill_null(enc.indices, len(per)).to_numpy(zero_copy_only=False)
+    return [(int(i), *per[codes[i]]) for i in np.flatnonzero(flagged[codes])]
+
+
+@lru_cache(maxsize=1 << 17)  # the same blocks come back in every batch of a long file
+def _block_findings(value) -> tuple:
+    """(the block as published, its findings) when the generalized block holds personal data, else (). The address
+    finder's are left out: the block rule already cut every house number, so what it still sees is a numbered street
+    ("35 AV SW"), not a home."""
+    if not _block_needs_scan(value):
+        return ()
+    from .location import _generalize_cached
+
+    text = _generalize_cached(value)
+    if not isinstance(text, str):
+        return ()
+    found = tuple(h for h in default_scanner().scan(text) if h.kind != "address")
+    return (text, found) if found else ()
 
 
 _BLOCK_TOKEN = re.compile(r"[^\W\d_]+")

@@ -108,3 +108,28 @@ def _builtin(name: str):
     from loaders.mapping import Spec
 
     return Spec.load(Path(__file__).resolve().parents[1] / "loaders" / "sources" / f"{name}.toml")
+
+
+@pytest.mark.parametrize("arrow", [True, False], ids=["arrow-text", "object"])
+def test_blocks_scanned_once_per_distinct_value_find_what_each_row_holds(arrow):
+    """gate.public.scan_frame's blocks, looked at once per distinct block: the same hits, rows and order as scanning each
+    row's generalized block (the address finder's left out)."""
+    import pandas as pd
+
+    from gate.location import generalize_block
+    from gate.public import scan_frame
+    from gate.scanner import scan
+
+    blocks = ["012XX W MAIN ST", "call 312-555-0199 at 1234 OAK AV", None, "MRS JANE SMITH HOME", "35 AV SW",
+              "mail jo.bloggs@example.com", "1234 N STATE ST", "VICTIM JOHN DOE RESIDENCE"] * 40
+    frame = pd.DataFrame({"block": pd.Series(blocks, dtype=pd.ArrowDtype(pa.string()) if arrow else object),
+                          "__row__": np.arange(len(blocks)) + 2})
+    want = []
+    for i, v in enumerate(blocks):
+        g = generalize_block(v) if isinstance(v, str) else None
+        for h in (scan(g) if isinstance(g, str) else []):
+            if h.kind != "address":
+                want.append({"row": i + 2, "index": i, "column": "block", "value": g, "kind": h.kind, "match": h.match})
+    got = scan_frame(frame, "incidents", "__row__")
+    assert got == want
+    assert {h["kind"] for h in got} >= {"phone", "email"}  # the planted values are found
