@@ -97,11 +97,11 @@ def incident_batch(batch: pa.RecordBatch, cfg, cells, ids: pa.Array) -> tuple[pa
     where counts have several levels; `ids` the rows' record ids."""
     n = batch.num_rows
     names = batch.schema.names
-    col = {c: batch.column(c) for c in names}
+    col = {c: _strings(batch.column(c)) if c in _TEXT else batch.column(c) for c in names}  # a stored table's text may be of another type
     counts = dict.fromkeys(COUNT_KEYS, 0)
 
-    category = _strings(col["category"])
-    kind = _kinds(category, _strings(col["kind"]) if "kind" in col else None)
+    category = col["category"]
+    kind = _kinds(category, col.get("kind"))
     cats = pa.array(sorted({str(c) for c in cfg.sensitive_categories}), pa.string())
     sens = _bools(pc.is_in(category, value_set=cats))
     if "domestic" in col:
@@ -126,7 +126,7 @@ def incident_batch(batch: pa.RecordBatch, cfg, cells, ids: pa.Array) -> tuple[pa
         had_location |= valid
 
     if "block" in col:
-        general, has_block, changed = _blocks(_strings(col["block"]))
+        general, has_block, changed = _blocks(col["block"])
         counts["generalized_blocks"] = int((~sens & has_block & changed).sum())
         out["block"] = pc.if_else(pa.array(sens), pa.scalar(None, pa.string()), general) if any_sens else general
         had_location |= has_block
@@ -141,7 +141,7 @@ def incident_batch(batch: pa.RecordBatch, cfg, cells, ids: pa.Array) -> tuple[pa
                 lost_time |= _bools(pc.not_equal(day, col[c]))
                 out[c] = pc.if_else(mask, day, col[c])
         if "time_precision" in col:
-            tp = _strings(col["time_precision"])
+            tp = col["time_precision"]
             exact = sens & _bools(pc.equal(tp, "exact"))
             lost_time |= exact
             out["time_precision"] = pc.if_else(pa.array(exact), pa.scalar("day"), tp)
@@ -171,7 +171,7 @@ def _hidden(out: dict, hidden: list, sens: np.ndarray) -> np.ndarray:
     area = out["area"] if "area" in out else pa.nulls(len(sens), pa.string())
     probe = pd.DataFrame({
         "quarter": _column(out, "quarter", len(sens)).take(take).to_pandas(),
-        "area": pc.fill_null(_strings(area), UNKNOWN_AREA).take(take).to_pandas(),
+        "area": pc.fill_null(area, UNKNOWN_AREA).take(take).to_pandas(),
         "category": out["category"].take(take).to_pandas(),
     })
     hit = _hidden_rows(probe, ["quarter", "area", "category"], pd.concat(hidden), np.ones(len(idx), bool))
