@@ -159,8 +159,9 @@ def _arrow(df):
         return df  # a column Arrow cannot take as it is: st.dataframe knows how to fix it up, on every view
 
 
-# A prepared table of up to this many rows is drawn as a Markdown table, like a chart's numbers (a real HTML table for a
-# screen reader, every row in view); a longer one stays a scrolling data grid. Two short tables as st.dataframe sent
+# A prepared table of text (stats.views formats its numbers) of up to this many rows is drawn as a Markdown table, like
+# a chart's numbers (a real HTML table for a screen reader, every row in view); a longer one, or one of numbers (the
+# Clery report's counts), stays a data grid. Two short tables as st.dataframe sent
 # 38 kB of Arrow a view of /feedback (schema and pandas metadata included) and cost 0.2 ms each.
 MARKDOWN_TABLE_ROWS = 30
 
@@ -197,7 +198,8 @@ def prepare(blocks: list) -> list:
             b = _with(b, figure=fig, table=table, title=md_escape(b.title), sentence=md_escape(b.sentence),
                       notes=[md_escape(n) for n in b.notes], source=md_escape(b.source) if b.source else b.source)
         elif isinstance(b, B.Table):
-            short = isinstance(b.table, pd.DataFrame) and 0 < len(b.table) <= MARKDOWN_TABLE_ROWS
+            short = (isinstance(b.table, pd.DataFrame) and 0 < len(b.table) <= MARKDOWN_TABLE_ROWS
+                     and all(pd.api.types.is_string_dtype(b.table[c]) for c in b.table.columns))
             b = _with(b, table=numbers_table(b.table) if short else _arrow(b.table), title=md_escape(b.title),
                       sentence=md_escape(b.sentence), notes=[md_escape(n) for n in b.notes])
         elif isinstance(b, (B.Heading, B.Text)):
