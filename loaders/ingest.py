@@ -15,7 +15,7 @@ from gate.batches import ahead, arrow_pool  # ahead: the next batch read in a th
 from .accounting import account, reason_group
 from .detect import detect
 from model.errors import InputError, Say
-from .mapping import MAX_EXAMPLES, Spec, apply_spec
+from .mapping import MAX_EXAMPLES, Spec, apply_spec, finish_spec, prepare_spec
 from model.schema import dataset as get_dataset
 from .textio import BATCH_ROWS, ROW_COL, csv_batches, read_any
 
@@ -250,10 +250,14 @@ def _ingest_batches(path: Path, dataset: str, store: Store, copy, profile, quart
     pop_meta = None
     tot = _Totals()
     writer = store.draft_writer(dataset)
+    prepared = None
     try:
         said = set()
-        for raw in itertools.chain([first], batches):
-            res = apply_spec(raw, spec, quarter, state)
+        # the next batch's fields are mapped in a thread while this one's identifiers are counted, checked, scanned and written
+        prepared = ((raw, prepare_spec(raw, spec)) for raw in itertools.chain([first], batches))
+        prepared = ahead(prepared, "bridges-map-ahead") if state is not None else prepared
+        for raw, run in prepared:
+            res = finish_spec(run, quarter, state)
             if STAGES[1] not in said:
                 said.add(STAGES[1])
                 stage(STAGES[1])
@@ -276,7 +280,7 @@ def _ingest_batches(path: Path, dataset: str, store: Store, copy, profile, quart
             tot.add(res, acc, frame, hits, dataset)
             if len(frame):
                 writer.write(frame.drop(columns=[ROW_COL], errors="ignore"))
-            del frame, acc, res
+            del frame, acc, res, run
         if state is not None:
             tot.fold_late(state.late_folds())
         if tot.rows_read == 0:
@@ -335,6 +339,10 @@ def _ingest_batches(path: Path, dataset: str, store: Store, copy, profile, quart
         return report
     except BaseException:
         writer.discard()
+        if state is not None:  # the threads reading and mapping ahead stop now, not when the failure is forgotten
+            for it in (prepared, batches):
+                if hasattr(it, "close"):
+                    it.close()
         raise
 
 

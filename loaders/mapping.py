@@ -520,11 +520,23 @@ def apply_spec(raw: RawTable, spec: Spec, quarter: str | None = None, state=None
     """Map a raw table through a spec: parse, cross-walk, check and account for every row. `state`
     (loaders.streaming.StreamState) carries what earlier batches of the same file saw, so that an identifier repeated
     across batches is treated as it is within one."""
+    return finish_spec(prepare_spec(raw, spec), quarter, state)
+
+
+def prepare_spec(raw: RawTable, spec: Spec) -> _Run:
+    """The part of a mapping run that needs nothing from other batches: rows filtered, fields mapped, required fields
+    checked. A file read in batches has the next batch prepared while this one is finished (loaders.ingest)."""
     run = _start(raw, spec)
-    run.state = state
     _apply_filters(run)
     _map_fields(run)
     _require_fields(run)
+    return run
+
+
+def finish_spec(run: _Run, quarter: str | None = None, state=None) -> MapResult:
+    """The rest of a mapping run, in the file's order: identifiers counted (with `state`, over the earlier batches
+    too), the derived fields and the quarter, and the result."""
+    run.state = state
     _make_key(run)
     _add_source(run)
     _add_time_precision(run)

@@ -104,20 +104,42 @@ def test_failure_part_way_leaves_no_draft(export, tmp_path, monkeypatch):
     import loaders.ingest as ing
 
     store = _store(tmp_path / "data")
-    real, calls = ing.apply_spec, []
+    real, calls = ing.finish_spec, []
 
-    def failing(raw, spec, quarter=None, state=None):
+    def failing(run, quarter=None, state=None):
         calls.append(1)
         if len(calls) == 3:
             raise OSError("disk full (simulated) in the third batch")
-        return real(raw, spec, quarter, state)
+        return real(run, quarter, state)
 
-    monkeypatch.setattr(ing, "apply_spec", failing)
+    monkeypatch.setattr(ing, "finish_spec", failing)
     with pytest.raises(OSError, match="simulated"):
         ingest(export, "incidents", store, batch_rows=BATCH)
     assert store.list_drafts() == []
     assert not any(store.drafts_dir.iterdir()) if store.drafts_dir.exists() else True  # no hidden half-written folder either
     assert not any(p.name.startswith(".tmp") for p in store.raw_dir.iterdir()) if store.raw_dir.exists() else True
+
+
+def test_failure_while_the_next_batch_is_prepared_leaves_no_draft_and_no_thread(export, tmp_path, monkeypatch):
+    """The next batch is mapped in a thread of its own: its error reaches the ingest, and no thread is left running."""
+    import threading
+
+    import loaders.ingest as ing
+
+    store = _store(tmp_path / "data")
+    real, calls = ing.prepare_spec, []
+
+    def failing(raw, spec):
+        calls.append(1)
+        if len(calls) == 4:
+            raise OSError("disk full (simulated) in the fourth batch")
+        return real(raw, spec)
+
+    monkeypatch.setattr(ing, "prepare_spec", failing)
+    with pytest.raises(OSError, match="simulated"):
+        ingest(export, "incidents", store, batch_rows=BATCH)
+    assert store.list_drafts() == []
+    assert not [t for t in threading.enumerate() if t.name.startswith(("bridges-map-ahead", "bridges-read-ahead"))]
 
 
 class _Batches:
