@@ -315,8 +315,6 @@ def render(blocks: list, lang: str, link_to, downloads=None, hooks: dict | None 
             text(b.text, b.kind)
         elif isinstance(b, B.Bullets):
             bullets(b)
-        elif isinstance(b, B.Links):
-            b = _with(b, items=[(page, md_escape(label)) for page, label in b.items])
         elif isinstance(b, B.Metrics):
             metrics(b)
         elif isinstance(b, B.Chart):
