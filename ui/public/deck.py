@@ -180,6 +180,7 @@ def main() -> None:
 
     @st.fragment(run_every=every)
     def frame():
+        state.begin_run()  # a fragment's rerun may run on the thread of an earlier run: the URL as it is now
         _follow(room, n, advance)
         view(deck, st.session_state["deck_slide"], n, room)
         _keys(room, n, lang)
