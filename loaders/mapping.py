@@ -313,7 +313,7 @@ def _combine_distinct(arrays: list, sep: str, nulls: list[str] | None):
     joined once per distinct combination and taken back to every row (as _per_unique's results are, so the field's
     next steps run on the combinations too); None when a column holds many values."""
     n = len(arrays[0])
-    if n < UNIQUE_MIN_ROWS or any(pc.count_distinct(a.slice(0, UNIQUE_SAMPLE)).as_py() > UNIQUE_SAMPLE // 10 for a in arrays):
+    if n < UNIQUE_MIN_ROWS or any(_many_distinct(a) for a in arrays):
         return None
     parts, code, width = [], np.zeros(n, dtype=np.int64), 1
     for a in arrays:
@@ -384,13 +384,18 @@ def _per_unique(arr, fn):
     n = len(arr)
     if n < UNIQUE_MIN_ROWS:
         return fn(arr)
-    if pc.count_distinct(arr.slice(0, UNIQUE_SAMPLE)).as_py() > UNIQUE_SAMPLE // 10:
+    if _many_distinct(arr):
         return _remember(fn(arr))
     flat = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     enc = pc.dictionary_encode(flat)
     if len(enc.dictionary) > n // 4:
         return _remember(fn(arr))
     return _spread(fn(enc.dictionary), enc.indices)
+
+
+def _many_distinct(arr) -> bool:
+    """Whether a column's first values are mostly distinct (identifiers, times): not worth working per distinct value."""
+    return pc.count_distinct(arr.slice(0, UNIQUE_SAMPLE)).as_py() > UNIQUE_SAMPLE // 10
 
 
 # id of a result of _per_unique -> (a weak reference to it, its indices and values, or None and None where its values
@@ -810,14 +815,8 @@ def _map_coordinates(run: _Run) -> tuple:
 def _numbers(arr, nulls: list[str]):
     """parse.parse_float of the column cleaned of its null markers; a column of plain finite numbers only (most
     coordinates) is read as it is: no marker can be in it unless a marker is itself such a number ("0", "-1")."""
-    if not any(_is_finite_number(v) for v in nulls):
-        try:
-            fast = pc.cast(arr, pa.float64())
-            if pc.all(pc.is_finite(fast)).as_py() is not False:
-                return fast if isinstance(fast, pa.ChunkedArray) else pa.chunked_array([fast])
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            pass
-    return parse.parse_float(parse.clean_text(arr, nulls))
+    fast = None if any(_is_finite_number(v) for v in nulls) else parse.plain_floats(arr)
+    return fast if fast is not None else parse.parse_float(parse.clean_text(arr, nulls))
 
 
 def _is_finite_number(text: str) -> bool:

@@ -169,14 +169,22 @@ def guess_formats(arr, sample: int = 2000) -> list[str]:
 _THOUSANDS = r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$"
 
 
+def plain_floats(arr) -> pa.ChunkedArray | None:
+    """The column as numbers when every value is a plain finite number (most numeric columns), else None."""
+    try:
+        fast = pc.cast(arr, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if len(fast) and pc.all(pc.is_finite(fast)).as_py() is False:
+        return None
+    return fast if isinstance(fast, pa.ChunkedArray) else pa.chunked_array([fast])
+
+
 def parse_float(arr) -> pa.ChunkedArray:
     """Numbers as written in exports: thousands separators, percentages and currency signs are dropped."""
-    try:  # fast path: plain numbers (most columns) cast directly; anything unusual takes the careful path
-        fast = pc.cast(arr, pa.float64())
-        if not len(fast) or pc.all(pc.is_finite(fast)).as_py() is not False:
-            return fast if isinstance(fast, pa.ChunkedArray) else pa.chunked_array([fast])
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
+    fast = plain_floats(arr)  # anything unusual takes the careful path below
+    if fast is not None:
+        return fast
     s = pc.utf8_trim_whitespace(arr)
     has_thousands = pc.match_substring_regex(s, _THOUSANDS)
     s = pc.if_else(pc.fill_null(has_thousands, False), pc.replace_substring(s, ",", ""), s)

@@ -1,7 +1,7 @@
 """Row validation derived from the schema module (pandera): types, allowed values, ranges, patterns."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 import pandas as pd
@@ -63,15 +63,17 @@ def suspects(frame: pd.DataFrame, name: str) -> np.ndarray | None:
             fails = pa.array(np.zeros(len(arr), dtype=bool))
             # a text column's rules are first tried on its distinct values: when they all pass, so does every row
             distinct = pc.unique(arr) if (f.allowed or f.pattern) and pa.types.is_string(arr.type) else None
-            if f.allowed and not (distinct is not None and _all_in(distinct, f.allowed)):
-                fails = pc.or_(fails, pc.invert(pc.is_in(arr, value_set=pa.array(list(f.allowed), arr.type))))
+            allowed = partial(pc.is_in, value_set=pa.array(list(f.allowed), arr.type)) if f.allowed else None
+            if allowed and not (distinct is not None and _every(distinct, allowed)):
+                fails = pc.or_(fails, pc.invert(allowed(arr)))
             if f.minimum is not None:
                 fails = pc.or_(fails, pc.less(arr, pa.scalar(f.minimum).cast(arr.type)))
             if f.maximum is not None:
                 fails = pc.or_(fails, pc.greater(arr, pa.scalar(f.maximum).cast(arr.type)))
-            pattern = "^(?:" + f.pattern.lstrip("^") + ")" if f.pattern else None  # pandera's str_matches is re.match: anchored
-            if pattern and not (distinct is not None and pc.all(pc.match_substring_regex(pc.drop_null(distinct), pattern)).as_py() is not False):
-                fails = pc.or_(fails, pc.invert(pc.match_substring_regex(arr, pattern)))
+            # pandera's str_matches is re.match: anchored at the start
+            matches = partial(pc.match_substring_regex, pattern="^(?:" + f.pattern.lstrip("^") + ")") if f.pattern else None
+            if matches and not (distinct is not None and _every(distinct, matches)):
+                fails = pc.or_(fails, pc.invert(matches(arr)))
             fails = pc.and_(pc.fill_null(fails, False), valid)
             if f.required:
                 fails = pc.or_(fails, pc.invert(valid))
@@ -81,9 +83,9 @@ def suspects(frame: pd.DataFrame, name: str) -> np.ndarray | None:
     return bad
 
 
-def _all_in(distinct: pa.Array, allowed) -> bool:
-    """Whether every value (nulls aside) is one of the allowed ones."""
-    return bool(pc.all(pc.is_in(pc.drop_null(distinct), value_set=pa.array(list(allowed), distinct.type))).as_py() is not False)
+def _every(distinct: pa.Array, check) -> bool:
+    """Whether every value (nulls aside) passes an element-wise check."""
+    return pc.all(check(pc.drop_null(distinct))).as_py() is not False
 
 
 def failures(frame: pd.DataFrame, name: str, row_col: str) -> pd.DataFrame:

@@ -25,6 +25,7 @@ from loaders.ingest import ingest
 from loaders.mapping import Spec
 from store.versioned import Store
 from tests.numbers import markdown_tables, tables
+from tests.page_kit import open_page
 
 ROOT = Path(__file__).resolve().parents[1]
 DASHBOARD = str(ROOT / "dashboard.py")
@@ -157,15 +158,7 @@ def app(acme_store, monkeypatch):
     monkeypatch.setenv("BRIDGES_DATA_DIR", str(acme_store))
 
     def run(page: str, lang: str = "en", area: str | None = "N1", quarter: str | None = "2026Q3", **more) -> AppTest:
-        at = AppTest.from_file(DASHBOARD, default_timeout=60)
-        params = {"lang": lang, **({"area": area} if area else {}), **({"quarter": quarter} if quarter else {}), **more}
-        at.query_params.update(params)
-        at.run()
-        if page != "overview":
-            at.query_params.update(params)
-            at.switch_page(f"public_pages/{page}.py").run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
+        return open_page(page, {"lang": lang, **({"area": area} if area else {}), **({"quarter": quarter} if quarter else {}), **more})
 
     return run
 

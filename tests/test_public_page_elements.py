@@ -3,15 +3,13 @@ every link, heading, note and table is still there, in the elements it now share
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from stats import views
 from stats.i18n import t
-
-DASHBOARD = str(Path(__file__).resolve().parents[1] / "dashboard.py")
+from tests.page_kit import open_page
 
 
 @pytest.fixture
@@ -19,15 +17,7 @@ def page(demo_store, monkeypatch):
     monkeypatch.setenv("BRIDGES_DATA_DIR", str(demo_store))
 
     def run(name: str, lang: str = "en") -> AppTest:
-        at = AppTest.from_file(DASHBOARD, default_timeout=60)
-        params = {"lang": lang, "area": "MS", "quarter": "2026Q3"}
-        at.query_params.update(params)
-        at.run()
-        if name != "overview":
-            at.query_params.update(params)
-            at.switch_page(f"public_pages/{name}.py").run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
+        return open_page(name, {"lang": lang, "area": "MS", "quarter": "2026Q3"})
 
     return run
 
